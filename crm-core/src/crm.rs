@@ -1,0 +1,1368 @@
+//! `Crm`, the facade. Every command is validate → load → decide (pure) → persist, in one transaction,
+//! with an event in the log for every change.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{Connection, Transaction};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::error::{Error, Result};
+use crate::lifecycle::{self, LeadAction};
+use crate::model::{
+    Activity, ActivityId, ActivityQuery, Capture, Client, ClientId, ClientKind, ClientQuery,
+    ClientRollup, Contact, ContactId, Conversion, ConvertLead, Deal, DealId, DealQuery, DealStatus,
+    Event, JunkKind, Lead, LeadId, LeadQuery, LeadStatus, LeadTransition, LostReason, Manager,
+    ManagerId, Money, MonthRevenue, NewActivity, NewClient, NewContact, NewDeal, NewLead,
+    NewManager, NewOrder, NewSource, NewSpend, NewStage, Order, OrderId, OrderLine, OrderQuery,
+    OrderStatus, Page, Source, SourceId, Spend, Stage, StageVisit, Warning,
+};
+use crate::store::clients::MatchKeys;
+use crate::store::{self, activities, catalog, clients, deals, events, leads, orders};
+use crate::validate::{self, ContactKind};
+
+/// An open crmkit store: one SQLite file (or an in-memory database) with the whole client lifecycle.
+///
+/// `Crm` is `Send + Sync`: one handle may be shared by threads; commands are serialised on its connection.
+/// Several processes may open the same file; SQLite's locking (WAL, a busy timeout) keeps them consistent.
+pub struct Crm {
+    conn: Mutex<Connection>,
+    actor: RwLock<String>,
+    strict: AtomicBool,
+}
+
+impl std::fmt::Debug for Crm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Crm")
+            .field("actor", &self.actor())
+            .field("strict", &self.is_strict())
+            .finish()
+    }
+}
+
+/// The actor recorded in the event log when none is set.
+pub const DEFAULT_ACTOR: &str = "system";
+
+impl Crm {
+    /// Opens a store file, creating it if it does not exist and migrating it if it is older than this
+    /// library. A file written by a newer crmkit is refused with [`Error::SchemaTooNew`] and left untouched.
+    /// The path `:memory:` opens a private in-memory store.
+    pub fn open(path: impl AsRef<Path>) -> Result<Crm> {
+        let path = path.as_ref();
+        let conn = if path.as_os_str() == ":memory:" {
+            store::open_in_memory()?
+        } else {
+            store::open(path)?
+        };
+        Ok(Crm::from_connection(conn))
+    }
+
+    /// Opens a private in-memory store (gone when dropped): for tests and scratch work.
+    pub fn open_in_memory() -> Result<Crm> {
+        Ok(Crm::from_connection(store::open_in_memory()?))
+    }
+
+    fn from_connection(conn: Connection) -> Crm {
+        Crm {
+            conn: Mutex::new(conn),
+            actor: RwLock::new(DEFAULT_ACTOR.to_string()),
+            strict: AtomicBool::new(false),
+        }
+    }
+
+    /// Sets who the event log names as the author of the following commands (`"olena"`, `"1C exchange"`).
+    pub fn set_actor(&self, actor: impl Into<String>) {
+        let actor = actor.into();
+        let actor = if actor.trim().is_empty() {
+            DEFAULT_ACTOR.to_string()
+        } else {
+            actor
+        };
+        *self.actor.write().unwrap_or_else(PoisonError::into_inner) = actor;
+    }
+
+    /// The current actor.
+    pub fn actor(&self) -> String {
+        self.actor
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// In strict mode a malformed phone, e-mail or tax id is refused with a validation error instead of
+    /// being stored with quality `invalid` and a warning. Off by default: a request is never lost for a typo.
+    pub fn set_strict(&self, strict: bool) {
+        self.strict.store(strict, Ordering::Relaxed);
+    }
+
+    /// Whether strict mode is on.
+    pub fn is_strict(&self) -> bool {
+        self.strict.load(Ordering::Relaxed)
+    }
+
+    /// The schema version of the open store (`PRAGMA user_version`).
+    pub fn schema_version(&self) -> Result<i64> {
+        store::user_version(&self.lock())
+    }
+
+    /// Runs SQLite's integrity check; `["ok"]` when the file is sound.
+    pub fn integrity_check(&self) -> Result<Vec<String>> {
+        store::integrity_check(&self.lock())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while the lock was held rolled its transaction back (Transaction's Drop), so the
+        // connection is still consistent and can be used again.
+        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write<T>(&self, f: impl FnOnce(&Transaction<'_>, &str) -> Result<T>) -> Result<T> {
+        let actor = self.actor();
+        store::write(&mut self.lock(), |tx| f(tx, &actor))
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        store::read(&mut self.lock(), f)
+    }
+
+    // --- managers, sources, spend ------------------------------------------------------------------------
+
+    /// Adds a sales manager.
+    pub fn add_manager(&self, new: NewManager, at: DateTime<Utc>) -> Result<Manager> {
+        // A manager's address is set up by an admin, so a typo is refused rather than flagged.
+        let email = validate::contact_value(
+            "email",
+            ContactKind::Email,
+            new.email.as_deref(),
+            true,
+            &mut Vec::new(),
+        )?;
+        let mut manager = Manager {
+            id: ManagerId(0),
+            name: validate::required("name", &new.name)?,
+            email: email.text,
+            team: validate::optional("team", new.team.as_deref())?,
+            active: new.active.unwrap_or(true),
+            capacity: new.capacity,
+            weight: new.weight.max(1),
+            skills: validate::labels("skills", &new.skills)?,
+            regions: validate::labels("regions", &new.regions)?,
+            languages: validate::labels("languages", &new.languages)?,
+            created_at: at,
+        };
+        self.write(|tx, actor| {
+            manager.id = catalog::insert_manager(tx, &manager)?;
+            log(tx, at, actor, "manager", manager.id.0, "created", &manager)?;
+            Ok(manager)
+        })
+    }
+
+    /// Marks a manager active or inactive (an inactive manager gets no new work).
+    pub fn set_manager_active(
+        &self,
+        id: ManagerId,
+        active: bool,
+        at: DateTime<Utc>,
+    ) -> Result<Manager> {
+        self.write(|tx, actor| {
+            let mut manager = load_manager(tx, id)?;
+            if manager.active != active {
+                catalog::set_manager_active(tx, id, active)?;
+                manager.active = active;
+                log(
+                    tx,
+                    at,
+                    actor,
+                    "manager",
+                    id.0,
+                    "active_changed",
+                    &json!({ "active": active }),
+                )?;
+            }
+            Ok(manager)
+        })
+    }
+
+    /// One manager.
+    pub fn get_manager(&self, id: ManagerId) -> Result<Manager> {
+        load_manager(&self.lock(), id)
+    }
+
+    /// Every manager, by id.
+    pub fn list_managers(&self) -> Result<Vec<Manager>> {
+        catalog::managers(&self.lock())
+    }
+
+    /// Adds a marketing source. A second source with the same name and campaign is a conflict.
+    pub fn add_source(&self, new: NewSource, at: DateTime<Utc>) -> Result<Source> {
+        let mut source = Source {
+            id: SourceId(0),
+            name: validate::required("name", &new.name)?,
+            channel: new.channel,
+            campaign: validate::optional("campaign", new.campaign.as_deref())?,
+            created_at: at,
+        };
+        self.write(|tx, actor| {
+            if let Some(existing) =
+                catalog::source_id_by_name(tx, &source.name, source.campaign.as_deref())?
+            {
+                return Err(Error::Conflict(format!(
+                    "a source with this name and campaign exists already (source {existing})"
+                )));
+            }
+            source.id = catalog::insert_source(tx, &source)?;
+            log(tx, at, actor, "source", source.id.0, "created", &source)?;
+            Ok(source)
+        })
+    }
+
+    /// One source.
+    pub fn get_source(&self, id: SourceId) -> Result<Source> {
+        catalog::source_by_id(&self.lock(), id)?.ok_or_else(|| Error::not_found("source", id))
+    }
+
+    /// Every source, by id.
+    pub fn list_sources(&self) -> Result<Vec<Source>> {
+        catalog::sources(&self.lock())
+    }
+
+    /// Records money spent on a source.
+    pub fn add_spend(&self, new: NewSpend, at: DateTime<Utc>) -> Result<Spend> {
+        let mut spend = Spend {
+            id: crate::model::SpendId(0),
+            source_id: new.source_id,
+            on: new.on,
+            amount: validate::non_negative("amount", new.amount)?,
+            note: validate::optional("note", new.note.as_deref())?,
+            created_at: at,
+        };
+        self.write(|tx, actor| {
+            require_source(tx, spend.source_id)?;
+            spend.id = catalog::insert_spend(tx, &spend)?;
+            log(tx, at, actor, "spend", spend.id.0, "created", &spend)?;
+            Ok(spend)
+        })
+    }
+
+    /// Spend booked from `start` to `end` inclusive, of one source or of all; by date, then id.
+    pub fn list_spend(
+        &self,
+        source_id: Option<SourceId>,
+        start: NaiveDate,
+        end: NaiveDate,
+    ) -> Result<Vec<Spend>> {
+        catalog::spend(&self.lock(), source_id, start, end)
+    }
+
+    // --- catalogues ---------------------------------------------------------------------------------------
+
+    /// Adds a lost reason to the catalogue, or relabels an existing code.
+    pub fn add_lost_reason(
+        &self,
+        code: &str,
+        label: &str,
+        at: DateTime<Utc>,
+    ) -> Result<LostReason> {
+        let reason = LostReason {
+            code: validate::code("code", code)?,
+            label: validate::required("label", label)?,
+        };
+        self.write(|tx, actor| {
+            let created = catalog::upsert_lost_reason(tx, &reason.code, &reason.label)?;
+            let kind = if created { "created" } else { "relabelled" };
+            log(tx, at, actor, "lost_reason", 0, kind, &reason)?;
+            Ok(reason)
+        })
+    }
+
+    /// The lost-reason catalogue, in the order the reasons were added (the defaults first).
+    pub fn lost_reasons(&self) -> Result<Vec<LostReason>> {
+        catalog::lost_reasons(&self.lock())
+    }
+
+    /// Replaces the deal pipeline with `stages`, in order. A stage that open deals are still in cannot be
+    /// removed (conflict). `won` and `lost` are not stages: they are the final statuses.
+    pub fn set_pipeline(&self, stages: Vec<NewStage>, at: DateTime<Utc>) -> Result<Vec<Stage>> {
+        if stages.is_empty() {
+            return Err(Error::validation("stages", "must not be empty"));
+        }
+        let mut checked: Vec<Stage> = Vec::with_capacity(stages.len());
+        for (i, s) in stages.iter().enumerate() {
+            let code = validate::code(&format!("stages[{i}].code"), &s.code)?;
+            if code == "won" || code == "lost" {
+                return Err(Error::validation(
+                    format!("stages[{i}].code"),
+                    "won and lost are statuses, not stages",
+                ));
+            }
+            if checked.iter().any(|c| c.code == code) {
+                return Err(Error::validation(
+                    format!("stages[{i}].code"),
+                    "must be unique",
+                ));
+            }
+            if s.probability > 100 {
+                return Err(Error::validation(
+                    format!("stages[{i}].probability"),
+                    "must be from 0 to 100",
+                ));
+            }
+            let label = validate::required(&format!("stages[{i}].label"), &s.label)?;
+            let position =
+                u32::try_from(i).map_err(|_| Error::validation("stages", "too many stages"))?;
+            checked.push(Stage {
+                code,
+                label,
+                probability: s.probability,
+                position,
+            });
+        }
+        self.write(|tx, actor| {
+            let in_use = catalog::stages_in_use(tx)?;
+            if let Some(missing) = in_use
+                .iter()
+                .find(|code| !checked.iter().any(|s| &s.code == *code))
+            {
+                return Err(Error::Conflict(format!(
+                    "open deals are still in stage {missing}"
+                )));
+            }
+            catalog::replace_stages(tx, &checked)?;
+            log(tx, at, actor, "pipeline", 0, "set", &checked)?;
+            Ok(checked)
+        })
+    }
+
+    /// The deal pipeline, in order.
+    pub fn pipeline(&self) -> Result<Vec<Stage>> {
+        catalog::stages(&self.lock())
+    }
+
+    // --- clients ------------------------------------------------------------------------------------------
+
+    /// Adds a client. A malformed phone, e-mail or tax id is stored with quality `invalid` (refused in
+    /// strict mode). An external reference already used by another client is a conflict.
+    pub fn add_client(&self, new: NewClient, at: DateTime<Utc>) -> Result<Client> {
+        let mut warnings = Vec::new();
+        let strict = self.is_strict();
+        let phone = validate::contact_value(
+            "phone",
+            ContactKind::Phone,
+            new.phone.as_deref(),
+            strict,
+            &mut warnings,
+        )?;
+        let email = validate::contact_value(
+            "email",
+            ContactKind::Email,
+            new.email.as_deref(),
+            strict,
+            &mut warnings,
+        )?;
+        let tax_id = validate::contact_value(
+            "tax_id",
+            ContactKind::TaxId,
+            new.tax_id.as_deref(),
+            strict,
+            &mut warnings,
+        )?;
+        let keys = MatchKeys {
+            phone: phone.key,
+            email: email.key,
+            tax_id: tax_id.key,
+        };
+        let mut client = Client {
+            id: ClientId(0),
+            kind: new.kind.unwrap_or(ClientKind::Company),
+            name: validate::required("name", &new.name)?,
+            tax_id: tax_id.text,
+            tax_id_quality: tax_id.quality,
+            phone: phone.text,
+            phone_quality: phone.quality,
+            email: email.text,
+            email_quality: email.quality,
+            website: validate::optional("website", new.website.as_deref())?,
+            industry: validate::optional("industry", new.industry.as_deref())?,
+            region: validate::optional("region", new.region.as_deref())?,
+            address: validate::optional("address", new.address.as_deref())?,
+            birth_date: new.birth_date,
+            owner_id: new.owner_id,
+            tags: validate::labels("tags", &new.tags)?,
+            attributes: validate::attributes("attributes", &new.attributes)?,
+            external_ref: validate::optional("external_ref", new.external_ref.as_deref())?,
+            created_at: at,
+            updated_at: at,
+        };
+        self.write(|tx, actor| {
+            if let Some(owner) = client.owner_id {
+                load_manager(tx, owner)?;
+            }
+            if let Some(external_ref) = &client.external_ref {
+                if let Some(existing) = clients::id_by_external_ref(tx, external_ref)? {
+                    return Err(Error::Conflict(format!(
+                        "external_ref is already used by client {existing}"
+                    )));
+                }
+            }
+            client.id = clients::insert(tx, &client, &keys)?;
+            log(tx, at, actor, "client", client.id.0, "created", &client)?;
+            Ok(client)
+        })
+    }
+
+    /// One client.
+    pub fn get_client(&self, id: ClientId) -> Result<Client> {
+        load_client(&self.lock(), id)
+    }
+
+    /// A page of clients, by id.
+    pub fn list_clients(&self, query: &ClientQuery) -> Result<Vec<Client>> {
+        clients::list(&self.lock(), query)
+    }
+
+    /// Adds a contact person to a client.
+    pub fn add_contact(&self, new: NewContact, at: DateTime<Utc>) -> Result<Contact> {
+        let strict = self.is_strict();
+        let phones = validate::values("phones", &new.phones)?;
+        let emails = validate::values("emails", &new.emails)?;
+        if strict {
+            let mut ignored = Vec::new();
+            for (i, p) in phones.iter().enumerate() {
+                validate::contact_value(
+                    &format!("phones[{i}]"),
+                    ContactKind::Phone,
+                    Some(p),
+                    true,
+                    &mut ignored,
+                )?;
+            }
+            for (i, e) in emails.iter().enumerate() {
+                validate::contact_value(
+                    &format!("emails[{i}]"),
+                    ContactKind::Email,
+                    Some(e),
+                    true,
+                    &mut ignored,
+                )?;
+            }
+        }
+        let mut contact = Contact {
+            id: ContactId(0),
+            client_id: new.client_id,
+            name: validate::required("name", &new.name)?,
+            position: validate::optional("position", new.position.as_deref())?,
+            phones,
+            emails,
+            created_at: at,
+        };
+        self.write(|tx, actor| {
+            require_client(tx, contact.client_id)?;
+            contact.id = clients::insert_contact(tx, &contact)?;
+            log(tx, at, actor, "contact", contact.id.0, "created", &contact)?;
+            Ok(contact)
+        })
+    }
+
+    /// One contact.
+    pub fn get_contact(&self, id: ContactId) -> Result<Contact> {
+        clients::contact_by_id(&self.lock(), id)?.ok_or_else(|| Error::not_found("contact", id))
+    }
+
+    /// A client's contacts, by id.
+    pub fn list_contacts(&self, client_id: ClientId) -> Result<Vec<Contact>> {
+        self.read(|tx| {
+            require_client(tx, client_id)?;
+            clients::contacts_of(tx, client_id)
+        })
+    }
+
+    // --- leads --------------------------------------------------------------------------------------------
+
+    /// Captures an incoming request as a new lead.
+    ///
+    /// Refused only when the request is meaningless: no way at all to reach the person (phone, e-mail,
+    /// messenger or a known client). A malformed phone or e-mail is kept with quality `invalid` and a
+    /// warning. Capturing the same `external_ref` again returns the stored lead (a form sent twice is one
+    /// request); the same reference with other details is a conflict.
+    pub fn capture_lead(&self, new: NewLead, at: DateTime<Utc>) -> Result<Capture> {
+        let strict = self.is_strict();
+        let mut warnings = Vec::new();
+        let phone = validate::contact_value(
+            "phone",
+            ContactKind::Phone,
+            new.phone.as_deref(),
+            strict,
+            &mut warnings,
+        )?;
+        let email = validate::contact_value(
+            "email",
+            ContactKind::Email,
+            new.email.as_deref(),
+            strict,
+            &mut warnings,
+        )?;
+        let messenger = validate::optional("messenger", new.messenger.as_deref())?;
+        if phone.text.is_none()
+            && email.text.is_none()
+            && messenger.is_none()
+            && new.client_id.is_none()
+        {
+            return Err(Error::validation(
+                "contact",
+                "give at least one way to reach the person: phone, email, messenger or client_id",
+            ));
+        }
+        let keys = MatchKeys {
+            phone: phone.key,
+            email: email.key,
+            tax_id: None,
+        };
+        let mut lead = Lead {
+            id: LeadId(0),
+            status: LeadStatus::New,
+            channel: new.channel,
+            source_id: new.source_id,
+            received_at: at,
+            name: validate::optional("name", new.name.as_deref())?,
+            company: validate::optional("company", new.company.as_deref())?,
+            phone: phone.text,
+            phone_quality: phone.quality,
+            email: email.text,
+            email_quality: email.quality,
+            messenger,
+            need: validate::optional_long("need", new.need.as_deref())?,
+            interest: validate::optional("interest", new.interest.as_deref())?,
+            region: validate::optional("region", new.region.as_deref())?,
+            language: validate::optional("language", new.language.as_deref())?,
+            estimated_value: new
+                .estimated_value
+                .map(|v| validate::non_negative("estimated_value", v))
+                .transpose()?,
+            owner_id: new.owner_id,
+            client_id: new.client_id,
+            deal_id: None,
+            first_response_due: None,
+            first_response_at: None,
+            first_response_by: None,
+            lost_reason: None,
+            junk_kind: None,
+            close_note: None,
+            external_ref: validate::optional("external_ref", new.external_ref.as_deref())?,
+            status_changed_at: at,
+            updated_at: at,
+        };
+        self.write(|tx, actor| {
+            if let Some(external_ref) = &lead.external_ref {
+                if let Some(stored) = leads::by_external_ref(tx, external_ref)? {
+                    if same_request(&stored, &lead) {
+                        let warning = Warning {
+                            field: "external_ref".into(),
+                            message: format!(
+                                "captured already as lead {}; nothing new was stored",
+                                stored.id
+                            ),
+                        };
+                        return Ok(Capture {
+                            lead: stored,
+                            warnings: vec![warning],
+                        });
+                    }
+                    return Err(Error::Conflict(format!(
+                        "external_ref is already used by lead {} with other details",
+                        stored.id
+                    )));
+                }
+            }
+            if let Some(source) = lead.source_id {
+                require_source(tx, source)?;
+            }
+            if let Some(owner) = lead.owner_id {
+                require_active_manager(tx, "owner_id", owner)?;
+            }
+            if let Some(client) = lead.client_id {
+                require_client(tx, client)?;
+            }
+            lead.id = leads::insert(tx, &lead, &keys)?;
+            leads::insert_transition(
+                tx,
+                &LeadTransition {
+                    lead_id: lead.id,
+                    from: None,
+                    to: LeadStatus::New,
+                    at,
+                    actor: actor.into(),
+                    reason: None,
+                },
+            )?;
+            log(tx, at, actor, "lead", lead.id.0, "captured", &lead)?;
+            Ok(Capture { lead, warnings })
+        })
+    }
+
+    /// One lead.
+    pub fn get_lead(&self, id: LeadId) -> Result<Lead> {
+        load_lead(&self.lock(), id)
+    }
+
+    /// A page of leads, by id.
+    pub fn list_leads(&self, query: &LeadQuery) -> Result<Vec<Lead>> {
+        leads::list(&self.lock(), query)
+    }
+
+    /// A lead's status transitions, oldest first (the capture itself is the first, from nothing to new).
+    pub fn lead_transitions(&self, id: LeadId) -> Result<Vec<LeadTransition>> {
+        self.read(|tx| {
+            load_lead(tx, id)?;
+            leads::transitions_of(tx, id)
+        })
+    }
+
+    /// Starts work on a new lead (new → in progress). Logging the first outbound activity does this too.
+    pub fn start_lead(&self, id: LeadId, at: DateTime<Utc>) -> Result<Lead> {
+        self.lead_action(id, LeadAction::Start, None, None, at)
+    }
+
+    /// Marks a lead qualified: a real need with a budget.
+    pub fn qualify_lead(&self, id: LeadId, at: DateTime<Utc>) -> Result<Lead> {
+        self.lead_action(id, LeadAction::Qualify, None, None, at)
+    }
+
+    /// Loses a lead. `reason` is a code from the lost-reason catalogue and is mandatory.
+    pub fn lose_lead(
+        &self,
+        id: LeadId,
+        reason: &str,
+        note: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<Lead> {
+        let reason = validate::required("reason", reason)?;
+        let note = validate::optional_long("note", note)?;
+        self.lead_action(id, LeadAction::Lose, Some(Closing::Lost(reason)), note, at)
+    }
+
+    /// Marks a lead as junk: spam, a test or a duplicate.
+    pub fn junk_lead(
+        &self,
+        id: LeadId,
+        kind: JunkKind,
+        note: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<Lead> {
+        let note = validate::optional_long("note", note)?;
+        self.lead_action(id, LeadAction::Junk, Some(Closing::Junk(kind)), note, at)
+    }
+
+    /// Brings a lost or junk lead back to work (→ in progress); its lost reason is cleared.
+    pub fn reopen_lead(&self, id: LeadId, at: DateTime<Utc>) -> Result<Lead> {
+        self.lead_action(id, LeadAction::Reopen, None, None, at)
+    }
+
+    fn lead_action(
+        &self,
+        id: LeadId,
+        action: LeadAction,
+        closing: Option<Closing>,
+        note: Option<String>,
+        at: DateTime<Utc>,
+    ) -> Result<Lead> {
+        self.write(|tx, actor| {
+            let mut lead = load_lead(tx, id)?;
+            let to = lifecycle::decide_lead_action(lead.status, action)?;
+            if let Some(Closing::Lost(code)) = &closing {
+                require_lost_reason(tx, "reason", code)?;
+            }
+            let reason = match &closing {
+                Some(Closing::Lost(code)) => Some(code.clone()),
+                Some(Closing::Junk(kind)) => Some(kind.to_string()),
+                None => None,
+            };
+            lead.lost_reason = match &closing {
+                Some(Closing::Lost(code)) => Some(code.clone()),
+                _ => None,
+            };
+            lead.junk_kind = match closing {
+                Some(Closing::Junk(kind)) => Some(kind),
+                _ => None,
+            };
+            lead.close_note = note;
+            move_lead(tx, actor, &mut lead, to, reason, at)?;
+            Ok(lead)
+        })
+    }
+
+    /// Converts a lead: links its client (the one given, the lead's own, or a new one made from the lead's
+    /// details) and opens a deal in the pipeline's first stage (or the one given).
+    pub fn convert_lead(
+        &self,
+        id: LeadId,
+        options: ConvertLead,
+        at: DateTime<Utc>,
+    ) -> Result<Conversion> {
+        let amount = options
+            .amount
+            .map(|a| validate::non_negative("amount", a))
+            .transpose()?;
+        let title = validate::optional("title", options.title.as_deref())?;
+        let stage = options
+            .stage
+            .as_deref()
+            .map(|s| validate::code("stage", s))
+            .transpose()?;
+        self.write(|tx, actor| {
+            let mut lead = load_lead(tx, id)?;
+            let to = lifecycle::decide_lead_action(lead.status, LeadAction::Convert)?;
+            let stage = opening_stage(tx, stage)?;
+            let (client, client_created) = match options.client_id.or(lead.client_id) {
+                Some(client_id) => (load_client(tx, client_id)?, false),
+                None => (create_client_from_lead(tx, actor, &lead, at)?, true),
+            };
+            let title = title
+                .or_else(|| lead.need.clone())
+                .or_else(|| lead.interest.clone())
+                .unwrap_or_else(|| format!("Lead {}", lead.id));
+            let title: String = title.chars().take(validate::SHORT_TEXT).collect();
+            let mut deal = Deal {
+                id: DealId(0),
+                client_id: client.id,
+                lead_id: Some(lead.id),
+                title,
+                amount: amount.or(lead.estimated_value).unwrap_or(Money::ZERO),
+                stage,
+                status: DealStatus::Open,
+                owner_id: lead.owner_id.or(client.owner_id),
+                expected_close: None,
+                lost_reason: None,
+                lost_note: None,
+                created_at: at,
+                closed_at: None,
+                stage_changed_at: at,
+            };
+            open_deal_in(tx, actor, &mut deal)?;
+            lead.client_id = Some(client.id);
+            lead.deal_id = Some(deal.id);
+            move_lead(tx, actor, &mut lead, to, None, at)?;
+            Ok(Conversion {
+                lead_id: lead.id,
+                client_id: client.id,
+                deal_id: deal.id,
+                client_created,
+                client,
+            })
+        })
+    }
+
+    // --- activities ---------------------------------------------------------------------------------------
+
+    /// Logs a call, e-mail, meeting, message, note or document sent. The first outbound contact on a lead
+    /// is its first response (when and by whom), and moves a new lead to in progress.
+    pub fn log_activity(&self, new: NewActivity, at: DateTime<Utc>) -> Result<Activity> {
+        if new.lead_id.is_none() && new.client_id.is_none() && new.deal_id.is_none() {
+            return Err(Error::validation(
+                "lead_id",
+                "link the activity to a lead, a client or a deal",
+            ));
+        }
+        let mut activity = Activity {
+            id: ActivityId(0),
+            kind: new.kind,
+            direction: new.direction,
+            lead_id: new.lead_id,
+            client_id: new.client_id,
+            deal_id: new.deal_id,
+            manager_id: new.manager_id,
+            at,
+            subject: validate::optional("subject", new.subject.as_deref())?,
+            body: validate::optional_long("body", new.body.as_deref())?,
+            outcome: validate::optional("outcome", new.outcome.as_deref())?,
+            document_ref: validate::optional("document_ref", new.document_ref.as_deref())?,
+            duration_seconds: new.duration_seconds,
+        };
+        self.write(|tx, actor| {
+            if let Some(manager) = activity.manager_id {
+                load_manager(tx, manager)?;
+            }
+            let deal = activity.deal_id.map(|id| load_deal(tx, id)).transpose()?;
+            let mut lead = activity.lead_id.map(|id| load_lead(tx, id)).transpose()?;
+            if let Some(client) = activity.client_id {
+                require_client(tx, client)?;
+            }
+            activity.client_id = activity
+                .client_id
+                .or_else(|| lead.as_ref().and_then(|l| l.client_id))
+                .or_else(|| deal.as_ref().map(|d| d.client_id));
+            activity.id = activities::insert(tx, &activity)?;
+            log(
+                tx,
+                at,
+                actor,
+                "activity",
+                activity.id.0,
+                "logged",
+                &activity,
+            )?;
+            if let Some(lead) = lead.as_mut() {
+                let answered = lead.first_response_at.is_some();
+                if let Some(response) = lifecycle::first_response(lead.status, answered, &new, at) {
+                    lead.first_response_at = Some(response.at);
+                    lead.first_response_by = activity.manager_id;
+                    let data =
+                        json!({ "activity_id": activity.id, "manager_id": activity.manager_id });
+                    match response.moves_to {
+                        Some(to) => move_lead(tx, actor, lead, to, None, at)?,
+                        None => {
+                            lead.updated_at = at;
+                            leads::update(tx, lead)?;
+                        }
+                    }
+                    log(tx, at, actor, "lead", lead.id.0, "first_response", &data)?;
+                }
+            }
+            Ok(activity)
+        })
+    }
+
+    /// One activity.
+    pub fn get_activity(&self, id: ActivityId) -> Result<Activity> {
+        activities::by_id(&self.lock(), id)?.ok_or_else(|| Error::not_found("activity", id))
+    }
+
+    /// A page of activities, by id.
+    pub fn list_activities(&self, query: &ActivityQuery) -> Result<Vec<Activity>> {
+        activities::list(&self.lock(), query)
+    }
+
+    // --- deals --------------------------------------------------------------------------------------------
+
+    /// Opens a deal with a known client (a repeat sale); converting a lead opens one too.
+    pub fn open_deal(&self, new: NewDeal, at: DateTime<Utc>) -> Result<Deal> {
+        let title = validate::required("title", &new.title)?;
+        let amount = validate::non_negative("amount", new.amount)?;
+        let stage = new
+            .stage
+            .as_deref()
+            .map(|s| validate::code("stage", s))
+            .transpose()?;
+        self.write(|tx, actor| {
+            let client = load_client(tx, new.client_id)?;
+            if let Some(owner) = new.owner_id {
+                require_active_manager(tx, "owner_id", owner)?;
+            }
+            let mut deal = Deal {
+                id: DealId(0),
+                client_id: client.id,
+                lead_id: None,
+                title,
+                amount,
+                stage: opening_stage(tx, stage)?,
+                status: DealStatus::Open,
+                owner_id: new.owner_id.or(client.owner_id),
+                expected_close: new.expected_close,
+                lost_reason: None,
+                lost_note: None,
+                created_at: at,
+                closed_at: None,
+                stage_changed_at: at,
+            };
+            open_deal_in(tx, actor, &mut deal)?;
+            Ok(deal)
+        })
+    }
+
+    /// Moves an open deal to another stage of the pipeline (forward or back). Moving it to the stage it is
+    /// in changes nothing.
+    pub fn move_deal(&self, id: DealId, stage: &str, at: DateTime<Utc>) -> Result<Deal> {
+        let stage = validate::code("stage", stage)?;
+        self.write(|tx, actor| {
+            let mut deal = load_deal(tx, id)?;
+            lifecycle::check_deal_move(deal.status, &deal.stage, DealStatus::Open, &stage)?;
+            if !catalog::stages(tx)?.iter().any(|s| s.code == stage) {
+                return Err(Error::validation("stage", "is not a stage of the pipeline"));
+            }
+            if deal.stage == stage {
+                return Ok(deal);
+            }
+            let from = std::mem::replace(&mut deal.stage, stage);
+            deal.stage_changed_at = at;
+            deals::update(tx, &deal)?;
+            record_visit(tx, actor, &deal, at)?;
+            log(
+                tx,
+                at,
+                actor,
+                "deal",
+                deal.id.0,
+                "stage_changed",
+                &json!({ "from": from, "to": deal.stage }),
+            )?;
+            Ok(deal)
+        })
+    }
+
+    /// Wins an open deal (final).
+    pub fn win_deal(&self, id: DealId, at: DateTime<Utc>) -> Result<Deal> {
+        self.close_deal(id, DealStatus::Won, None, None, at)
+    }
+
+    /// Loses an open deal (final). `reason` is a code from the lost-reason catalogue and is mandatory.
+    pub fn lose_deal(
+        &self,
+        id: DealId,
+        reason: &str,
+        note: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<Deal> {
+        let reason = validate::required("reason", reason)?;
+        let note = validate::optional_long("note", note)?;
+        self.close_deal(id, DealStatus::Lost, Some(reason), note, at)
+    }
+
+    fn close_deal(
+        &self,
+        id: DealId,
+        status: DealStatus,
+        reason: Option<String>,
+        note: Option<String>,
+        at: DateTime<Utc>,
+    ) -> Result<Deal> {
+        self.write(|tx, actor| {
+            let mut deal = load_deal(tx, id)?;
+            lifecycle::check_deal_move(deal.status, &deal.stage, status, &deal.stage)?;
+            if let Some(code) = &reason {
+                require_lost_reason(tx, "reason", code)?;
+            }
+            deal.status = status;
+            deal.lost_reason = reason;
+            deal.lost_note = note;
+            deal.closed_at = Some(at);
+            deal.stage_changed_at = at;
+            deals::update(tx, &deal)?;
+            record_visit(tx, actor, &deal, at)?;
+            let data = json!({ "status": status, "stage": deal.stage, "reason": deal.lost_reason,
+                               "note": deal.lost_note });
+            log(tx, at, actor, "deal", deal.id.0, status.as_str(), &data)?;
+            Ok(deal)
+        })
+    }
+
+    /// One deal.
+    pub fn get_deal(&self, id: DealId) -> Result<Deal> {
+        load_deal(&self.lock(), id)
+    }
+
+    /// A page of deals, by id.
+    pub fn list_deals(&self, query: &DealQuery) -> Result<Vec<Deal>> {
+        deals::list(&self.lock(), query)
+    }
+
+    /// A deal's stage history, oldest first: time in a stage is the gap to the next entry.
+    pub fn deal_history(&self, id: DealId) -> Result<Vec<StageVisit>> {
+        self.read(|tx| {
+            load_deal(tx, id)?;
+            deals::visits_of(tx, id)
+        })
+    }
+
+    // --- orders -------------------------------------------------------------------------------------------
+
+    /// Records an order placed at `at`. Idempotent by `external_ref`: the same order recorded twice is
+    /// stored once (the stored one is returned); the same reference with other content is a conflict.
+    /// Completed orders update the client's rollups in the same transaction.
+    pub fn record_order(&self, new: NewOrder, at: DateTime<Utc>) -> Result<Order> {
+        let mut order = Order {
+            id: OrderId(0),
+            client_id: new.client_id,
+            ordered_at: at,
+            status: new.status.unwrap_or(OrderStatus::Completed),
+            total: validate::non_negative("total", new.total)?,
+            lines: check_lines(&new.lines, new.total)?,
+            deal_id: new.deal_id,
+            external_ref: validate::optional("external_ref", new.external_ref.as_deref())?,
+        };
+        self.write(|tx, actor| {
+            if let Some(external_ref) = &order.external_ref {
+                if let Some(stored) = orders::by_external_ref(tx, external_ref)? {
+                    let same = stored.client_id == order.client_id
+                        && stored.total == order.total
+                        && stored.lines == order.lines
+                        && stored.deal_id == order.deal_id
+                        && stored.ordered_at == order.ordered_at;
+                    if same {
+                        return Ok(stored);
+                    }
+                    return Err(Error::Conflict(format!(
+                        "external_ref is already used by order {} with other content",
+                        stored.id
+                    )));
+                }
+            }
+            require_client(tx, order.client_id)?;
+            if let Some(deal_id) = order.deal_id {
+                let deal = load_deal(tx, deal_id)?;
+                if deal.client_id != order.client_id {
+                    return Err(Error::validation("deal_id", "belongs to another client"));
+                }
+            }
+            order.id = orders::insert(tx, &order)?;
+            if order.status == OrderStatus::Completed {
+                orders::add_to_rollups(tx, &order)?;
+            }
+            log(tx, at, actor, "order", order.id.0, "recorded", &order)?;
+            Ok(order)
+        })
+    }
+
+    /// Changes an order's status (a cancellation, a return, or back to completed); the client's rollups
+    /// follow in the same transaction. Setting the status it has changes nothing.
+    pub fn set_order_status(
+        &self,
+        id: OrderId,
+        status: OrderStatus,
+        at: DateTime<Utc>,
+    ) -> Result<Order> {
+        self.write(|tx, actor| {
+            let mut order = orders::by_id(tx, id)?.ok_or_else(|| Error::not_found("order", id))?;
+            if order.status == status {
+                return Ok(order);
+            }
+            let from = std::mem::replace(&mut order.status, status);
+            orders::set_status(tx, id, status)?;
+            orders::rebuild_rollups(tx, order.client_id)?;
+            log(
+                tx,
+                at,
+                actor,
+                "order",
+                id.0,
+                "status_changed",
+                &json!({ "from": from, "to": status }),
+            )?;
+            Ok(order)
+        })
+    }
+
+    /// One order with its lines.
+    pub fn get_order(&self, id: OrderId) -> Result<Order> {
+        orders::by_id(&self.lock(), id)?.ok_or_else(|| Error::not_found("order", id))
+    }
+
+    /// A page of orders with their lines, by id.
+    pub fn list_orders(&self, query: &OrderQuery) -> Result<Vec<Order>> {
+        self.read(|tx| orders::list(tx, query))
+    }
+
+    /// A client's purchase totals over completed orders (zeros when there are none).
+    pub fn client_rollup(&self, client_id: ClientId) -> Result<ClientRollup> {
+        self.read(|tx| {
+            require_client(tx, client_id)?;
+            Ok(orders::rollup_of(tx, client_id)?.unwrap_or(ClientRollup {
+                client_id,
+                revenue: Money::ZERO,
+                orders: 0,
+                first_order_at: None,
+                last_order_at: None,
+            }))
+        })
+    }
+
+    /// A page of client rollups, by client id; clients who never completed an order are not listed.
+    pub fn list_rollups(&self, page: Page) -> Result<Vec<ClientRollup>> {
+        orders::rollups(&self.lock(), &page)
+    }
+
+    /// A client's revenue per calendar month (UTC), oldest first; months without orders are not listed.
+    pub fn client_monthly_revenue(&self, client_id: ClientId) -> Result<Vec<MonthRevenue>> {
+        self.read(|tx| {
+            require_client(tx, client_id)?;
+            orders::months_of(tx, client_id)
+        })
+    }
+
+    // --- history ------------------------------------------------------------------------------------------
+
+    /// Every change to one record, oldest first: who, when, what. `entity` is `client`, `lead`, `deal`,
+    /// `order`, `activity`, `contact`, `manager`, `source` or `spend`.
+    pub fn history(&self, entity: &str, id: i64) -> Result<Vec<Event>> {
+        events::history(&self.lock(), entity, id)
+    }
+
+    /// The change feed: events after `seq`, oldest first, at most `limit` (0 means 1 000). A host polls
+    /// it with the last `seq` it has seen.
+    pub fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<Event>> {
+        let limit = if limit == 0 { 1_000 } else { limit };
+        events::since(&self.lock(), seq, limit)
+    }
+
+    /// The newest sequence number in the event log (0 when it is empty).
+    pub fn last_seq(&self) -> Result<i64> {
+        events::last_seq(&self.lock())
+    }
+}
+
+enum Closing {
+    Lost(String),
+    Junk(JunkKind),
+}
+
+fn log<T: Serialize + ?Sized>(
+    tx: &Transaction<'_>,
+    at: DateTime<Utc>,
+    actor: &str,
+    entity: &str,
+    id: i64,
+    kind: &str,
+    data: &T,
+) -> Result<i64> {
+    let data = serde_json::to_value(data).map_err(|e| Error::Corrupt(e.to_string()))?;
+    events::append(tx, &at, actor, entity, id, kind, &data)
+}
+
+fn load_manager(conn: &Connection, id: ManagerId) -> Result<Manager> {
+    catalog::manager_by_id(conn, id)?.ok_or_else(|| Error::not_found("manager", id))
+}
+
+fn require_active_manager(conn: &Connection, field: &str, id: ManagerId) -> Result<()> {
+    if !load_manager(conn, id)?.active {
+        return Err(Error::validation(
+            field,
+            format!("manager {id} is not active"),
+        ));
+    }
+    Ok(())
+}
+
+fn require_source(conn: &Connection, id: SourceId) -> Result<()> {
+    catalog::source_by_id(conn, id)?
+        .map(|_| ())
+        .ok_or_else(|| Error::not_found("source", id))
+}
+
+fn load_client(conn: &Connection, id: ClientId) -> Result<Client> {
+    clients::by_id(conn, id)?.ok_or_else(|| Error::not_found("client", id))
+}
+
+fn require_client(conn: &Connection, id: ClientId) -> Result<()> {
+    if clients::exists(conn, id)? {
+        Ok(())
+    } else {
+        Err(Error::not_found("client", id))
+    }
+}
+
+fn load_lead(conn: &Connection, id: LeadId) -> Result<Lead> {
+    leads::by_id(conn, id)?.ok_or_else(|| Error::not_found("lead", id))
+}
+
+fn load_deal(conn: &Connection, id: DealId) -> Result<Deal> {
+    deals::by_id(conn, id)?.ok_or_else(|| Error::not_found("deal", id))
+}
+
+fn require_lost_reason(conn: &Connection, field: &str, code: &str) -> Result<()> {
+    if catalog::lost_reason_exists(conn, code)? {
+        Ok(())
+    } else {
+        Err(Error::validation(
+            field,
+            "is not a code in the lost-reason catalogue",
+        ))
+    }
+}
+
+/// The stage a new deal opens in: the one asked for (it must exist) or the pipeline's first.
+fn opening_stage(conn: &Connection, asked: Option<String>) -> Result<String> {
+    let stages = catalog::stages(conn)?;
+    match asked {
+        Some(code) if stages.iter().any(|s| s.code == code) => Ok(code),
+        Some(_) => Err(Error::validation("stage", "is not a stage of the pipeline")),
+        None => stages
+            .into_iter()
+            .next()
+            .map(|s| s.code)
+            .ok_or_else(|| Error::Corrupt("the pipeline is empty".into())),
+    }
+}
+
+/// Whether a repeated capture with the same external reference is the same request.
+fn same_request(stored: &Lead, new: &Lead) -> bool {
+    stored.channel == new.channel
+        && stored.source_id == new.source_id
+        && stored.name == new.name
+        && stored.company == new.company
+        && stored.phone == new.phone
+        && stored.email == new.email
+        && stored.messenger == new.messenger
+        && stored.need == new.need
+        && stored.interest == new.interest
+        && stored.estimated_value == new.estimated_value
+}
+
+/// Applies a lead status change: the row, the transition, the event.
+fn move_lead(
+    tx: &Transaction<'_>,
+    actor: &str,
+    lead: &mut Lead,
+    to: LeadStatus,
+    reason: Option<String>,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    lifecycle::check_lead_move(lead.status, to)?;
+    let from = std::mem::replace(&mut lead.status, to);
+    lead.status_changed_at = at;
+    lead.updated_at = at;
+    leads::update(tx, lead)?;
+    leads::insert_transition(
+        tx,
+        &LeadTransition {
+            lead_id: lead.id,
+            from: Some(from),
+            to,
+            at,
+            actor: actor.into(),
+            reason: reason.clone(),
+        },
+    )?;
+    let data = json!({ "from": from, "to": to, "reason": reason, "note": lead.close_note,
+                       "client_id": lead.client_id, "deal_id": lead.deal_id });
+    log(tx, at, actor, "lead", lead.id.0, "status_changed", &data)?;
+    Ok(())
+}
+
+/// Makes a client from a converted lead's details: a company when a company was named, else a person.
+fn create_client_from_lead(
+    tx: &Transaction<'_>,
+    actor: &str,
+    lead: &Lead,
+    at: DateTime<Utc>,
+) -> Result<Client> {
+    let kind = if lead.company.is_some() {
+        ClientKind::Company
+    } else {
+        ClientKind::Person
+    };
+    let name = lead
+        .company
+        .clone()
+        .or_else(|| lead.name.clone())
+        .or_else(|| lead.email.clone())
+        .or_else(|| lead.phone.clone())
+        .or_else(|| lead.messenger.clone())
+        .unwrap_or_else(|| format!("Lead {}", lead.id));
+    let phone = lead.phone.as_deref().map(crate::dedup::normalize::phone);
+    let email = lead.email.as_deref().map(crate::dedup::normalize::email);
+    let keys = MatchKeys {
+        phone: phone.as_ref().and_then(|c| c.normal.clone()),
+        email: email.as_ref().and_then(|c| c.normal.clone()),
+        tax_id: None,
+    };
+    let mut client = Client {
+        id: ClientId(0),
+        kind,
+        name,
+        tax_id: None,
+        tax_id_quality: None,
+        phone: lead.phone.clone(),
+        phone_quality: phone.map(|c| c.quality),
+        email: lead.email.clone(),
+        email_quality: email.map(|c| c.quality),
+        website: None,
+        industry: None,
+        region: lead.region.clone(),
+        address: None,
+        birth_date: None,
+        owner_id: lead.owner_id,
+        tags: Vec::new(),
+        attributes: serde_json::Value::Null,
+        external_ref: None,
+        created_at: at,
+        updated_at: at,
+    };
+    client.id = clients::insert(tx, &client, &keys)?;
+    log(
+        tx,
+        at,
+        actor,
+        "client",
+        client.id.0,
+        "created",
+        &json!({ "from_lead": lead.id, "client": &client }),
+    )?;
+    if let (ClientKind::Company, Some(person)) = (kind, &lead.name) {
+        let mut contact = Contact {
+            id: ContactId(0),
+            client_id: client.id,
+            name: person.clone(),
+            position: None,
+            phones: lead.phone.iter().cloned().collect(),
+            emails: lead.email.iter().cloned().collect(),
+            created_at: at,
+        };
+        contact.id = clients::insert_contact(tx, &contact)?;
+        log(tx, at, actor, "contact", contact.id.0, "created", &contact)?;
+    }
+    Ok(client)
+}
+
+/// Inserts a new deal with its first stage visit and its event.
+fn open_deal_in(tx: &Transaction<'_>, actor: &str, deal: &mut Deal) -> Result<()> {
+    deal.id = deals::insert(tx, deal)?;
+    record_visit(tx, actor, deal, deal.created_at)?;
+    log(
+        tx,
+        deal.created_at,
+        actor,
+        "deal",
+        deal.id.0,
+        "opened",
+        &*deal,
+    )?;
+    Ok(())
+}
+
+fn record_visit(tx: &Transaction<'_>, actor: &str, deal: &Deal, at: DateTime<Utc>) -> Result<()> {
+    deals::insert_visit(
+        tx,
+        &StageVisit {
+            deal_id: deal.id,
+            stage: deal.stage.clone(),
+            status: deal.status,
+            at,
+            actor: actor.into(),
+        },
+    )
+}
+
+/// Checks order lines and that they add up to the total.
+fn check_lines(lines: &[OrderLine], total: Money) -> Result<Vec<OrderLine>> {
+    let mut checked = Vec::with_capacity(lines.len());
+    let mut sum = Money::ZERO;
+    for (i, line) in lines.iter().enumerate() {
+        let sku = validate::required(&format!("lines[{i}].sku"), &line.sku)?;
+        if line.quantity <= 0 {
+            return Err(Error::validation(
+                format!("lines[{i}].quantity"),
+                "must be greater than zero",
+            ));
+        }
+        let unit_price =
+            validate::non_negative(&format!("lines[{i}].unit_price"), line.unit_price)?;
+        let amount = unit_price
+            .checked_mul(line.quantity)
+            .and_then(|a| sum.checked_add(a))
+            .ok_or_else(|| Error::validation(format!("lines[{i}]"), "amount is out of range"))?;
+        sum = amount;
+        checked.push(OrderLine {
+            sku,
+            quantity: line.quantity,
+            unit_price,
+        });
+    }
+    if !checked.is_empty() && sum != total {
+        return Err(Error::validation(
+            "total",
+            format!("must equal the sum of the lines ({sum})"),
+        ));
+    }
+    Ok(checked)
+}

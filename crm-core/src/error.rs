@@ -1,0 +1,129 @@
+//! The one public error type of crmkit and the small kind enum the bindings map from.
+
+use std::fmt;
+
+/// Everything a crmkit command can fail with.
+///
+/// Messages are lowercase, carry no personal data (no names, phones or e-mails), and a validation error
+/// names the field and the rule it broke, e.g. `lines[1].quantity: must be greater than zero`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Input broke a rule; nothing was written.
+    #[error("{field}: {rule}")]
+    Validation {
+        /// The input field, as the caller named it (`name`, `lines[2].quantity`).
+        field: String,
+        /// The rule that was broken.
+        rule: String,
+    },
+    /// A referenced record does not exist.
+    #[error("{entity} {key} not found")]
+    NotFound {
+        /// What was looked for (`client`, `lead`, `lost_reason`, ...).
+        entity: &'static str,
+        /// The id or code that was looked for.
+        key: String,
+    },
+    /// A lead or deal cannot go from its current state to the one asked for; nothing was written.
+    #[error("{entity} cannot go from {from} to {to}")]
+    InvalidTransition {
+        /// `lead` or `deal`.
+        entity: &'static str,
+        /// The current state.
+        from: String,
+        /// The state asked for.
+        to: String,
+    },
+    /// The command contradicts what is stored (an external reference reused with other content, a
+    /// duplicate code, a stage still in use).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The database file was written by a newer crmkit; it is left untouched.
+    #[error("database schema version {found} is newer than this library supports ({supported})")]
+    SchemaTooNew {
+        /// `PRAGMA user_version` of the file.
+        found: i64,
+        /// The newest version this library knows.
+        supported: i64,
+    },
+    /// SQLite failed (I/O, a locked or corrupt file).
+    #[error("storage: {0}")]
+    Storage(#[from] rusqlite::Error),
+    /// Stored data could not be read back (a value no version of crmkit writes).
+    #[error("corrupt data: {0}")]
+    Corrupt(String),
+}
+
+/// The kind of an [`Error`]: a small `Copy` value that C maps to a status code and Python to an exception
+/// class, each from one table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// See [`Error::Validation`].
+    Validation,
+    /// See [`Error::NotFound`].
+    NotFound,
+    /// See [`Error::InvalidTransition`].
+    InvalidTransition,
+    /// See [`Error::Conflict`].
+    Conflict,
+    /// See [`Error::SchemaTooNew`].
+    SchemaTooNew,
+    /// See [`Error::Storage`] and [`Error::Corrupt`].
+    Storage,
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ErrorKind::Validation => "validation",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::InvalidTransition => "invalid_transition",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::SchemaTooNew => "schema_too_new",
+            ErrorKind::Storage => "storage",
+        })
+    }
+}
+
+impl Error {
+    /// The kind of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Validation { .. } => ErrorKind::Validation,
+            Error::NotFound { .. } => ErrorKind::NotFound,
+            Error::InvalidTransition { .. } => ErrorKind::InvalidTransition,
+            Error::Conflict(_) => ErrorKind::Conflict,
+            Error::SchemaTooNew { .. } => ErrorKind::SchemaTooNew,
+            Error::Storage(_) | Error::Corrupt(_) => ErrorKind::Storage,
+        }
+    }
+
+    /// The input field a validation error names, if any.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Error::Validation { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
+    /// Shorthand for a validation error.
+    pub fn validation(field: impl Into<String>, rule: impl Into<String>) -> Self {
+        Error::Validation {
+            field: field.into(),
+            rule: rule.into(),
+        }
+    }
+
+    /// Shorthand for a not-found error.
+    pub fn not_found(entity: &'static str, key: impl fmt::Display) -> Self {
+        Error::NotFound {
+            entity,
+            key: key.to_string(),
+        }
+    }
+}
+
+/// `Result` with crmkit's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,166 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{ClientId, ContactId, ManagerId, Page, code_enum};
+
+code_enum!(
+    /// Whether a client is a company or a private person.
+    ClientKind, "kind" {
+        /// A legal entity or sole trader.
+        Company = "company",
+        /// A private person.
+        Person = "person",
+    }
+);
+
+code_enum!(
+    /// Whether a phone, e-mail or tax id looked well-formed when it was stored. An `invalid` value is kept
+    /// as given (a request is never lost for a typo) but is never used as a matching key.
+    Quality, "quality" {
+        /// Well-formed; normalised and used for matching.
+        Valid = "valid",
+        /// Malformed; kept as given, not used for matching.
+        Invalid = "invalid",
+    }
+);
+
+/// A client to add.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NewClient {
+    /// Company or person; `None` means company.
+    pub kind: Option<ClientKind>,
+    /// Name (company name or person's full name); must not be empty.
+    pub name: String,
+    /// Tax id (EDRPOU, INN, VAT number).
+    pub tax_id: Option<String>,
+    /// Main phone.
+    pub phone: Option<String>,
+    /// Main e-mail.
+    pub email: Option<String>,
+    /// Web site.
+    pub website: Option<String>,
+    /// Industry or activity.
+    pub industry: Option<String>,
+    /// Region.
+    pub region: Option<String>,
+    /// Postal address.
+    pub address: Option<String>,
+    /// Birth date (for persons).
+    pub birth_date: Option<NaiveDate>,
+    /// The manager who owns the client.
+    pub owner_id: Option<ManagerId>,
+    /// Free tags; stored trimmed, de-duplicated and sorted.
+    pub tags: Vec<String>,
+    /// Free attributes: a JSON object (or null).
+    pub attributes: serde_json::Value,
+    /// The client's id in an ERP or shop (`1C-000123`); unique when present.
+    pub external_ref: Option<String>,
+}
+
+impl NewClient {
+    /// A client with a name and defaults elsewhere.
+    pub fn new(kind: ClientKind, name: impl Into<String>) -> Self {
+        NewClient {
+            kind: Some(kind),
+            name: name.into(),
+            ..Default::default()
+        }
+    }
+}
+
+/// A stored client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Client {
+    /// Id.
+    pub id: ClientId,
+    /// Company or person.
+    pub kind: ClientKind,
+    /// Name.
+    pub name: String,
+    /// Tax id as given.
+    pub tax_id: Option<String>,
+    /// Whether the tax id is well-formed (`None` when there is none).
+    pub tax_id_quality: Option<Quality>,
+    /// Main phone as given.
+    pub phone: Option<String>,
+    /// Whether the phone is well-formed.
+    pub phone_quality: Option<Quality>,
+    /// Main e-mail as given.
+    pub email: Option<String>,
+    /// Whether the e-mail is well-formed.
+    pub email_quality: Option<Quality>,
+    /// Web site.
+    pub website: Option<String>,
+    /// Industry or activity.
+    pub industry: Option<String>,
+    /// Region.
+    pub region: Option<String>,
+    /// Postal address.
+    pub address: Option<String>,
+    /// Birth date.
+    pub birth_date: Option<NaiveDate>,
+    /// The owning manager.
+    pub owner_id: Option<ManagerId>,
+    /// Tags, sorted.
+    pub tags: Vec<String>,
+    /// Free attributes (a JSON object, or null).
+    pub attributes: serde_json::Value,
+    /// ERP or shop reference.
+    pub external_ref: Option<String>,
+    /// When the client was added.
+    pub created_at: DateTime<Utc>,
+    /// When the client last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Which clients to list. Every filter that is set must hold.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClientQuery {
+    /// Only clients owned by this manager.
+    pub owner_id: Option<ManagerId>,
+    /// Only companies or only persons.
+    pub kind: Option<ClientKind>,
+    /// Only clients with this tag.
+    pub tag: Option<String>,
+    /// Only the client with this ERP reference.
+    pub external_ref: Option<String>,
+    /// Which page.
+    pub page: Page,
+}
+
+/// A person at a client to add.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NewContact {
+    /// The client this person works for.
+    pub client_id: ClientId,
+    /// Full name; must not be empty.
+    pub name: String,
+    /// Position (`purchasing manager`).
+    pub position: Option<String>,
+    /// Phones, as given.
+    pub phones: Vec<String>,
+    /// E-mails, as given.
+    pub emails: Vec<String>,
+}
+
+/// A stored contact person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    /// Id.
+    pub id: ContactId,
+    /// The client.
+    pub client_id: ClientId,
+    /// Full name.
+    pub name: String,
+    /// Position.
+    pub position: Option<String>,
+    /// Phones.
+    pub phones: Vec<String>,
+    /// E-mails.
+    pub emails: Vec<String>,
+    /// When the contact was added.
+    pub created_at: DateTime<Utc>,
+}

@@ -1,0 +1,65 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::ManagerId;
+
+/// A sales manager to add.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NewManager {
+    /// Full name; must not be empty.
+    pub name: String,
+    /// Work e-mail.
+    pub email: Option<String>,
+    /// Team (`sales`, `wholesale`, ...).
+    pub team: Option<String>,
+    /// The most open leads and deals this manager should hold; `None` means no limit.
+    pub capacity: Option<u32>,
+    /// Relative share in weighted distribution; 0 is taken as 1.
+    pub weight: u32,
+    /// Skills routing rules can ask for (`wholesale`, `b2b`, ...).
+    pub skills: Vec<String>,
+    /// Regions this manager serves.
+    pub regions: Vec<String>,
+    /// Languages this manager speaks (`uk`, `en`).
+    pub languages: Vec<String>,
+    /// Whether the manager takes new work; `None` means active.
+    pub active: Option<bool>,
+}
+
+impl NewManager {
+    /// A manager with a name and defaults elsewhere.
+    pub fn new(name: impl Into<String>) -> Self {
+        NewManager {
+            name: name.into(),
+            ..Default::default()
+        }
+    }
+}
+
+/// A stored sales manager.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manager {
+    /// Id.
+    pub id: ManagerId,
+    /// Full name.
+    pub name: String,
+    /// Work e-mail.
+    pub email: Option<String>,
+    /// Team.
+    pub team: Option<String>,
+    /// Whether the manager takes new work.
+    pub active: bool,
+    /// The most open leads and deals this manager should hold; `None` means no limit.
+    pub capacity: Option<u32>,
+    /// Relative share in weighted distribution (at least 1).
+    pub weight: u32,
+    /// Skills.
+    pub skills: Vec<String>,
+    /// Regions served.
+    pub regions: Vec<String>,
+    /// Languages spoken.
+    pub languages: Vec<String>,
+    /// When the manager was added.
+    pub created_at: DateTime<Utc>,
+}

@@ -1,0 +1,234 @@
+//! Managers, sources, spend, the lost-reason catalogue and the pipeline.
+
+use chrono::NaiveDate;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::convert::{Day, Json, Time, json, ts};
+use crate::error::Result;
+use crate::model::{LostReason, Manager, ManagerId, Source, SourceId, Spend, SpendId, Stage};
+
+const MANAGER_COLUMNS: &str =
+    "id, name, email, team, active, capacity, weight, skills, regions, languages, created_at";
+
+fn manager(row: &Row<'_>) -> rusqlite::Result<Manager> {
+    Ok(Manager {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        email: row.get(2)?,
+        team: row.get(3)?,
+        active: row.get(4)?,
+        capacity: row.get(5)?,
+        weight: row.get(6)?,
+        skills: row.get::<_, Json<_>>(7)?.0,
+        regions: row.get::<_, Json<_>>(8)?.0,
+        languages: row.get::<_, Json<_>>(9)?.0,
+        created_at: row.get::<_, Time>(10)?.0,
+    })
+}
+
+/// Inserts a manager (its id is ignored) and returns the new id.
+pub(crate) fn insert_manager(conn: &Connection, m: &Manager) -> Result<ManagerId> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO managers (name, email, team, active, capacity, weight, skills, regions, languages,
+                               created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    stmt.execute(params![
+        m.name,
+        m.email,
+        m.team,
+        m.active,
+        m.capacity,
+        m.weight,
+        json(&m.skills)?,
+        json(&m.regions)?,
+        json(&m.languages)?,
+        ts(&m.created_at),
+    ])?;
+    Ok(ManagerId(conn.last_insert_rowid()))
+}
+
+/// Sets whether a manager is active.
+pub(crate) fn set_manager_active(conn: &Connection, id: ManagerId, active: bool) -> Result<()> {
+    conn.prepare_cached("UPDATE managers SET active = ?2 WHERE id = ?1")?
+        .execute(params![id, active])?;
+    Ok(())
+}
+
+/// One manager.
+pub(crate) fn manager_by_id(conn: &Connection, id: ManagerId) -> Result<Option<Manager>> {
+    let sql = format!("SELECT {MANAGER_COLUMNS} FROM managers WHERE id = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], manager)
+        .optional()?)
+}
+
+/// Every manager, by id.
+pub(crate) fn managers(conn: &Connection) -> Result<Vec<Manager>> {
+    let sql = format!("SELECT {MANAGER_COLUMNS} FROM managers ORDER BY id");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([], manager)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn source(row: &Row<'_>) -> rusqlite::Result<Source> {
+    let campaign: String = row.get(3)?;
+    Ok(Source {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        channel: row.get(2)?,
+        campaign: (!campaign.is_empty()).then_some(campaign),
+        created_at: row.get::<_, Time>(4)?.0,
+    })
+}
+
+/// Inserts a source and returns the new id.
+pub(crate) fn insert_source(conn: &Connection, s: &Source) -> Result<SourceId> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO sources (name, channel, campaign, created_at) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    stmt.execute(params![
+        s.name,
+        s.channel,
+        s.campaign.as_deref().unwrap_or(""),
+        ts(&s.created_at)
+    ])?;
+    Ok(SourceId(conn.last_insert_rowid()))
+}
+
+/// The id of the source with this name and campaign, if any.
+pub(crate) fn source_id_by_name(
+    conn: &Connection,
+    name: &str,
+    campaign: Option<&str>,
+) -> Result<Option<SourceId>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT id FROM sources WHERE name = ?1 AND campaign = ?2")?;
+    Ok(stmt
+        .query_row(params![name, campaign.unwrap_or("")], |r| r.get(0))
+        .optional()?)
+}
+
+/// One source.
+pub(crate) fn source_by_id(conn: &Connection, id: SourceId) -> Result<Option<Source>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, name, channel, campaign, created_at FROM sources WHERE id = ?1",
+    )?;
+    Ok(stmt.query_row([id], source).optional()?)
+}
+
+/// Every source, by id.
+pub(crate) fn sources(conn: &Connection) -> Result<Vec<Source>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, name, channel, campaign, created_at FROM sources ORDER BY id",
+    )?;
+    let rows = stmt.query_map([], source)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Inserts a spend entry and returns the new id.
+pub(crate) fn insert_spend(conn: &Connection, s: &Spend) -> Result<SpendId> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO spend (source_id, on_date, amount, note, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    stmt.execute(params![
+        s.source_id,
+        Day(s.on),
+        s.amount,
+        s.note,
+        ts(&s.created_at)
+    ])?;
+    Ok(SpendId(conn.last_insert_rowid()))
+}
+
+/// Spend entries booked from `start` to `end` inclusive, optionally of one source; by date, then id.
+pub(crate) fn spend(
+    conn: &Connection,
+    source_id: Option<SourceId>,
+    start: NaiveDate,
+    end: NaiveDate,
+) -> Result<Vec<Spend>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, source_id, on_date, amount, note, created_at FROM spend
+         WHERE (?1 IS NULL OR source_id = ?1) AND on_date BETWEEN ?2 AND ?3
+         ORDER BY on_date, id",
+    )?;
+    let rows = stmt.query_map(params![source_id, Day(start), Day(end)], |row| {
+        Ok(Spend {
+            id: row.get(0)?,
+            source_id: row.get(1)?,
+            on: row.get::<_, Day>(2)?.0,
+            amount: row.get(3)?,
+            note: row.get(4)?,
+            created_at: row.get::<_, Time>(5)?.0,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Adds a lost reason, or relabels it when the code exists; returns whether it was new.
+pub(crate) fn upsert_lost_reason(conn: &Connection, code: &str, label: &str) -> Result<bool> {
+    let existed = lost_reason_exists(conn, code)?;
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO lost_reasons (code, label) VALUES (?1, ?2)
+         ON CONFLICT (code) DO UPDATE SET label = excluded.label",
+    )?;
+    stmt.execute(params![code, label])?;
+    Ok(!existed)
+}
+
+/// Whether the code is in the catalogue.
+pub(crate) fn lost_reason_exists(conn: &Connection, code: &str) -> Result<bool> {
+    let mut stmt = conn.prepare_cached("SELECT 1 FROM lost_reasons WHERE code = ?1")?;
+    Ok(stmt.exists([code])?)
+}
+
+/// The catalogue, in the order the reasons were added.
+pub(crate) fn lost_reasons(conn: &Connection) -> Result<Vec<LostReason>> {
+    let mut stmt = conn.prepare_cached("SELECT code, label FROM lost_reasons ORDER BY id")?;
+    let rows = stmt.query_map([], |r| {
+        Ok(LostReason {
+            code: r.get(0)?,
+            label: r.get(1)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The pipeline, in order.
+pub(crate) fn stages(conn: &Connection) -> Result<Vec<Stage>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT code, label, probability, position FROM pipeline_stages ORDER BY position",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Stage {
+            code: r.get(0)?,
+            label: r.get(1)?,
+            probability: r.get(2)?,
+            position: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Replaces the pipeline.
+pub(crate) fn replace_stages(conn: &Connection, stages: &[Stage]) -> Result<()> {
+    conn.prepare_cached("DELETE FROM pipeline_stages")?
+        .execute([])?;
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO pipeline_stages (code, label, position, probability) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for s in stages {
+        stmt.execute(params![s.code, s.label, s.position, s.probability])?;
+    }
+    Ok(())
+}
+
+/// The stage codes open deals are in, sorted.
+pub(crate) fn stages_in_use(conn: &Connection) -> Result<Vec<String>> {
+    let mut stmt = conn
+        .prepare_cached("SELECT DISTINCT stage FROM deals WHERE status = 'open' ORDER BY stage")?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

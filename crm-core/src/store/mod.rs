@@ -1,0 +1,88 @@
+//! The only place with SQL. Connection set-up, the schema and its migrations, and one module of queries
+//! per concept. Functions here take a connection or transaction and plain values; they decide nothing.
+
+pub(crate) mod activities;
+pub(crate) mod catalog;
+pub(crate) mod clients;
+pub(crate) mod convert;
+pub(crate) mod deals;
+pub(crate) mod events;
+pub(crate) mod leads;
+pub(crate) mod orders;
+pub mod schema;
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+use crate::error::Result;
+
+/// How long a writer waits for another process's write lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Opens (creating if needed) and migrates a database file.
+pub(crate) fn open(path: &Path) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_URI;
+    let mut conn = Connection::open_with_flags(path, flags)?;
+    configure(&conn)?;
+    schema::migrate(&mut conn)?;
+    Ok(conn)
+}
+
+/// Opens a private in-memory database, migrated.
+pub(crate) fn open_in_memory() -> Result<Connection> {
+    let mut conn = Connection::open_in_memory()?;
+    configure(&conn)?;
+    schema::migrate(&mut conn)?;
+    Ok(conn)
+}
+
+/// Every connection is set up here and nowhere else.
+pub(crate) fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    // WAL lets readers in other processes (a report, a SQLite browser) work while the host writes. An
+    // in-memory database answers "memory", which is fine.
+    let _mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+/// Runs `f` in one write transaction (taken at once, so two writers never deadlock on an upgrade) and
+/// commits only if it returns `Ok`; on `Err` or a panic everything is rolled back.
+pub(crate) fn write<T>(
+    conn: &mut Connection,
+    f: impl FnOnce(&Transaction<'_>) -> Result<T>,
+) -> Result<T> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let value = f(&tx)?;
+    tx.commit()?;
+    Ok(value)
+}
+
+/// Runs `f` in one read transaction, so several queries see one consistent state.
+pub(crate) fn read<T>(
+    conn: &mut Connection,
+    f: impl FnOnce(&Transaction<'_>) -> Result<T>,
+) -> Result<T> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+    let value = f(&tx)?;
+    tx.commit()?;
+    Ok(value)
+}
+
+/// Runs `PRAGMA integrity_check` and returns its lines (`["ok"]` when the file is sound).
+pub(crate) fn integrity_check(conn: &Connection) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The schema version of the open database.
+pub(crate) fn user_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}

@@ -1,0 +1,228 @@
+//! Orders, their lines, and the per-client rollups kept in step with them.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::convert::{Time, ts};
+use crate::error::Result;
+use crate::model::{
+    ClientId, ClientRollup, MonthRevenue, Order, OrderId, OrderLine, OrderQuery, OrderStatus, Page,
+};
+
+const ORDER_COLUMNS: &str = "id, client_id, ordered_at, status, total, deal_id, external_ref";
+
+fn order_head(row: &Row<'_>) -> rusqlite::Result<Order> {
+    Ok(Order {
+        id: row.get(0)?,
+        client_id: row.get(1)?,
+        ordered_at: row.get::<_, Time>(2)?.0,
+        status: row.get(3)?,
+        total: row.get(4)?,
+        deal_id: row.get(5)?,
+        external_ref: row.get(6)?,
+        lines: Vec::new(),
+    })
+}
+
+fn with_lines(conn: &Connection, mut order: Order) -> Result<Order> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT sku, quantity, unit_price FROM order_lines WHERE order_id = ?1 ORDER BY line_no",
+    )?;
+    let rows = stmt.query_map([order.id], |r| {
+        Ok(OrderLine {
+            sku: r.get(0)?,
+            quantity: r.get(1)?,
+            unit_price: r.get(2)?,
+        })
+    })?;
+    order.lines = rows.collect::<rusqlite::Result<_>>()?;
+    Ok(order)
+}
+
+/// Inserts an order with its lines (its id is ignored) and returns the new id.
+pub(crate) fn insert(conn: &Connection, o: &Order) -> Result<OrderId> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO orders (client_id, ordered_at, status, total, deal_id, external_ref)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    stmt.execute(params![
+        o.client_id,
+        ts(&o.ordered_at),
+        o.status,
+        o.total,
+        o.deal_id,
+        o.external_ref
+    ])?;
+    let id = OrderId(conn.last_insert_rowid());
+    let mut line_stmt = conn.prepare_cached(
+        "INSERT INTO order_lines (order_id, line_no, sku, quantity, unit_price) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for (line_no, line) in (0_i64..).zip(&o.lines) {
+        line_stmt.execute(params![
+            id,
+            line_no,
+            line.sku,
+            line.quantity,
+            line.unit_price
+        ])?;
+    }
+    Ok(id)
+}
+
+/// Sets an order's status.
+pub(crate) fn set_status(conn: &Connection, id: OrderId, status: OrderStatus) -> Result<()> {
+    conn.prepare_cached("UPDATE orders SET status = ?2 WHERE id = ?1")?
+        .execute(params![id, status])?;
+    Ok(())
+}
+
+/// One order with its lines.
+pub(crate) fn by_id(conn: &Connection, id: OrderId) -> Result<Option<Order>> {
+    let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?1");
+    match conn
+        .prepare_cached(&sql)?
+        .query_row([id], order_head)
+        .optional()?
+    {
+        Some(order) => Ok(Some(with_lines(conn, order)?)),
+        None => Ok(None),
+    }
+}
+
+/// The order with this external reference, with its lines.
+pub(crate) fn by_external_ref(conn: &Connection, external_ref: &str) -> Result<Option<Order>> {
+    let sql = format!("SELECT {ORDER_COLUMNS} FROM orders WHERE external_ref = ?1");
+    match conn
+        .prepare_cached(&sql)?
+        .query_row([external_ref], order_head)
+        .optional()?
+    {
+        Some(order) => Ok(Some(with_lines(conn, order)?)),
+        None => Ok(None),
+    }
+}
+
+/// A page of orders matching the query, by id, with their lines.
+pub(crate) fn list(conn: &Connection, q: &OrderQuery) -> Result<Vec<Order>> {
+    let sql = format!(
+        "SELECT {ORDER_COLUMNS} FROM orders
+         WHERE (?1 IS NULL OR client_id = ?1)
+           AND (?2 IS NULL OR status = ?2)
+           AND (?3 IS NULL OR ordered_at >= ?3)
+           AND (?4 IS NULL OR ordered_at < ?4)
+           AND id > coalesce(?5, 0)
+         ORDER BY id LIMIT ?6"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let heads = stmt
+        .query_map(
+            params![
+                q.client_id,
+                q.status,
+                q.from.as_ref().map(ts),
+                q.to.as_ref().map(ts),
+                q.page.after,
+                q.page.effective_limit()
+            ],
+            order_head,
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    heads.into_iter().map(|o| with_lines(conn, o)).collect()
+}
+
+/// The rollup month of a time: `YYYY-MM` in UTC.
+fn month(at: &DateTime<Utc>) -> String {
+    at.format("%Y-%m").to_string()
+}
+
+/// Adds one completed order to its client's rollups.
+pub(crate) fn add_to_rollups(conn: &Connection, o: &Order) -> Result<()> {
+    let at = ts(&o.ordered_at);
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO client_rollups (client_id, revenue, orders, first_order_at, last_order_at)
+         VALUES (?1, ?2, 1, ?3, ?3)
+         ON CONFLICT (client_id) DO UPDATE SET
+             revenue = revenue + excluded.revenue,
+             orders = orders + 1,
+             first_order_at = min(coalesce(first_order_at, excluded.first_order_at), excluded.first_order_at),
+             last_order_at = max(coalesce(last_order_at, excluded.last_order_at), excluded.last_order_at)",
+    )?;
+    stmt.execute(params![o.client_id, o.total, at])?;
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO client_month_revenue (client_id, month, revenue, orders) VALUES (?1, ?2, ?3, 1)
+         ON CONFLICT (client_id, month) DO UPDATE SET
+             revenue = revenue + excluded.revenue,
+             orders = orders + 1",
+    )?;
+    stmt.execute(params![o.client_id, month(&o.ordered_at), o.total])?;
+    Ok(())
+}
+
+/// Rebuilds one client's rollups from its completed orders (after a status change takes one out or puts
+/// one back; first and last dates cannot be un-done incrementally).
+pub(crate) fn rebuild_rollups(conn: &Connection, client_id: ClientId) -> Result<()> {
+    conn.prepare_cached("DELETE FROM client_month_revenue WHERE client_id = ?1")?
+        .execute([client_id])?;
+    conn.prepare_cached("DELETE FROM client_rollups WHERE client_id = ?1")?
+        .execute([client_id])?;
+    conn.prepare_cached(
+        "INSERT INTO client_rollups (client_id, revenue, orders, first_order_at, last_order_at)
+         SELECT client_id, sum(total), count(*), min(ordered_at), max(ordered_at) FROM orders
+         WHERE client_id = ?1 AND status = 'completed'
+         GROUP BY client_id",
+    )?
+    .execute([client_id])?;
+    conn.prepare_cached(
+        "INSERT INTO client_month_revenue (client_id, month, revenue, orders)
+         SELECT client_id, substr(ordered_at, 1, 7), sum(total), count(*) FROM orders
+         WHERE client_id = ?1 AND status = 'completed'
+         GROUP BY client_id, substr(ordered_at, 1, 7)",
+    )?
+    .execute([client_id])?;
+    Ok(())
+}
+
+fn rollup(row: &Row<'_>) -> rusqlite::Result<ClientRollup> {
+    Ok(ClientRollup {
+        client_id: row.get(0)?,
+        revenue: row.get(1)?,
+        orders: row.get(2)?,
+        first_order_at: row.get::<_, Option<Time>>(3)?.map(|t| t.0),
+        last_order_at: row.get::<_, Option<Time>>(4)?.map(|t| t.0),
+    })
+}
+
+/// One client's rollup, if the client ever had a completed order.
+pub(crate) fn rollup_of(conn: &Connection, client_id: ClientId) -> Result<Option<ClientRollup>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT client_id, revenue, orders, first_order_at, last_order_at FROM client_rollups
+         WHERE client_id = ?1",
+    )?;
+    Ok(stmt.query_row([client_id], rollup).optional()?)
+}
+
+/// A page of rollups, by client id.
+pub(crate) fn rollups(conn: &Connection, page: &Page) -> Result<Vec<ClientRollup>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT client_id, revenue, orders, first_order_at, last_order_at FROM client_rollups
+         WHERE client_id > coalesce(?1, 0) ORDER BY client_id LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![page.after, page.effective_limit()], rollup)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// One client's revenue per month, oldest month first.
+pub(crate) fn months_of(conn: &Connection, client_id: ClientId) -> Result<Vec<MonthRevenue>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT client_id, month, revenue, orders FROM client_month_revenue WHERE client_id = ?1 ORDER BY month",
+    )?;
+    let rows = stmt.query_map([client_id], |r| {
+        Ok(MonthRevenue {
+            client_id: r.get(0)?,
+            month: r.get(1)?,
+            revenue: r.get(2)?,
+            orders: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
