@@ -13,12 +13,12 @@ use serde_json::json;
 use crate::error::{Error, Result};
 use crate::lifecycle::{self, LeadAction};
 use crate::model::{
-    Activity, ActivityId, ActivityQuery, Capture, Client, ClientId, ClientKind, ClientQuery,
-    ClientRollup, Contact, ContactId, Conversion, ConvertLead, Deal, DealId, DealQuery, DealStatus,
-    Event, JunkKind, Lead, LeadId, LeadQuery, LeadStatus, LeadTransition, LostReason, Manager,
-    ManagerId, Money, MonthRevenue, NewActivity, NewClient, NewContact, NewDeal, NewLead,
-    NewManager, NewOrder, NewSource, NewSpend, NewStage, Order, OrderId, OrderLine, OrderQuery,
-    OrderStatus, Page, Source, SourceId, Spend, Stage, StageVisit, Warning,
+    Activity, ActivityId, ActivityQuery, Capture, Client, ClientId, ClientKind, ClientPatch,
+    ClientQuery, ClientRollup, Contact, ContactId, Conversion, ConvertLead, Deal, DealId,
+    DealQuery, DealStatus, Event, JunkKind, Lead, LeadId, LeadQuery, LeadStatus, LeadTransition,
+    LostReason, Manager, ManagerId, Money, MonthRevenue, NewActivity, NewClient, NewContact,
+    NewDeal, NewLead, NewManager, NewOrder, NewSource, NewSpend, NewStage, Order, OrderId,
+    OrderLine, OrderQuery, OrderStatus, Page, Source, SourceId, Spend, Stage, StageVisit, Warning,
 };
 use crate::store::clients::MatchKeys;
 use crate::store::{self, activities, catalog, clients, deals, events, leads, orders};
@@ -346,56 +346,8 @@ impl Crm {
     /// Adds a client. A malformed phone, e-mail or tax id is stored with quality `invalid` (refused in
     /// strict mode). An external reference already used by another client is a conflict.
     pub fn add_client(&self, new: NewClient, at: DateTime<Utc>) -> Result<Client> {
-        let mut warnings = Vec::new();
         let strict = self.is_strict();
-        let phone = validate::contact_value(
-            "phone",
-            ContactKind::Phone,
-            new.phone.as_deref(),
-            strict,
-            &mut warnings,
-        )?;
-        let email = validate::contact_value(
-            "email",
-            ContactKind::Email,
-            new.email.as_deref(),
-            strict,
-            &mut warnings,
-        )?;
-        let tax_id = validate::contact_value(
-            "tax_id",
-            ContactKind::TaxId,
-            new.tax_id.as_deref(),
-            strict,
-            &mut warnings,
-        )?;
-        let keys = MatchKeys {
-            phone: phone.key,
-            email: email.key,
-            tax_id: tax_id.key,
-        };
-        let mut client = Client {
-            id: ClientId(0),
-            kind: new.kind.unwrap_or(ClientKind::Company),
-            name: validate::required("name", &new.name)?,
-            tax_id: tax_id.text,
-            tax_id_quality: tax_id.quality,
-            phone: phone.text,
-            phone_quality: phone.quality,
-            email: email.text,
-            email_quality: email.quality,
-            website: validate::optional("website", new.website.as_deref())?,
-            industry: validate::optional("industry", new.industry.as_deref())?,
-            region: validate::optional("region", new.region.as_deref())?,
-            address: validate::optional("address", new.address.as_deref())?,
-            birth_date: new.birth_date,
-            owner_id: new.owner_id,
-            tags: validate::labels("tags", &new.tags)?,
-            attributes: validate::attributes("attributes", &new.attributes)?,
-            external_ref: validate::optional("external_ref", new.external_ref.as_deref())?,
-            created_at: at,
-            updated_at: at,
-        };
+        let (mut client, keys) = check_client(new, ClientId(0), at, at, [strict; 3])?;
         self.write(|tx, actor| {
             if let Some(owner) = client.owner_id {
                 load_manager(tx, owner)?;
@@ -409,6 +361,52 @@ impl Crm {
             }
             client.id = clients::insert(tx, &client, &keys)?;
             log(tx, at, actor, "client", client.id.0, "created", &client)?;
+            Ok(client)
+        })
+    }
+
+    /// Changes a client's details; fields the patch leaves out stay as they are. The event records the
+    /// fields that changed. A patch that changes nothing writes nothing. Strict mode applies only to the
+    /// phone, e-mail or tax id the patch sets.
+    pub fn update_client(
+        &self,
+        id: ClientId,
+        patch: ClientPatch,
+        at: DateTime<Utc>,
+    ) -> Result<Client> {
+        let strict = self.is_strict();
+        let strict = [
+            strict && patch.phone.is_some(),
+            strict && patch.email.is_some(),
+            strict && patch.tax_id.is_some(),
+        ];
+        self.write(|tx, actor| {
+            let old = load_client(tx, id)?;
+            let new = apply_client_patch(&old, patch);
+            let (mut client, keys) = check_client(new, id, old.created_at, old.updated_at, strict)?;
+            let changed = changed_fields(&old, &client)?;
+            if changed.is_empty() {
+                return Ok(old);
+            }
+            if client.owner_id != old.owner_id {
+                if let Some(owner) = client.owner_id {
+                    require_active_manager(tx, "owner_id", owner)?;
+                }
+            }
+            if let Some(external_ref) = client
+                .external_ref
+                .as_deref()
+                .filter(|r| Some(*r) != old.external_ref.as_deref())
+            {
+                if let Some(existing) = clients::id_by_external_ref(tx, external_ref)? {
+                    return Err(Error::Conflict(format!(
+                        "external_ref is already used by client {existing}"
+                    )));
+                }
+            }
+            client.updated_at = at;
+            clients::update(tx, &client, &keys)?;
+            log(tx, at, actor, "client", id.0, "updated", &changed)?;
             Ok(client)
         })
     }
@@ -582,8 +580,15 @@ impl Crm {
             if let Some(owner) = lead.owner_id {
                 require_active_manager(tx, "owner_id", owner)?;
             }
-            if let Some(client) = lead.client_id {
-                require_client(tx, client)?;
+            if let Some(client_id) = lead.client_id {
+                let client = load_client(tx, client_id)?;
+                // A known client's request goes to the manager who owns the client, so two managers never
+                // work the same client unknowingly.
+                if lead.owner_id.is_none() {
+                    if let Some(owner) = client.owner_id {
+                        lead.owner_id = load_manager(tx, owner)?.active.then_some(owner);
+                    }
+                }
             }
             lead.id = leads::insert(tx, &lead, &keys)?;
             leads::insert_transition(
@@ -968,49 +973,35 @@ impl Crm {
     // --- orders -------------------------------------------------------------------------------------------
 
     /// Records an order placed at `at`. Idempotent by `external_ref`: the same order recorded twice is
-    /// stored once (the stored one is returned); the same reference with other content is a conflict.
-    /// Completed orders update the client's rollups in the same transaction.
+    /// stored once and the stored one is returned (a retry may carry a later `at`; client, total, lines
+    /// and deal must match); the same reference with other content is a conflict. A completed order
+    /// updates the client's rollups in the same transaction.
     pub fn record_order(&self, new: NewOrder, at: DateTime<Utc>) -> Result<Order> {
-        let mut order = Order {
-            id: OrderId(0),
-            client_id: new.client_id,
-            ordered_at: at,
-            status: new.status.unwrap_or(OrderStatus::Completed),
-            total: validate::non_negative("total", new.total)?,
-            lines: check_lines(&new.lines, new.total)?,
-            deal_id: new.deal_id,
-            external_ref: validate::optional("external_ref", new.external_ref.as_deref())?,
-        };
+        let order = check_order(new, at)?;
+        self.write(|tx, actor| record_order_in(tx, actor, order))
+    }
+
+    /// Records many orders in one transaction (an ERP exchange, a shop's backlog, a data migration):
+    /// far faster than one call per order. Each item is checked and written on its own, so a bad item
+    /// is reported at its position and the good ones are kept; only a storage failure aborts the whole
+    /// batch. The result has one entry per item, in the order given.
+    pub fn record_orders(
+        &self,
+        batch: Vec<(NewOrder, DateTime<Utc>)>,
+    ) -> Result<Vec<Result<Order>>> {
         self.write(|tx, actor| {
-            if let Some(external_ref) = &order.external_ref {
-                if let Some(stored) = orders::by_external_ref(tx, external_ref)? {
-                    let same = stored.client_id == order.client_id
-                        && stored.total == order.total
-                        && stored.lines == order.lines
-                        && stored.deal_id == order.deal_id
-                        && stored.ordered_at == order.ordered_at;
-                    if same {
-                        return Ok(stored);
-                    }
-                    return Err(Error::Conflict(format!(
-                        "external_ref is already used by order {} with other content",
-                        stored.id
-                    )));
+            let mut results = Vec::with_capacity(batch.len());
+            for (new, at) in batch {
+                let result = match check_order(new, at) {
+                    Ok(order) => store::savepoint(tx, || record_order_in(tx, actor, order)),
+                    Err(e) => Err(e),
+                };
+                match result {
+                    Err(e) if e.kind() == crate::ErrorKind::Storage => return Err(e),
+                    other => results.push(other),
                 }
             }
-            require_client(tx, order.client_id)?;
-            if let Some(deal_id) = order.deal_id {
-                let deal = load_deal(tx, deal_id)?;
-                if deal.client_id != order.client_id {
-                    return Err(Error::validation("deal_id", "belongs to another client"));
-                }
-            }
-            order.id = orders::insert(tx, &order)?;
-            if order.status == OrderStatus::Completed {
-                orders::add_to_rollups(tx, &order)?;
-            }
-            log(tx, at, actor, "order", order.id.0, "recorded", &order)?;
-            Ok(order)
+            Ok(results)
         })
     }
 
@@ -1365,4 +1356,160 @@ fn check_lines(lines: &[OrderLine], total: Money) -> Result<Vec<OrderLine>> {
         ));
     }
     Ok(checked)
+}
+
+/// Checks an order's input (pure): amounts, lines adding up to the total, texts.
+fn check_order(new: NewOrder, at: DateTime<Utc>) -> Result<Order> {
+    Ok(Order {
+        id: OrderId(0),
+        client_id: new.client_id,
+        ordered_at: at,
+        status: new.status.unwrap_or(OrderStatus::Completed),
+        total: validate::non_negative("total", new.total)?,
+        lines: check_lines(&new.lines, new.total)?,
+        deal_id: new.deal_id,
+        external_ref: validate::optional("external_ref", new.external_ref.as_deref())?,
+    })
+}
+
+/// Writes a checked order: idempotency by external reference, references, rollups, event.
+fn record_order_in(tx: &Transaction<'_>, actor: &str, mut order: Order) -> Result<Order> {
+    if let Some(external_ref) = &order.external_ref {
+        if let Some(stored) = orders::by_external_ref(tx, external_ref)? {
+            let same = stored.client_id == order.client_id
+                && stored.total == order.total
+                && stored.lines == order.lines
+                && stored.deal_id == order.deal_id;
+            if same {
+                return Ok(stored);
+            }
+            return Err(Error::Conflict(format!(
+                "external_ref is already used by order {} with other content",
+                stored.id
+            )));
+        }
+    }
+    require_client(tx, order.client_id)?;
+    if let Some(deal_id) = order.deal_id {
+        let deal = load_deal(tx, deal_id)?;
+        if deal.client_id != order.client_id {
+            return Err(Error::validation("deal_id", "belongs to another client"));
+        }
+    }
+    order.id = orders::insert(tx, &order)?;
+    if order.status == OrderStatus::Completed {
+        orders::add_to_rollups(tx, &order)?;
+    }
+    log(
+        tx,
+        order.ordered_at,
+        actor,
+        "order",
+        order.id.0,
+        "recorded",
+        &order,
+    )?;
+    Ok(order)
+}
+
+/// Checks a client's fields (pure) and gives the record to store with its matching keys. `strict` is for
+/// phone, e-mail and tax id in that order: a malformed one is refused instead of flagged.
+fn check_client(
+    new: NewClient,
+    id: ClientId,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    strict: [bool; 3],
+) -> Result<(Client, MatchKeys)> {
+    let mut warnings = Vec::new();
+    let phone = validate::contact_value(
+        "phone",
+        ContactKind::Phone,
+        new.phone.as_deref(),
+        strict[0],
+        &mut warnings,
+    )?;
+    let email = validate::contact_value(
+        "email",
+        ContactKind::Email,
+        new.email.as_deref(),
+        strict[1],
+        &mut warnings,
+    )?;
+    let tax_id = validate::contact_value(
+        "tax_id",
+        ContactKind::TaxId,
+        new.tax_id.as_deref(),
+        strict[2],
+        &mut warnings,
+    )?;
+    let keys = MatchKeys {
+        phone: phone.key,
+        email: email.key,
+        tax_id: tax_id.key,
+    };
+    let client = Client {
+        id,
+        kind: new.kind.unwrap_or(ClientKind::Company),
+        name: validate::required("name", &new.name)?,
+        tax_id: tax_id.text,
+        tax_id_quality: tax_id.quality,
+        phone: phone.text,
+        phone_quality: phone.quality,
+        email: email.text,
+        email_quality: email.quality,
+        website: validate::optional("website", new.website.as_deref())?,
+        industry: validate::optional("industry", new.industry.as_deref())?,
+        region: validate::optional("region", new.region.as_deref())?,
+        address: validate::optional("address", new.address.as_deref())?,
+        birth_date: new.birth_date,
+        owner_id: new.owner_id,
+        tags: validate::labels("tags", &new.tags)?,
+        attributes: validate::attributes("attributes", &new.attributes)?,
+        external_ref: validate::optional("external_ref", new.external_ref.as_deref())?,
+        created_at,
+        updated_at,
+    };
+    Ok((client, keys))
+}
+
+/// The input that would give `old` with `patch` applied.
+fn apply_client_patch(old: &Client, patch: ClientPatch) -> NewClient {
+    NewClient {
+        kind: Some(patch.kind.unwrap_or(old.kind)),
+        name: patch.name.unwrap_or_else(|| old.name.clone()),
+        tax_id: patch.tax_id.unwrap_or_else(|| old.tax_id.clone()),
+        phone: patch.phone.unwrap_or_else(|| old.phone.clone()),
+        email: patch.email.unwrap_or_else(|| old.email.clone()),
+        website: patch.website.unwrap_or_else(|| old.website.clone()),
+        industry: patch.industry.unwrap_or_else(|| old.industry.clone()),
+        region: patch.region.unwrap_or_else(|| old.region.clone()),
+        address: patch.address.unwrap_or_else(|| old.address.clone()),
+        birth_date: patch.birth_date.unwrap_or(old.birth_date),
+        owner_id: patch.owner_id.unwrap_or(old.owner_id),
+        tags: patch.tags.unwrap_or_else(|| old.tags.clone()),
+        attributes: patch.attributes.unwrap_or_else(|| old.attributes.clone()),
+        external_ref: patch
+            .external_ref
+            .unwrap_or_else(|| old.external_ref.clone()),
+    }
+}
+
+/// The fields whose values differ between two versions of a record, with the new values, by field name.
+fn changed_fields<T: Serialize>(
+    old: &T,
+    new: &T,
+) -> Result<serde_json::Map<String, serde_json::Value>> {
+    let to_map = |v: &T| match serde_json::to_value(v) {
+        Ok(serde_json::Value::Object(map)) => Ok(map),
+        Ok(_) => Err(Error::Corrupt(
+            "a record did not serialise as an object".into(),
+        )),
+        Err(e) => Err(Error::Corrupt(e.to_string())),
+    };
+    let (old, new) = (to_map(old)?, to_map(new)?);
+    Ok(new
+        .into_iter()
+        .filter(|(field, value)| old.get(field) != Some(value))
+        .collect())
 }

@@ -114,6 +114,51 @@ pub struct Client {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Changes to a client: a field left `None` stays as it is. For the optional fields, `Some(None)` clears
+/// the value (in JSON: the field present with `null`) and `Some(Some(v))` sets it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClientPatch {
+    /// New kind.
+    pub kind: Option<ClientKind>,
+    /// New name (a name cannot be cleared).
+    pub name: Option<String>,
+    /// New tax id, or clear it.
+    #[serde(deserialize_with = "super::nullable")]
+    pub tax_id: Option<Option<String>>,
+    /// New phone, or clear it.
+    #[serde(deserialize_with = "super::nullable")]
+    pub phone: Option<Option<String>>,
+    /// New e-mail, or clear it.
+    #[serde(deserialize_with = "super::nullable")]
+    pub email: Option<Option<String>>,
+    /// New web site, or clear it.
+    #[serde(deserialize_with = "super::nullable")]
+    pub website: Option<Option<String>>,
+    /// New industry, or clear it.
+    #[serde(deserialize_with = "super::nullable")]
+    pub industry: Option<Option<String>>,
+    /// New region, or clear it.
+    #[serde(deserialize_with = "super::nullable")]
+    pub region: Option<Option<String>>,
+    /// New address, or clear it.
+    #[serde(deserialize_with = "super::nullable")]
+    pub address: Option<Option<String>>,
+    /// New birth date, or clear it.
+    #[serde(deserialize_with = "super::nullable")]
+    pub birth_date: Option<Option<NaiveDate>>,
+    /// New owner, or no owner.
+    #[serde(deserialize_with = "super::nullable")]
+    pub owner_id: Option<Option<ManagerId>>,
+    /// New tags (replace the old ones).
+    pub tags: Option<Vec<String>>,
+    /// New free attributes (replace the old ones).
+    pub attributes: Option<serde_json::Value>,
+    /// New ERP reference, or clear it.
+    #[serde(deserialize_with = "super::nullable")]
+    pub external_ref: Option<Option<String>>,
+}
+
 /// Which clients to list. Every filter that is set must hold.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

@@ -12,7 +12,9 @@ mod order;
 mod source;
 
 pub use activity::{Activity, ActivityKind, ActivityQuery, Direction, NewActivity};
-pub use client::{Client, ClientKind, ClientQuery, Contact, NewClient, NewContact, Quality};
+pub use client::{
+    Client, ClientKind, ClientPatch, ClientQuery, Contact, NewClient, NewContact, Quality,
+};
 pub use deal::{Deal, DealQuery, DealStatus, NewDeal, NewStage, Stage, StageVisit};
 pub use event::Event;
 pub use lead::{
@@ -111,6 +113,16 @@ macro_rules! code_enum {
     };
 }
 pub(crate) use code_enum;
+
+/// Reads a patch field so that a present `null` is `Some(None)` (clear) while an absent field stays
+/// `None` (with `#[serde(default)]`).
+fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(deserializer).map(Some)
+}
 
 /// One page of a listing: rows with an id greater than `after`, at most `limit` of them (0 means the
 /// default of 100; more than 10 000 is cut to 10 000), in ascending id order.

@@ -79,6 +79,43 @@ pub(crate) fn insert(conn: &Connection, c: &Client, keys: &MatchKeys) -> Result<
     Ok(ClientId(conn.last_insert_rowid()))
 }
 
+/// Writes every field of a stored client.
+pub(crate) fn update(conn: &Connection, c: &Client, keys: &MatchKeys) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "UPDATE clients SET kind = ?2, name = ?3, tax_id = ?4, tax_id_norm = ?5, tax_id_quality = ?6, phone = ?7,
+                            phone_norm = ?8, phone_quality = ?9, email = ?10, email_norm = ?11,
+                            email_quality = ?12, website = ?13, industry = ?14, region = ?15, address = ?16,
+                            birth_date = ?17, owner_id = ?18, tags = ?19, attributes = ?20, external_ref = ?21,
+                            updated_at = ?22
+         WHERE id = ?1",
+    )?;
+    stmt.execute(params![
+        c.id,
+        c.kind,
+        c.name,
+        c.tax_id,
+        keys.tax_id,
+        c.tax_id_quality,
+        c.phone,
+        keys.phone,
+        c.phone_quality,
+        c.email,
+        keys.email,
+        c.email_quality,
+        c.website,
+        c.industry,
+        c.region,
+        c.address,
+        c.birth_date.map(Day),
+        c.owner_id,
+        json(&c.tags)?,
+        json(&c.attributes)?,
+        c.external_ref,
+        ts(&c.updated_at),
+    ])?;
+    Ok(())
+}
+
 /// One client.
 pub(crate) fn by_id(conn: &Connection, id: ClientId) -> Result<Option<Client>> {
     let sql = format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE id = ?1");

@@ -75,6 +75,22 @@ pub(crate) fn read<T>(
     Ok(value)
 }
 
+/// Runs `f` inside a savepoint of the open transaction: on `Err` only its own writes are undone, so one
+/// bad item of a batch does not cost the others.
+pub(crate) fn savepoint<T>(conn: &Connection, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    conn.execute_batch("SAVEPOINT item")?;
+    match f() {
+        Ok(value) => {
+            conn.execute_batch("RELEASE item")?;
+            Ok(value)
+        }
+        Err(e) => {
+            conn.execute_batch("ROLLBACK TO item; RELEASE item")?;
+            Err(e)
+        }
+    }
+}
+
 /// Runs `PRAGMA integrity_check` and returns its lines (`["ok"]` when the file is sound).
 pub(crate) fn integrity_check(conn: &Connection) -> Result<Vec<String>> {
     let mut stmt = conn.prepare("PRAGMA integrity_check")?;
