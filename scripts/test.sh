@@ -21,3 +21,12 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "cargo test"
 cargo test --workspace --locked
+
+step "examples (run as a new user would, in a scratch directory)"
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+manifest="$PWD/Cargo.toml"
+(cd "$scratch" && cargo run --quiet --locked --manifest-path "$manifest" --example quickstart >/dev/null)
+if [ -f examples/tour.rs ]; then
+  (cd "$scratch" && cargo run --quiet --locked --release --manifest-path "$manifest" --example tour)
+fi

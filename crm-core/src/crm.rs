@@ -43,6 +43,22 @@ impl std::fmt::Debug for Crm {
     }
 }
 
+/// The kinds of record the event log knows, as `history` takes them. Store-wide records (the pipeline, the
+/// lost-reason catalogue) use id 0.
+pub const ENTITIES: &[&str] = &[
+    "activity",
+    "client",
+    "contact",
+    "deal",
+    "lead",
+    "lost_reason",
+    "manager",
+    "order",
+    "pipeline",
+    "source",
+    "spend",
+];
+
 /// The actor recorded in the event log when none is set.
 pub const DEFAULT_ACTOR: &str = "system";
 
@@ -1073,9 +1089,15 @@ impl Crm {
 
     // --- history ------------------------------------------------------------------------------------------
 
-    /// Every change to one record, oldest first: who, when, what. `entity` is `client`, `lead`, `deal`,
-    /// `order`, `activity`, `contact`, `manager`, `source` or `spend`.
+    /// Every change to one record, oldest first: who, when, what. `entity` is one of [`ENTITIES`]; any
+    /// other name is a validation error (a typo must not look like an empty history).
     pub fn history(&self, entity: &str, id: i64) -> Result<Vec<Event>> {
+        if !ENTITIES.contains(&entity) {
+            return Err(Error::validation(
+                "entity",
+                format!("must be one of: {}", ENTITIES.join(" ")),
+            ));
+        }
         events::history(&self.lock(), entity, id)
     }
 

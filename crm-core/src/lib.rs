@@ -43,6 +43,12 @@
 //! - every list has a defined order (by id unless documented otherwise).
 
 mod crm;
+
+/// `Crm` is shared between threads by the bindings; this fails to compile if it ever stops being so.
+const _: () = {
+    const fn send_and_sync<T: Send + Sync>() {}
+    send_and_sync::<Crm>();
+};
 pub mod dedup;
 mod error;
 pub mod lifecycle;
@@ -50,7 +56,7 @@ pub mod model;
 mod store;
 mod validate;
 
-pub use crate::crm::{Crm, DEFAULT_ACTOR};
+pub use crate::crm::{Crm, DEFAULT_ACTOR, ENTITIES};
 pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::model::*;
 pub use crate::store::schema::SCHEMA_VERSION;
