@@ -366,7 +366,7 @@ impl Crm {
         let (mut client, keys) = check_client(new, ClientId(0), at, at, [strict; 3])?;
         self.write(|tx, actor| {
             if let Some(owner) = client.owner_id {
-                load_manager(tx, owner)?;
+                require_active_manager(tx, "owner_id", owner)?;
             }
             if let Some(external_ref) = &client.external_ref {
                 if let Some(existing) = clients::id_by_external_ref(tx, external_ref)? {
@@ -990,7 +990,8 @@ impl Crm {
 
     /// Records an order placed at `at`. Idempotent by `external_ref`: the same order recorded twice is
     /// stored once and the stored one is returned (a retry may carry a later `at`; client, total, lines
-    /// and deal must match); the same reference with other content is a conflict. A completed order
+    /// and deal must match, while the status is not compared, since it may have changed since); the same
+    /// reference with other content is a conflict. A completed order
     /// updates the client's rollups in the same transaction.
     pub fn record_order(&self, new: NewOrder, at: DateTime<Utc>) -> Result<Order> {
         let order = check_order(new, at)?;
@@ -1197,8 +1198,12 @@ fn opening_stage(conn: &Connection, asked: Option<String>) -> Result<String> {
     }
 }
 
-/// Whether a repeated capture with the same external reference is the same request.
+/// Whether a repeated capture with the same external reference is the same request: every detail the
+/// caller gave must match. The owner and client are compared only when the caller named them, since
+/// the stored lead may have got them later (an owner by default from its client, a client on conversion).
 fn same_request(stored: &Lead, new: &Lead) -> bool {
+    let given_matches =
+        |given: Option<i64>, stored: Option<i64>| given.is_none() || given == stored;
     stored.channel == new.channel
         && stored.source_id == new.source_id
         && stored.name == new.name
@@ -1208,7 +1213,14 @@ fn same_request(stored: &Lead, new: &Lead) -> bool {
         && stored.messenger == new.messenger
         && stored.need == new.need
         && stored.interest == new.interest
+        && stored.region == new.region
+        && stored.language == new.language
         && stored.estimated_value == new.estimated_value
+        && given_matches(new.owner_id.map(|id| id.0), stored.owner_id.map(|id| id.0))
+        && given_matches(
+            new.client_id.map(|id| id.0),
+            stored.client_id.map(|id| id.0),
+        )
 }
 
 /// Applies a lead status change: the row, the transition, the event.
@@ -1416,6 +1428,12 @@ fn record_order_in(tx: &Transaction<'_>, actor: &str, mut order: Order) -> Resul
         let deal = load_deal(tx, deal_id)?;
         if deal.client_id != order.client_id {
             return Err(Error::validation("deal_id", "belongs to another client"));
+        }
+        if deal.status == DealStatus::Lost {
+            return Err(Error::validation(
+                "deal_id",
+                "the deal is lost; an order cannot close it",
+            ));
         }
     }
     order.id = orders::insert(tx, &order)?;

@@ -133,7 +133,7 @@ pub struct FirstResponse {
 }
 
 /// Decides whether `activity`, logged at `at` on a lead in `status` that was `already_answered` or not,
-/// is the lead's first response. Only an outbound contact counts; a note never does.
+/// is the lead's first response. Only an outbound contact on an open lead counts; a note never does.
 pub fn first_response(
     status: LeadStatus,
     already_answered: bool,
@@ -142,7 +142,9 @@ pub fn first_response(
 ) -> Option<FirstResponse> {
     let outbound =
         activity.direction == Some(Direction::Out) && activity.kind != ActivityKind::Note;
-    if !outbound || already_answered {
+    // A call on a lead already closed (lost, junk, converted) is not a response to the request: counting
+    // it would make response-time reports look better than the service was.
+    if !outbound || already_answered || !lead_is_open(status) {
         return None;
     }
     let moves_to = (status == LeadStatus::New).then_some(LeadStatus::InProgress);
@@ -226,5 +228,7 @@ mod tests {
         assert_eq!(first_response(New, true, &call_out, t), None);
         assert_eq!(first_response(New, false, &call_in, t), None);
         assert_eq!(first_response(New, false, &note, t), None);
+        assert_eq!(first_response(Junk, false, &call_out, t), None);
+        assert_eq!(first_response(Converted, false, &call_out, t), None);
     }
 }

@@ -28,7 +28,10 @@ pub(crate) fn open(path: &Path) -> Result<Connection> {
         | OpenFlags::SQLITE_OPEN_URI;
     let mut conn = Connection::open_with_flags(path, flags)?;
     configure(&conn)?;
+    // The version is checked (and the schema migrated) before the file is switched to WAL: switching
+    // rewrites the header, and a file from a newer crmkit must be left untouched.
     schema::migrate(&mut conn)?;
+    use_wal(&conn)?;
     Ok(conn)
 }
 
@@ -40,15 +43,18 @@ pub(crate) fn open_in_memory() -> Result<Connection> {
     Ok(conn)
 }
 
-/// Every connection is set up here and nowhere else.
+/// Every connection is set up here and nowhere else (WAL comes after the version check, in `open`).
 pub(crate) fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    // WAL lets readers in other processes (a report, a SQLite browser) work while the host writes. An
-    // in-memory database answers "memory", which is fine.
-    let _mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+/// WAL lets readers in other processes (a report, a SQLite browser) work while the host writes.
+fn use_wal(conn: &Connection) -> Result<()> {
+    let _mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
     Ok(())
 }
 

@@ -320,3 +320,523 @@ CREATE TABLE events (
 ) STRICT;
 CREATE INDEX events_by_entity ON events (entity, entity_id, seq);
 "#;
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use chrono::{TimeZone, Utc};
+    use rusqlite::Connection;
+    use rusqlite::types::Value;
+
+    use super::{SCHEMA_VERSION, migrate, migrate_to};
+    use crate::error::{Error, ErrorKind};
+    use crate::model::{ClientKind, Money, NewClient, NewOrder, OrderLine};
+    use crate::store::configure;
+
+    /// `sqlite_schema` rows (type, name, table, sql), sorted, and `PRAGMA user_version`.
+    type Schema = (Vec<(String, String, String, Option<String>)>, i64);
+
+    /// An in-memory connection set up the way the library sets up every connection.
+    fn configured() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        configure(&conn).unwrap();
+        conn
+    }
+
+    /// A database created at the current version.
+    fn fresh() -> Connection {
+        let mut conn = configured();
+        migrate(&mut conn).unwrap();
+        conn
+    }
+
+    fn user_version(conn: &Connection) -> i64 {
+        conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    fn schema_of(conn: &Connection) -> Schema {
+        let mut stmt = conn
+            .prepare("SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name")
+            .unwrap();
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .unwrap();
+        (rows, user_version(conn))
+    }
+
+    /// The user tables (not SQLite's own), by name.
+    fn tables(conn: &Connection) -> Vec<String> {
+        let mut stmt = conn
+            .prepare(
+                "SELECT name FROM pragma_table_list
+                 WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite_%'
+                 ORDER BY name",
+            )
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    /// Every row of a table, each as text, sorted (so two databases compare regardless of row order).
+    fn contents(conn: &Connection, table: &str) -> Vec<String> {
+        // A table name cannot be a bound parameter; it comes from the schema itself, quoted.
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM \"{}\"", table.replace('"', "\"\"")))
+            .unwrap();
+        let width = stmt.column_count();
+        let mut rows = stmt
+            .query_map([], |r| {
+                (0..width)
+                    .map(|i| r.get::<_, Value>(i))
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .map(|values| format!("{values:?}"))
+            })
+            .unwrap()
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .unwrap();
+        rows.sort();
+        rows
+    }
+
+    /// What `PRAGMA foreign_key_check` reports: rows that point at nothing.
+    fn dangling_references(conn: &Connection) -> Vec<String> {
+        let mut stmt = conn.prepare("PRAGMA foreign_key_check").unwrap();
+        stmt.query_map([], |r| {
+            Ok(format!(
+                "{} row {:?} -> {}",
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<i64>>(1)?,
+                r.get::<_, String>(2)?
+            ))
+        })
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap()
+    }
+
+    /// Foreign keys whose (first) column does not lead any full index nor the primary key, so that
+    /// deleting or looking up a parent row scans the child table: `table.column -> parent`.
+    fn unindexed_foreign_keys(conn: &Connection) -> Vec<String> {
+        let mut missing = Vec::new();
+        for table in tables(conn) {
+            let mut leading: Vec<String> = Vec::new();
+            let mut pk = conn
+                .prepare("SELECT name FROM pragma_table_info(?1) WHERE pk = 1")
+                .unwrap();
+            leading.extend(
+                pk.query_map([&table], |r| r.get::<_, String>(0))
+                    .unwrap()
+                    .map(Result::unwrap),
+            );
+            // A partial index does not serve every lookup, so it does not count.
+            let mut indexes = conn
+                .prepare("SELECT name FROM pragma_index_list(?1) WHERE partial = 0")
+                .unwrap();
+            let names: Vec<String> = indexes
+                .query_map([&table], |r| r.get(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            let mut first = conn
+                .prepare("SELECT name FROM pragma_index_info(?1) WHERE seqno = 0")
+                .unwrap();
+            for index in names {
+                // An expression index has no column name at position 0.
+                let column: Option<String> = first.query_row([&index], |r| r.get(0)).unwrap();
+                leading.extend(column);
+            }
+            let mut fks = conn
+                .prepare(
+                    "SELECT \"table\", \"from\" FROM pragma_foreign_key_list(?1) WHERE seq = 0
+                     ORDER BY id",
+                )
+                .unwrap();
+            let keys: Vec<(String, String)> = fks
+                .query_map([&table], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            for (parent, column) in keys {
+                if !leading.contains(&column) {
+                    missing.push(format!("{table}.{column} -> {parent}"));
+                }
+            }
+        }
+        missing.sort();
+        missing
+    }
+
+    /// Tables declared without STRICT.
+    fn non_strict_tables(conn: &Connection) -> Vec<String> {
+        let mut stmt = conn
+            .prepare(
+                "SELECT name FROM pragma_table_list
+                 WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite_%'
+                   AND strict = 0
+                 ORDER BY name",
+            )
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    /// Puts a little data, consistent with every constraint, in the tables that exist at `version`.
+    /// A migration that adds tables adds its rows here under `version >= N`, so the next upgrade test
+    /// carries data through it.
+    fn seed(conn: &Connection, version: i64) {
+        if version >= 1 {
+            conn.execute_batch(SEED_V1).unwrap();
+        }
+    }
+
+    const SEED_V1: &str = r#"
+        INSERT INTO settings (key, value) VALUES ('fixture', 'v1');
+        INSERT INTO managers (id, name, email, team, active, capacity, weight, skills, regions, languages, created_at)
+        VALUES (1, 'Olena', 'olena@example.com', 'b2b', 1, 10, 2, '["b2b"]', '["kyiv"]', '["uk"]',
+                '2025-01-02T09:00:00.000000000Z');
+        INSERT INTO sources (id, name, channel, campaign, created_at)
+        VALUES (1, 'Search ads', 'ads', 'spring', '2025-01-02T09:00:00.000000000Z');
+        INSERT INTO spend (id, source_id, on_date, amount, note, created_at)
+        VALUES (1, 1, '2025-01-02', 150000, NULL, '2025-01-02T09:00:00.000000000Z');
+        INSERT INTO clients (id, kind, name, phone, phone_norm, phone_quality, owner_id, external_ref,
+                             created_at, updated_at)
+        VALUES (1, 'company', 'Romashka', '+380 44 123 45 67', '+380441234567', 'valid', 1, 'ERP-1',
+                '2025-01-02T09:00:00.000000000Z', '2025-01-02T09:00:00.000000000Z');
+        INSERT INTO contacts (id, client_id, name, phones, created_at)
+        VALUES (1, 1, 'Ivan', '["+380441234567"]', '2025-01-02T09:00:00.000000000Z');
+        INSERT INTO leads (id, status, channel, source_id, received_at, name, owner_id, client_id,
+                           status_changed_at, updated_at)
+        VALUES (1, 'converted', 'web', 1, '2025-01-02T08:00:00.000000000Z', 'Ivan', 1, 1,
+                '2025-01-02T09:00:00.000000000Z', '2025-01-02T09:00:00.000000000Z');
+        INSERT INTO deals (id, client_id, lead_id, title, amount, stage, status, owner_id, created_at,
+                           closed_at, stage_changed_at)
+        VALUES (1, 1, 1, 'Chairs', 24590, 'contract', 'won', 1, '2025-01-02T09:00:00.000000000Z',
+                '2025-01-03T09:00:00.000000000Z', '2025-01-03T09:00:00.000000000Z');
+        UPDATE leads SET deal_id = 1 WHERE id = 1;
+        INSERT INTO deals (id, client_id, title, amount, stage, status, lost_reason, created_at, closed_at,
+                           stage_changed_at)
+        VALUES (2, 1, 'Tables', 9900, 'proposal', 'lost', 'price', '2025-01-02T09:00:00.000000000Z',
+                '2025-01-04T09:00:00.000000000Z', '2025-01-04T09:00:00.000000000Z');
+        INSERT INTO deal_stage_history (deal_id, stage, status, at, actor)
+        VALUES (1, 'qualification', 'open', '2025-01-02T09:00:00.000000000Z', 'olena'),
+               (1, 'contract', 'won', '2025-01-03T09:00:00.000000000Z', 'olena');
+        INSERT INTO lead_transitions (lead_id, from_status, to_status, at, actor)
+        VALUES (1, NULL, 'new', '2025-01-02T08:00:00.000000000Z', 'system'),
+               (1, 'new', 'converted', '2025-01-02T09:00:00.000000000Z', 'olena');
+        INSERT INTO activities (kind, direction, client_id, deal_id, manager_id, at, subject)
+        VALUES ('call', 'out', 1, 1, 1, '2025-01-02T09:30:00.000000000Z', 'First call');
+        INSERT INTO orders (id, client_id, ordered_at, status, total, deal_id, external_ref)
+        VALUES (1, 1, '2025-01-03T10:00:00.000000000Z', 'completed', 24590, 1, 'WEB-1'),
+               (2, 1, '2025-02-03T10:00:00.000000000Z', 'cancelled', 500, NULL, NULL);
+        INSERT INTO order_lines (order_id, line_no, sku, quantity, unit_price)
+        VALUES (1, 0, 'SKU-1', 2, 10000), (1, 1, 'SKU-7', 1, 4590), (2, 0, 'SKU-2', 1, 500);
+        INSERT INTO client_rollups (client_id, revenue, orders, first_order_at, last_order_at)
+        VALUES (1, 24590, 1, '2025-01-03T10:00:00.000000000Z', '2025-01-03T10:00:00.000000000Z');
+        INSERT INTO client_month_revenue (client_id, month, revenue, orders) VALUES (1, '2025-01', 24590, 1);
+        INSERT INTO events (at, actor, entity, entity_id, kind, data)
+        VALUES ('2025-01-03T10:00:00.000000000Z', 'olena', 'order', 1, 'recorded', '{}');
+    "#;
+
+    /// A directory of its own under the system temp dir, removed when dropped (also when a test fails).
+    struct TempDir(PathBuf);
+
+    impl TempDir {
+        fn new(name: &str) -> TempDir {
+            static NEXT: AtomicU32 = AtomicU32::new(0);
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos());
+            let path = std::env::temp_dir().join(format!(
+                "crmkit-schema-{name}-{}-{nanos}-{}",
+                std::process::id(),
+                NEXT.fetch_add(1, Ordering::Relaxed)
+            ));
+            // `create_dir` fails if the directory exists, so two tests never share one.
+            std::fs::create_dir(&path).unwrap();
+            TempDir(path)
+        }
+
+        /// The names of the files in the directory, sorted (to see stray `-wal` or `-shm` files).
+        fn files(&self) -> Vec<String> {
+            let mut names: Vec<String> = std::fs::read_dir(&self.0)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            names
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// Everything a user could see in a file.
+    #[derive(Debug, PartialEq)]
+    struct Snapshot {
+        schema: Schema,
+        /// Each table's name and rows.
+        rows: Vec<(String, Vec<String>)>,
+        dangling: Vec<String>,
+    }
+
+    fn snapshot(path: &Path) -> Snapshot {
+        let conn = Connection::open(path).unwrap();
+        let rows = tables(&conn)
+            .into_iter()
+            .map(|t| {
+                let rows = contents(&conn, &t);
+                (t, rows)
+            })
+            .collect();
+        Snapshot {
+            schema: schema_of(&conn),
+            rows,
+            dangling: dangling_references(&conn),
+        }
+    }
+
+    #[test]
+    fn an_upgraded_database_equals_a_fresh_one() {
+        let fresh = fresh();
+        let expected = schema_of(&fresh);
+        assert_eq!(expected.1, SCHEMA_VERSION);
+        assert!(!expected.0.is_empty());
+
+        for version in 0..SCHEMA_VERSION {
+            // Straight from `version` to the current one, as a user's old file is opened.
+            let mut conn = configured();
+            migrate_to(&mut conn, version).unwrap();
+            assert_eq!(user_version(&conn), version);
+            seed(&conn, version);
+            let before: Vec<(String, usize)> = tables(&conn)
+                .into_iter()
+                .map(|t| {
+                    let n = contents(&conn, &t).len();
+                    (t, n)
+                })
+                .collect();
+            migrate(&mut conn).unwrap();
+            assert_eq!(
+                schema_of(&conn),
+                expected,
+                "upgraded from version {version}"
+            );
+            for (table, n) in before {
+                assert_eq!(
+                    contents(&conn, &table).len(),
+                    n,
+                    "rows of {table} kept when upgrading from version {version}"
+                );
+            }
+            // The rows migrations insert (the lost-reason catalogue, the default pipeline) are the same as
+            // in a fresh database.
+            for table in tables(&fresh) {
+                let rows = contents(&fresh, &table);
+                if !rows.is_empty() {
+                    assert_eq!(
+                        contents(&conn, &table),
+                        rows,
+                        "{table} from version {version}"
+                    );
+                }
+            }
+            assert_eq!(dangling_references(&conn), Vec::<String>::new());
+
+            // One version at a time, with data added at every step.
+            let mut stepped = configured();
+            migrate_to(&mut stepped, version).unwrap();
+            seed(&stepped, version);
+            for next in version + 1..=SCHEMA_VERSION {
+                migrate_to(&mut stepped, next).unwrap();
+                assert_eq!(user_version(&stepped), next);
+            }
+            assert_eq!(
+                schema_of(&stepped),
+                expected,
+                "stepped up from version {version}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_seed_fits_the_current_schema() {
+        // The upgrade test only seeds versions below the current one; this keeps the newest seed honest
+        // before a migration needs it.
+        let conn = fresh();
+        seed(&conn, SCHEMA_VERSION);
+        assert_eq!(dangling_references(&conn), Vec::<String>::new());
+    }
+
+    #[test]
+    fn migrating_a_current_database_is_a_no_op() {
+        let mut conn = fresh();
+        seed(&conn, SCHEMA_VERSION);
+        let schema = schema_of(&conn);
+        let rows: Vec<Vec<String>> = tables(&conn).iter().map(|t| contents(&conn, t)).collect();
+        migrate(&mut conn).unwrap();
+        migrate_to(&mut conn, 0).unwrap();
+        assert_eq!(schema_of(&conn), schema);
+        let again: Vec<Vec<String>> = tables(&conn).iter().map(|t| contents(&conn, t)).collect();
+        assert_eq!(again, rows);
+    }
+
+    /// Writes a file as a newer crmkit would leave it: the current schema with data, one more table and
+    /// a higher `user_version`. `wal` says whether the file is in WAL mode (crmkit's) or SQLite's default
+    /// rollback-journal mode (a file made by another tool).
+    fn write_newer_file(path: &Path, wal: bool) {
+        let mut conn = Connection::open(path).unwrap();
+        if wal {
+            configure(&conn).unwrap();
+        }
+        migrate(&mut conn).unwrap();
+        seed(&conn, SCHEMA_VERSION);
+        conn.execute_batch("CREATE TABLE from_the_future (id INTEGER PRIMARY KEY) STRICT;")
+            .unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        conn.close().map_err(|(_, e)| e).unwrap();
+    }
+
+    fn assert_newer_file_refused_untouched(wal: bool) {
+        let dir = TempDir::new("newer");
+        let path = dir.0.join("newer.crm");
+        write_newer_file(&path, wal);
+        assert_eq!(dir.files(), ["newer.crm"]);
+        let bytes = std::fs::read(&path).unwrap();
+
+        for _ in 0..2 {
+            match crate::Crm::open(&path) {
+                Err(Error::SchemaTooNew { found, supported }) => {
+                    assert_eq!(found, SCHEMA_VERSION + 1);
+                    assert_eq!(supported, SCHEMA_VERSION);
+                }
+                Err(other) => panic!("expected SchemaTooNew, got {other:?}"),
+                Ok(_) => panic!("a file from a newer crmkit was opened"),
+            }
+        }
+        let err = crate::Crm::open(&path).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::SchemaTooNew);
+        assert_eq!(dir.files(), ["newer.crm"], "no journal is left behind");
+        assert!(
+            std::fs::read(&path).unwrap() == bytes,
+            "the refused file's bytes changed"
+        );
+    }
+
+    #[test]
+    fn a_file_from_a_newer_crmkit_is_refused_and_left_untouched() {
+        assert_newer_file_refused_untouched(true);
+    }
+
+    #[test]
+    fn a_newer_file_in_rollback_journal_mode_is_left_untouched() {
+        assert_newer_file_refused_untouched(false);
+    }
+
+    #[test]
+    fn opening_a_file_again_changes_nothing_and_keeps_the_data() {
+        let dir = TempDir::new("reopen");
+        let path = dir.0.join("shop.crm");
+        let t = Utc.with_ymd_and_hms(2026, 11, 2, 9, 30, 0).unwrap();
+        let total = Money::parse("245.90").unwrap();
+        let (client_id, order_id, seq) = {
+            let crm = crate::Crm::open(&path).unwrap();
+            let client = crm
+                .add_client(NewClient::new(ClientKind::Company, "Romashka"), t)
+                .unwrap();
+            let order = NewOrder {
+                client_id: client.id,
+                total,
+                lines: vec![
+                    OrderLine::new("SKU-1", 2, Money::parse("100").unwrap()),
+                    OrderLine::new("SKU-7", 1, Money::parse("45.90").unwrap()),
+                ],
+                external_ref: Some("WEB-5531".into()),
+                ..Default::default()
+            };
+            let order = crm.record_order(order, t).unwrap();
+            (client.id, order.id, crm.last_seq().unwrap())
+        };
+        let before = snapshot(&path);
+        assert_eq!(before.schema.1, SCHEMA_VERSION);
+        assert_eq!(
+            before.dangling,
+            Vec::<String>::new(),
+            "no dangling references"
+        );
+        assert!(
+            before
+                .rows
+                .iter()
+                .any(|(t, rows)| t == "orders" && rows.len() == 1)
+        );
+        let bytes = std::fs::read(&path).unwrap();
+
+        for _ in 0..2 {
+            let crm = crate::Crm::open(&path).unwrap();
+            assert_eq!(crm.schema_version().unwrap(), SCHEMA_VERSION);
+            assert_eq!(crm.get_client(client_id).unwrap().name, "Romashka");
+            assert_eq!(crm.get_order(order_id).unwrap().lines.len(), 2);
+            assert_eq!(crm.client_rollup(client_id).unwrap().revenue, total);
+            assert_eq!(crm.last_seq().unwrap(), seq);
+            drop(crm);
+            assert_eq!(dir.files(), ["shop.crm"]);
+            assert!(
+                std::fs::read(&path).unwrap() == bytes,
+                "opening the file again changed its bytes"
+            );
+            assert_eq!(snapshot(&path), before);
+        }
+    }
+
+    #[test]
+    fn every_foreign_key_has_an_index() {
+        let conn = fresh();
+        assert_eq!(unindexed_foreign_keys(&conn), Vec::<String>::new());
+        seed(&conn, SCHEMA_VERSION);
+        assert_eq!(dangling_references(&conn), Vec::<String>::new());
+
+        // The check finds a gap when there is one, and a partial index does not close it.
+        conn.execute_batch(
+            "CREATE TABLE probe (
+                 id        INTEGER PRIMARY KEY,
+                 client_id INTEGER REFERENCES clients (id),
+                 deal_id   INTEGER REFERENCES deals (id)
+             ) STRICT;
+             CREATE INDEX probe_by_client ON probe (client_id) WHERE client_id IS NOT NULL;
+             INSERT INTO probe (id, client_id) VALUES (1, 1);",
+        )
+        .unwrap();
+        assert_eq!(
+            unindexed_foreign_keys(&conn),
+            ["probe.client_id -> clients", "probe.deal_id -> deals"]
+        );
+        // And `foreign_key_check` finds a dangling row.
+        conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
+        conn.execute("INSERT INTO probe (id, deal_id) VALUES (2, 999)", [])
+            .unwrap();
+        assert_eq!(dangling_references(&conn).len(), 1);
+    }
+
+    #[test]
+    fn every_table_is_strict() {
+        let conn = fresh();
+        assert!(tables(&conn).len() > 10);
+        assert_eq!(non_strict_tables(&conn), Vec::<String>::new());
+        conn.execute_batch("CREATE TABLE loose (id INTEGER PRIMARY KEY, x)")
+            .unwrap();
+        assert_eq!(non_strict_tables(&conn), ["loose"]);
+    }
+}
