@@ -995,13 +995,16 @@ impl Crm {
     /// updates the client's rollups in the same transaction.
     pub fn record_order(&self, new: NewOrder, at: DateTime<Utc>) -> Result<Order> {
         let order = check_order(new, at)?;
-        self.write(|tx, actor| record_order_in(tx, actor, order))
+        self.write(|tx, actor| match plan_order(tx, order)? {
+            OrderPlan::Stored(stored) => Ok(stored),
+            OrderPlan::Insert(order) => insert_order(tx, actor, order),
+        })
     }
 
     /// Records many orders in one transaction (an ERP exchange, a shop's backlog, a data migration):
-    /// far faster than one call per order. Each item is checked and written on its own, so a bad item
-    /// is reported at its position and the good ones are kept; only a storage failure aborts the whole
-    /// batch. The result has one entry per item, in the order given.
+    /// far faster than one call per order. Each item is checked on its own before anything of it is
+    /// written, so a bad item is reported at its position and the good ones are kept; only a storage
+    /// failure aborts (and rolls back) the whole batch. The result has one entry per item, in the order given.
     pub fn record_orders(
         &self,
         batch: Vec<(NewOrder, DateTime<Utc>)>,
@@ -1009,13 +1012,15 @@ impl Crm {
         self.write(|tx, actor| {
             let mut results = Vec::with_capacity(batch.len());
             for (new, at) in batch {
-                let result = match check_order(new, at) {
-                    Ok(order) => store::savepoint(tx, || record_order_in(tx, actor, order)),
-                    Err(e) => Err(e),
-                };
-                match result {
+                // Every refusal happens in the read-only plan, so a refused item has written nothing
+                // and the batch goes on; a failure while writing aborts the whole batch.
+                match check_order(new, at).and_then(|order| plan_order(tx, order)) {
+                    Ok(OrderPlan::Stored(stored)) => results.push(Ok(stored)),
+                    Ok(OrderPlan::Insert(order)) => {
+                        results.push(Ok(insert_order(tx, actor, order)?))
+                    }
                     Err(e) if e.kind() == crate::ErrorKind::Storage => return Err(e),
-                    other => results.push(other),
+                    Err(e) => results.push(Err(e)),
                 }
             }
             Ok(results)
@@ -1406,8 +1411,17 @@ fn check_order(new: NewOrder, at: DateTime<Utc>) -> Result<Order> {
     })
 }
 
-/// Writes a checked order: idempotency by external reference, references, rollups, event.
-fn record_order_in(tx: &Transaction<'_>, actor: &str, mut order: Order) -> Result<Order> {
+/// What recording a checked order comes to.
+enum OrderPlan {
+    /// The same order is stored already (a retry): return it, write nothing.
+    Stored(Order),
+    /// A new order to insert.
+    Insert(Order),
+}
+
+/// Decides what to do with a checked order, reading only: idempotency by external reference and the
+/// references it makes. Everything that can refuse an order is here, before any write.
+fn plan_order(tx: &Transaction<'_>, order: Order) -> Result<OrderPlan> {
     if let Some(external_ref) = &order.external_ref {
         if let Some(stored) = orders::by_external_ref(tx, external_ref)? {
             let same = stored.client_id == order.client_id
@@ -1415,7 +1429,7 @@ fn record_order_in(tx: &Transaction<'_>, actor: &str, mut order: Order) -> Resul
                 && stored.lines == order.lines
                 && stored.deal_id == order.deal_id;
             if same {
-                return Ok(stored);
+                return Ok(OrderPlan::Stored(stored));
             }
             return Err(Error::Conflict(format!(
                 "external_ref is already used by order {} with other content",
@@ -1436,6 +1450,11 @@ fn record_order_in(tx: &Transaction<'_>, actor: &str, mut order: Order) -> Resul
             ));
         }
     }
+    Ok(OrderPlan::Insert(order))
+}
+
+/// Writes a planned new order: the rows, the rollups, the event. Only a storage failure can stop it.
+fn insert_order(tx: &Transaction<'_>, actor: &str, mut order: Order) -> Result<Order> {
     order.id = orders::insert(tx, &order)?;
     if order.status == OrderStatus::Completed {
         orders::add_to_rollups(tx, &order)?;

@@ -48,6 +48,8 @@ pub(crate) fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // Statement journals and temporary indexes stay in memory rather than in temporary files.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(())
 }
@@ -79,22 +81,6 @@ pub(crate) fn read<T>(
     let value = f(&tx)?;
     tx.commit()?;
     Ok(value)
-}
-
-/// Runs `f` inside a savepoint of the open transaction: on `Err` only its own writes are undone, so one
-/// bad item of a batch does not cost the others.
-pub(crate) fn savepoint<T>(conn: &Connection, f: impl FnOnce() -> Result<T>) -> Result<T> {
-    conn.execute_batch("SAVEPOINT item")?;
-    match f() {
-        Ok(value) => {
-            conn.execute_batch("RELEASE item")?;
-            Ok(value)
-        }
-        Err(e) => {
-            conn.execute_batch("ROLLBACK TO item; RELEASE item")?;
-            Err(e)
-        }
-    }
 }
 
 /// Runs `PRAGMA integrity_check` and returns its lines (`["ok"]` when the file is sound).
