@@ -1,12 +1,16 @@
 //! `Crm`, the facade. Every command is validate → load → decide (pure) → persist, in one transaction,
 //! with an event in the log for every change.
+//!
+//! The command bodies live once, in `Session` (a connection inside a transaction, the actor, the mode).
+//! `Crm` runs each in a transaction of its own; [`Transaction`] runs several in the caller's one. The
+//! `facade!` list below generates both sets of public methods, so the two can never drift apart.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{Connection, Transaction};
+use rusqlite::Connection;
 use serde::Serialize;
 use serde_json::json;
 
@@ -135,19 +139,282 @@ impl Crm {
         self.conn.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn write<T>(&self, f: impl FnOnce(&Transaction<'_>, &str) -> Result<T>) -> Result<T> {
-        let actor = self.actor();
-        store::write(&mut self.lock(), |tx| f(tx, &actor))
+    /// Runs one command in a write transaction of its own.
+    fn write<T>(&self, f: impl FnOnce(&Session<'_>) -> Result<T>) -> Result<T> {
+        let (actor, strict) = (self.actor(), self.is_strict());
+        store::write(&mut self.lock(), |tx| {
+            f(&Session {
+                conn: tx,
+                actor: &actor,
+                strict,
+            })
+        })
     }
 
-    fn read<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        store::read(&mut self.lock(), f)
+    /// Runs one reader in a read transaction of its own.
+    fn read<T>(&self, f: impl FnOnce(&Session<'_>) -> Result<T>) -> Result<T> {
+        let (actor, strict) = (self.actor(), self.is_strict());
+        store::read(&mut self.lock(), |tx| {
+            f(&Session {
+                conn: tx,
+                actor: &actor,
+                strict,
+            })
+        })
     }
 
+    /// Runs several commands as one: all of them happen, or none does. `f` gets a [`Transaction`] with
+    /// every command and reader of `Crm`; it commits when `f` returns `Ok` and rolls back on `Err` (or a
+    /// panic). A command that fails inside leaves nothing behind, so `f` may handle the error and go on.
+    ///
+    /// Use it to keep a host's document whole (an ERP sale: client, contact, deal and order together) and
+    /// for bulk work: one transaction for many commands is many times faster than one each.
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use crm_core::*;
+    /// # fn main() -> crm_core::Result<()> {
+    /// let crm = Crm::open_in_memory()?;
+    /// let t = Utc.with_ymd_and_hms(2026, 11, 2, 9, 30, 0).unwrap();
+    /// let client_id = crm.transaction(|tx| {
+    ///     let client = tx.add_client(NewClient::new(ClientKind::Company, "Romashka"), t)?;
+    ///     tx.add_contact(NewContact { client_id: client.id, name: "Ivan".into(), ..Default::default() }, t)?;
+    ///     tx.record_order(NewOrder { client_id: client.id, total: Money::parse("99.50")?, ..Default::default() }, t)?;
+    ///     Ok::<_, crm_core::Error>(client.id)
+    /// })?;
+    /// assert_eq!(crm.client_rollup(client_id)?.orders, 1);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn transaction<T, E>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E>
+    where
+        E: From<Error>,
+    {
+        let (actor, strict) = (self.actor(), self.is_strict());
+        let mut conn = self.lock();
+        let tx = store::begin(&mut conn)?;
+        let value = f(&Transaction {
+            session: Session {
+                conn: &tx,
+                actor: &actor,
+                strict,
+            },
+        })?;
+        tx.commit().map_err(Error::from)?;
+        Ok(value)
+    }
+
+    /// Closes the store: writes the log back into the database file (so the file alone is complete)
+    /// and releases it. Dropping a `Crm` closes it too, but silently; `close` reports a failure.
+    pub fn close(self) -> Result<()> {
+        store::close(
+            self.conn
+                .into_inner()
+                .unwrap_or_else(PoisonError::into_inner),
+        )
+    }
+}
+
+/// Generates the public commands and readers of [`Crm`] (each in a transaction of its own) and of
+/// [`Transaction`] (each command in a savepoint of the caller's transaction) from one list. The bodies
+/// are `Session`'s methods of the same names.
+macro_rules! facade {
+    (
+        writes { $( $(#[$wdoc:meta])* fn $w:ident( $($warg:ident : $wty:ty),* ) -> $wret:ty; )* }
+        reads { $( $(#[$rdoc:meta])* fn $r:ident( $($rarg:ident : $rty:ty),* ) -> $rret:ty; )* }
+    ) => {
+        impl Crm {
+            $(
+                $(#[$wdoc])*
+                pub fn $w(&self, $($warg: $wty),*) -> Result<$wret> {
+                    self.write(|s| s.$w($($warg),*))
+                }
+            )*
+            $(
+                $(#[$rdoc])*
+                pub fn $r(&self, $($rarg: $rty),*) -> Result<$rret> {
+                    self.read(|s| s.$r($($rarg),*))
+                }
+            )*
+        }
+
+        impl Transaction<'_> {
+            $(
+                $(#[$wdoc])*
+                pub fn $w(&self, $($warg: $wty),*) -> Result<$wret> {
+                    store::savepoint(self.session.conn, || self.session.$w($($warg),*))
+                }
+            )*
+            $(
+                $(#[$rdoc])*
+                pub fn $r(&self, $($rarg: $rty),*) -> Result<$rret> {
+                    self.session.$r($($rarg),*)
+                }
+            )*
+        }
+    };
+}
+
+facade! {
+    writes {
+        /// Adds a sales manager.
+        fn add_manager(new: NewManager, at: DateTime<Utc>) -> Manager;
+        /// Marks a manager active or inactive (an inactive manager gets no new work).
+        fn set_manager_active(id: ManagerId, active: bool, at: DateTime<Utc>) -> Manager;
+        /// Adds a marketing source. A second source with the same name and campaign is a conflict.
+        fn add_source(new: NewSource, at: DateTime<Utc>) -> Source;
+        /// Records money spent on a source.
+        fn add_spend(new: NewSpend, at: DateTime<Utc>) -> Spend;
+        /// Adds a lost reason to the catalogue, or relabels an existing code.
+        fn add_lost_reason(code: &str, label: &str, at: DateTime<Utc>) -> LostReason;
+        /// Replaces the deal pipeline with `stages`, in order. A stage that open deals are still in cannot be
+        /// removed (conflict). `won` and `lost` are not stages: they are the final statuses.
+        fn set_pipeline(stages: Vec<NewStage>, at: DateTime<Utc>) -> Vec<Stage>;
+        /// Adds a client. A malformed phone, e-mail or tax id is stored with quality `invalid` (refused in
+        /// strict mode). An external reference already used by another client is a conflict.
+        fn add_client(new: NewClient, at: DateTime<Utc>) -> Client;
+        /// Changes a client's details; fields the patch leaves out stay as they are. The event records the
+        /// fields that changed. A patch that changes nothing writes nothing. Strict mode applies only to the
+        /// phone, e-mail or tax id the patch sets.
+        fn update_client(id: ClientId, patch: ClientPatch, at: DateTime<Utc>) -> Client;
+        /// Adds a contact person to a client.
+        fn add_contact(new: NewContact, at: DateTime<Utc>) -> Contact;
+        /// Captures an incoming request as a new lead.
+        ///
+        /// Refused only when the request is meaningless: no way at all to reach the person (phone, e-mail,
+        /// messenger or a known client). A malformed phone or e-mail is kept with quality `invalid` and a
+        /// warning. Capturing the same `external_ref` again returns the stored lead (a form sent twice is one
+        /// request); the same reference with other details is a conflict.
+        fn capture_lead(new: NewLead, at: DateTime<Utc>) -> Capture;
+        /// Starts work on a new lead (new → in progress). Logging the first outbound activity does this too.
+        fn start_lead(id: LeadId, at: DateTime<Utc>) -> Lead;
+        /// Marks a lead qualified: a real need with a budget.
+        fn qualify_lead(id: LeadId, at: DateTime<Utc>) -> Lead;
+        /// Loses a lead. `reason` is a code from the lost-reason catalogue and is mandatory.
+        fn lose_lead(id: LeadId, reason: &str, note: Option<&str>, at: DateTime<Utc>) -> Lead;
+        /// Marks a lead as junk: spam, a test or a duplicate.
+        fn junk_lead(id: LeadId, kind: JunkKind, note: Option<&str>, at: DateTime<Utc>) -> Lead;
+        /// Brings a lost or junk lead back to work (→ in progress); its lost reason is cleared.
+        fn reopen_lead(id: LeadId, at: DateTime<Utc>) -> Lead;
+        /// Converts a lead: links its client (the one given, the lead's own, or a new one made from the lead's
+        /// details) and opens a deal in the pipeline's first stage (or the one given).
+        fn convert_lead(id: LeadId, options: ConvertLead, at: DateTime<Utc>) -> Conversion;
+        /// Logs a call, e-mail, meeting, message, note or document sent. The first outbound contact on a lead
+        /// is its first response (when and by whom), and moves a new lead to in progress.
+        fn log_activity(new: NewActivity, at: DateTime<Utc>) -> Activity;
+        /// Opens a deal with a known client (a repeat sale); converting a lead opens one too.
+        fn open_deal(new: NewDeal, at: DateTime<Utc>) -> Deal;
+        /// Moves an open deal to another stage of the pipeline (forward or back). Moving it to the stage it is
+        /// in changes nothing.
+        fn move_deal(id: DealId, stage: &str, at: DateTime<Utc>) -> Deal;
+        /// Wins an open deal (final).
+        fn win_deal(id: DealId, at: DateTime<Utc>) -> Deal;
+        /// Loses an open deal (final). `reason` is a code from the lost-reason catalogue and is mandatory.
+        fn lose_deal(id: DealId, reason: &str, note: Option<&str>, at: DateTime<Utc>) -> Deal;
+        /// Records an order placed at `at`. Idempotent by `external_ref`: the same order recorded twice is
+        /// stored once and the stored one is returned (a retry may carry a later `at`; client, total, lines
+        /// and deal must match, while the status is not compared, since it may have changed since); the same
+        /// reference with other content is a conflict. A completed order
+        /// updates the client's rollups in the same transaction.
+        fn record_order(new: NewOrder, at: DateTime<Utc>) -> Order;
+        /// Records many orders in one transaction (an ERP exchange, a shop's backlog, a data migration):
+        /// far faster than one call per order. Each item is checked on its own before anything of it is
+        /// written, so a bad item is reported at its position and the good ones are kept; only a storage
+        /// failure aborts (and rolls back) the whole batch. The result has one entry per item, in the order given.
+        fn record_orders(batch: Vec<(NewOrder, DateTime<Utc>)>) -> Vec<Result<Order>>;
+        /// Changes an order's status (a cancellation, a return, or back to completed); the client's rollups
+        /// follow in the same transaction. Setting the status it has changes nothing.
+        fn set_order_status(id: OrderId, status: OrderStatus, at: DateTime<Utc>) -> Order;
+    }
+    reads {
+        /// One manager.
+        fn get_manager(id: ManagerId) -> Manager;
+        /// Every manager, by id.
+        fn list_managers() -> Vec<Manager>;
+        /// One source.
+        fn get_source(id: SourceId) -> Source;
+        /// Every source, by id.
+        fn list_sources() -> Vec<Source>;
+        /// Spend booked from `start` to `end` inclusive, of one source or of all; by date, then id.
+        fn list_spend(source_id: Option<SourceId>, start: NaiveDate, end: NaiveDate) -> Vec<Spend>;
+        /// The lost-reason catalogue, in the order the reasons were added (the defaults first).
+        fn lost_reasons() -> Vec<LostReason>;
+        /// The deal pipeline, in order.
+        fn pipeline() -> Vec<Stage>;
+        /// One client.
+        fn get_client(id: ClientId) -> Client;
+        /// A page of clients, by id.
+        fn list_clients(query: &ClientQuery) -> Vec<Client>;
+        /// One contact.
+        fn get_contact(id: ContactId) -> Contact;
+        /// A client's contacts, by id.
+        fn list_contacts(client_id: ClientId) -> Vec<Contact>;
+        /// One lead.
+        fn get_lead(id: LeadId) -> Lead;
+        /// A page of leads, by id.
+        fn list_leads(query: &LeadQuery) -> Vec<Lead>;
+        /// A lead's status transitions, oldest first (the capture itself is the first, from nothing to new).
+        fn lead_transitions(id: LeadId) -> Vec<LeadTransition>;
+        /// One activity.
+        fn get_activity(id: ActivityId) -> Activity;
+        /// A page of activities, by id.
+        fn list_activities(query: &ActivityQuery) -> Vec<Activity>;
+        /// One deal.
+        fn get_deal(id: DealId) -> Deal;
+        /// A page of deals, by id.
+        fn list_deals(query: &DealQuery) -> Vec<Deal>;
+        /// A deal's stage history, oldest first: time in a stage is the gap to the next entry.
+        fn deal_history(id: DealId) -> Vec<StageVisit>;
+        /// One order with its lines.
+        fn get_order(id: OrderId) -> Order;
+        /// A page of orders with their lines, by id.
+        fn list_orders(query: &OrderQuery) -> Vec<Order>;
+        /// A client's purchase totals over completed orders (zeros when there are none).
+        fn client_rollup(client_id: ClientId) -> ClientRollup;
+        /// A page of client rollups, by client id; clients who never completed an order are not listed.
+        fn list_rollups(page: Page) -> Vec<ClientRollup>;
+        /// A client's revenue per calendar month (UTC), oldest first; months without orders are not listed.
+        fn client_monthly_revenue(client_id: ClientId) -> Vec<MonthRevenue>;
+        /// Every change to one record, oldest first: who, when, what. `entity` is one of [`ENTITIES`]; any
+        /// other name is a validation error (a typo must not look like an empty history).
+        fn history(entity: &str, id: i64) -> Vec<Event>;
+        /// The change feed: events after `seq`, oldest first, at most `limit` (0 means 1 000). A host polls
+        /// it with the last `seq` it has seen.
+        fn changes_since(seq: i64, limit: u32) -> Vec<Event>;
+        /// The newest sequence number in the event log (0 when it is empty).
+        fn last_seq() -> i64;
+    }
+}
+
+/// Several commands in one transaction: see [`Crm::transaction`]. It has every command and reader of
+/// [`Crm`], with the same documentation; readers see the transaction's own writes.
+pub struct Transaction<'a> {
+    session: Session<'a>,
+}
+
+impl std::fmt::Debug for Transaction<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transaction")
+            .field("actor", &self.session.actor)
+            .finish()
+    }
+}
+
+/// A connection inside a transaction, with the actor and the mode of the handle that opened it: where
+/// the commands are written.
+pub(crate) struct Session<'a> {
+    conn: &'a Connection,
+    actor: &'a str,
+    strict: bool,
+}
+
+impl Session<'_> {
     // --- managers, sources, spend ------------------------------------------------------------------------
-
     /// Adds a sales manager.
-    pub fn add_manager(&self, new: NewManager, at: DateTime<Utc>) -> Result<Manager> {
+    pub(crate) fn add_manager(&self, new: NewManager, at: DateTime<Utc>) -> Result<Manager> {
         // A manager's address is set up by an admin, so a typo is refused rather than flagged.
         let email = validate::contact_value(
             "email",
@@ -169,51 +436,49 @@ impl Crm {
             languages: validate::labels("languages", &new.languages)?,
             created_at: at,
         };
-        self.write(|tx, actor| {
-            manager.id = catalog::insert_manager(tx, &manager)?;
-            log(tx, at, actor, "manager", manager.id.0, "created", &manager)?;
-            Ok(manager)
-        })
+        let (tx, actor) = (self.conn, self.actor);
+        manager.id = catalog::insert_manager(tx, &manager)?;
+        log(tx, at, actor, "manager", manager.id.0, "created", &manager)?;
+        Ok(manager)
     }
 
     /// Marks a manager active or inactive (an inactive manager gets no new work).
-    pub fn set_manager_active(
+    pub(crate) fn set_manager_active(
         &self,
         id: ManagerId,
         active: bool,
         at: DateTime<Utc>,
     ) -> Result<Manager> {
-        self.write(|tx, actor| {
-            let mut manager = load_manager(tx, id)?;
-            if manager.active != active {
-                catalog::set_manager_active(tx, id, active)?;
-                manager.active = active;
-                log(
-                    tx,
-                    at,
-                    actor,
-                    "manager",
-                    id.0,
-                    "active_changed",
-                    &json!({ "active": active }),
-                )?;
-            }
-            Ok(manager)
-        })
+        let (tx, actor) = (self.conn, self.actor);
+        let mut manager = load_manager(tx, id)?;
+        if manager.active != active {
+            catalog::set_manager_active(tx, id, active)?;
+            manager.active = active;
+            log(
+                tx,
+                at,
+                actor,
+                "manager",
+                id.0,
+                "active_changed",
+                &json!({ "active": active }),
+            )?;
+        }
+        Ok(manager)
     }
 
     /// One manager.
-    pub fn get_manager(&self, id: ManagerId) -> Result<Manager> {
-        load_manager(&self.lock(), id)
+    pub(crate) fn get_manager(&self, id: ManagerId) -> Result<Manager> {
+        load_manager(self.conn, id)
     }
 
     /// Every manager, by id.
-    pub fn list_managers(&self) -> Result<Vec<Manager>> {
-        catalog::managers(&self.lock())
+    pub(crate) fn list_managers(&self) -> Result<Vec<Manager>> {
+        catalog::managers(self.conn)
     }
 
     /// Adds a marketing source. A second source with the same name and campaign is a conflict.
-    pub fn add_source(&self, new: NewSource, at: DateTime<Utc>) -> Result<Source> {
+    pub(crate) fn add_source(&self, new: NewSource, at: DateTime<Utc>) -> Result<Source> {
         let mut source = Source {
             id: SourceId(0),
             name: validate::required("name", &new.name)?,
@@ -221,32 +486,31 @@ impl Crm {
             campaign: validate::optional("campaign", new.campaign.as_deref())?,
             created_at: at,
         };
-        self.write(|tx, actor| {
-            if let Some(existing) =
-                catalog::source_id_by_name(tx, &source.name, source.campaign.as_deref())?
-            {
-                return Err(Error::Conflict(format!(
-                    "a source with this name and campaign exists already (source {existing})"
-                )));
-            }
-            source.id = catalog::insert_source(tx, &source)?;
-            log(tx, at, actor, "source", source.id.0, "created", &source)?;
-            Ok(source)
-        })
+        let (tx, actor) = (self.conn, self.actor);
+        if let Some(existing) =
+            catalog::source_id_by_name(tx, &source.name, source.campaign.as_deref())?
+        {
+            return Err(Error::Conflict(format!(
+                "a source with this name and campaign exists already (source {existing})"
+            )));
+        }
+        source.id = catalog::insert_source(tx, &source)?;
+        log(tx, at, actor, "source", source.id.0, "created", &source)?;
+        Ok(source)
     }
 
     /// One source.
-    pub fn get_source(&self, id: SourceId) -> Result<Source> {
-        catalog::source_by_id(&self.lock(), id)?.ok_or_else(|| Error::not_found("source", id))
+    pub(crate) fn get_source(&self, id: SourceId) -> Result<Source> {
+        catalog::source_by_id(self.conn, id)?.ok_or_else(|| Error::not_found("source", id))
     }
 
     /// Every source, by id.
-    pub fn list_sources(&self) -> Result<Vec<Source>> {
-        catalog::sources(&self.lock())
+    pub(crate) fn list_sources(&self) -> Result<Vec<Source>> {
+        catalog::sources(self.conn)
     }
 
     /// Records money spent on a source.
-    pub fn add_spend(&self, new: NewSpend, at: DateTime<Utc>) -> Result<Spend> {
+    pub(crate) fn add_spend(&self, new: NewSpend, at: DateTime<Utc>) -> Result<Spend> {
         let mut spend = Spend {
             id: crate::model::SpendId(0),
             source_id: new.source_id,
@@ -255,28 +519,26 @@ impl Crm {
             note: validate::optional("note", new.note.as_deref())?,
             created_at: at,
         };
-        self.write(|tx, actor| {
-            require_source(tx, spend.source_id)?;
-            spend.id = catalog::insert_spend(tx, &spend)?;
-            log(tx, at, actor, "spend", spend.id.0, "created", &spend)?;
-            Ok(spend)
-        })
+        let (tx, actor) = (self.conn, self.actor);
+        require_source(tx, spend.source_id)?;
+        spend.id = catalog::insert_spend(tx, &spend)?;
+        log(tx, at, actor, "spend", spend.id.0, "created", &spend)?;
+        Ok(spend)
     }
 
     /// Spend booked from `start` to `end` inclusive, of one source or of all; by date, then id.
-    pub fn list_spend(
+    pub(crate) fn list_spend(
         &self,
         source_id: Option<SourceId>,
         start: NaiveDate,
         end: NaiveDate,
     ) -> Result<Vec<Spend>> {
-        catalog::spend(&self.lock(), source_id, start, end)
+        catalog::spend(self.conn, source_id, start, end)
     }
 
     // --- catalogues ---------------------------------------------------------------------------------------
-
     /// Adds a lost reason to the catalogue, or relabels an existing code.
-    pub fn add_lost_reason(
+    pub(crate) fn add_lost_reason(
         &self,
         code: &str,
         label: &str,
@@ -286,22 +548,25 @@ impl Crm {
             code: validate::code("code", code)?,
             label: validate::required("label", label)?,
         };
-        self.write(|tx, actor| {
-            let created = catalog::upsert_lost_reason(tx, &reason.code, &reason.label)?;
-            let kind = if created { "created" } else { "relabelled" };
-            log(tx, at, actor, "lost_reason", 0, kind, &reason)?;
-            Ok(reason)
-        })
+        let (tx, actor) = (self.conn, self.actor);
+        let created = catalog::upsert_lost_reason(tx, &reason.code, &reason.label)?;
+        let kind = if created { "created" } else { "relabelled" };
+        log(tx, at, actor, "lost_reason", 0, kind, &reason)?;
+        Ok(reason)
     }
 
     /// The lost-reason catalogue, in the order the reasons were added (the defaults first).
-    pub fn lost_reasons(&self) -> Result<Vec<LostReason>> {
-        catalog::lost_reasons(&self.lock())
+    pub(crate) fn lost_reasons(&self) -> Result<Vec<LostReason>> {
+        catalog::lost_reasons(self.conn)
     }
 
     /// Replaces the deal pipeline with `stages`, in order. A stage that open deals are still in cannot be
     /// removed (conflict). `won` and `lost` are not stages: they are the final statuses.
-    pub fn set_pipeline(&self, stages: Vec<NewStage>, at: DateTime<Utc>) -> Result<Vec<Stage>> {
+    pub(crate) fn set_pipeline(
+        &self,
+        stages: Vec<NewStage>,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Stage>> {
         if stages.is_empty() {
             return Err(Error::validation("stages", "must not be empty"));
         }
@@ -336,110 +601,106 @@ impl Crm {
                 position,
             });
         }
-        self.write(|tx, actor| {
-            let in_use = catalog::stages_in_use(tx)?;
-            if let Some(missing) = in_use
-                .iter()
-                .find(|code| !checked.iter().any(|s| &s.code == *code))
-            {
-                return Err(Error::Conflict(format!(
-                    "open deals are still in stage {missing}"
-                )));
-            }
-            catalog::replace_stages(tx, &checked)?;
-            log(tx, at, actor, "pipeline", 0, "set", &checked)?;
-            Ok(checked)
-        })
+        let (tx, actor) = (self.conn, self.actor);
+        let in_use = catalog::stages_in_use(tx)?;
+        if let Some(missing) = in_use
+            .iter()
+            .find(|code| !checked.iter().any(|s| &s.code == *code))
+        {
+            return Err(Error::Conflict(format!(
+                "open deals are still in stage {missing}"
+            )));
+        }
+        catalog::replace_stages(tx, &checked)?;
+        log(tx, at, actor, "pipeline", 0, "set", &checked)?;
+        Ok(checked)
     }
 
     /// The deal pipeline, in order.
-    pub fn pipeline(&self) -> Result<Vec<Stage>> {
-        catalog::stages(&self.lock())
+    pub(crate) fn pipeline(&self) -> Result<Vec<Stage>> {
+        catalog::stages(self.conn)
     }
 
     // --- clients ------------------------------------------------------------------------------------------
-
     /// Adds a client. A malformed phone, e-mail or tax id is stored with quality `invalid` (refused in
     /// strict mode). An external reference already used by another client is a conflict.
-    pub fn add_client(&self, new: NewClient, at: DateTime<Utc>) -> Result<Client> {
-        let strict = self.is_strict();
+    pub(crate) fn add_client(&self, new: NewClient, at: DateTime<Utc>) -> Result<Client> {
+        let strict = self.strict;
         let (mut client, keys) = check_client(new, ClientId(0), at, at, [strict; 3])?;
-        self.write(|tx, actor| {
-            if let Some(owner) = client.owner_id {
-                require_active_manager(tx, "owner_id", owner)?;
+        let (tx, actor) = (self.conn, self.actor);
+        if let Some(owner) = client.owner_id {
+            require_active_manager(tx, "owner_id", owner)?;
+        }
+        if let Some(external_ref) = &client.external_ref {
+            if let Some(existing) = clients::id_by_external_ref(tx, external_ref)? {
+                return Err(Error::Conflict(format!(
+                    "external_ref is already used by client {existing}"
+                )));
             }
-            if let Some(external_ref) = &client.external_ref {
-                if let Some(existing) = clients::id_by_external_ref(tx, external_ref)? {
-                    return Err(Error::Conflict(format!(
-                        "external_ref is already used by client {existing}"
-                    )));
-                }
-            }
-            client.id = clients::insert(tx, &client, &keys)?;
-            log(tx, at, actor, "client", client.id.0, "created", &client)?;
-            Ok(client)
-        })
+        }
+        client.id = clients::insert(tx, &client, &keys)?;
+        log(tx, at, actor, "client", client.id.0, "created", &client)?;
+        Ok(client)
     }
 
     /// Changes a client's details; fields the patch leaves out stay as they are. The event records the
     /// fields that changed. A patch that changes nothing writes nothing. Strict mode applies only to the
     /// phone, e-mail or tax id the patch sets.
-    pub fn update_client(
+    pub(crate) fn update_client(
         &self,
         id: ClientId,
         patch: ClientPatch,
         at: DateTime<Utc>,
     ) -> Result<Client> {
-        let strict = self.is_strict();
+        let strict = self.strict;
         let strict = [
             strict && patch.phone.is_some(),
             strict && patch.email.is_some(),
             strict && patch.tax_id.is_some(),
         ];
-        self.write(|tx, actor| {
-            let old = load_client(tx, id)?;
-            let new = apply_client_patch(&old, patch);
-            let (mut client, keys) = check_client(new, id, old.created_at, old.updated_at, strict)?;
-            let changed = changed_fields(&old, &client)?;
-            if changed.is_empty() {
-                return Ok(old);
+        let (tx, actor) = (self.conn, self.actor);
+        let old = load_client(tx, id)?;
+        let new = apply_client_patch(&old, patch);
+        let (mut client, keys) = check_client(new, id, old.created_at, old.updated_at, strict)?;
+        let changed = changed_fields(&old, &client)?;
+        if changed.is_empty() {
+            return Ok(old);
+        }
+        if client.owner_id != old.owner_id {
+            if let Some(owner) = client.owner_id {
+                require_active_manager(tx, "owner_id", owner)?;
             }
-            if client.owner_id != old.owner_id {
-                if let Some(owner) = client.owner_id {
-                    require_active_manager(tx, "owner_id", owner)?;
-                }
+        }
+        if let Some(external_ref) = client
+            .external_ref
+            .as_deref()
+            .filter(|r| Some(*r) != old.external_ref.as_deref())
+        {
+            if let Some(existing) = clients::id_by_external_ref(tx, external_ref)? {
+                return Err(Error::Conflict(format!(
+                    "external_ref is already used by client {existing}"
+                )));
             }
-            if let Some(external_ref) = client
-                .external_ref
-                .as_deref()
-                .filter(|r| Some(*r) != old.external_ref.as_deref())
-            {
-                if let Some(existing) = clients::id_by_external_ref(tx, external_ref)? {
-                    return Err(Error::Conflict(format!(
-                        "external_ref is already used by client {existing}"
-                    )));
-                }
-            }
-            client.updated_at = at;
-            clients::update(tx, &client, &keys)?;
-            log(tx, at, actor, "client", id.0, "updated", &changed)?;
-            Ok(client)
-        })
+        }
+        client.updated_at = at;
+        clients::update(tx, &client, &keys)?;
+        log(tx, at, actor, "client", id.0, "updated", &changed)?;
+        Ok(client)
     }
 
     /// One client.
-    pub fn get_client(&self, id: ClientId) -> Result<Client> {
-        load_client(&self.lock(), id)
+    pub(crate) fn get_client(&self, id: ClientId) -> Result<Client> {
+        load_client(self.conn, id)
     }
 
     /// A page of clients, by id.
-    pub fn list_clients(&self, query: &ClientQuery) -> Result<Vec<Client>> {
-        clients::list(&self.lock(), query)
+    pub(crate) fn list_clients(&self, query: &ClientQuery) -> Result<Vec<Client>> {
+        clients::list(self.conn, query)
     }
 
     /// Adds a contact person to a client.
-    pub fn add_contact(&self, new: NewContact, at: DateTime<Utc>) -> Result<Contact> {
-        let strict = self.is_strict();
+    pub(crate) fn add_contact(&self, new: NewContact, at: DateTime<Utc>) -> Result<Contact> {
+        let strict = self.strict;
         let phones = validate::values("phones", &new.phones)?;
         let emails = validate::values("emails", &new.emails)?;
         if strict {
@@ -472,37 +733,34 @@ impl Crm {
             emails,
             created_at: at,
         };
-        self.write(|tx, actor| {
-            require_client(tx, contact.client_id)?;
-            contact.id = clients::insert_contact(tx, &contact)?;
-            log(tx, at, actor, "contact", contact.id.0, "created", &contact)?;
-            Ok(contact)
-        })
+        let (tx, actor) = (self.conn, self.actor);
+        require_client(tx, contact.client_id)?;
+        contact.id = clients::insert_contact(tx, &contact)?;
+        log(tx, at, actor, "contact", contact.id.0, "created", &contact)?;
+        Ok(contact)
     }
 
     /// One contact.
-    pub fn get_contact(&self, id: ContactId) -> Result<Contact> {
-        clients::contact_by_id(&self.lock(), id)?.ok_or_else(|| Error::not_found("contact", id))
+    pub(crate) fn get_contact(&self, id: ContactId) -> Result<Contact> {
+        clients::contact_by_id(self.conn, id)?.ok_or_else(|| Error::not_found("contact", id))
     }
 
     /// A client's contacts, by id.
-    pub fn list_contacts(&self, client_id: ClientId) -> Result<Vec<Contact>> {
-        self.read(|tx| {
-            require_client(tx, client_id)?;
-            clients::contacts_of(tx, client_id)
-        })
+    pub(crate) fn list_contacts(&self, client_id: ClientId) -> Result<Vec<Contact>> {
+        let tx = self.conn;
+        require_client(tx, client_id)?;
+        clients::contacts_of(tx, client_id)
     }
 
     // --- leads --------------------------------------------------------------------------------------------
-
     /// Captures an incoming request as a new lead.
     ///
     /// Refused only when the request is meaningless: no way at all to reach the person (phone, e-mail,
     /// messenger or a known client). A malformed phone or e-mail is kept with quality `invalid` and a
     /// warning. Capturing the same `external_ref` again returns the stored lead (a form sent twice is one
     /// request); the same reference with other details is a conflict.
-    pub fn capture_lead(&self, new: NewLead, at: DateTime<Utc>) -> Result<Capture> {
-        let strict = self.is_strict();
+    pub(crate) fn capture_lead(&self, new: NewLead, at: DateTime<Utc>) -> Result<Capture> {
+        let strict = self.strict;
         let mut warnings = Vec::new();
         let phone = validate::contact_value(
             "phone",
@@ -568,91 +826,89 @@ impl Crm {
             status_changed_at: at,
             updated_at: at,
         };
-        self.write(|tx, actor| {
-            if let Some(external_ref) = &lead.external_ref {
-                if let Some(stored) = leads::by_external_ref(tx, external_ref)? {
-                    if same_request(&stored, &lead) {
-                        let warning = Warning {
-                            field: "external_ref".into(),
-                            message: format!(
-                                "captured already as lead {}; nothing new was stored",
-                                stored.id
-                            ),
-                        };
-                        return Ok(Capture {
-                            lead: stored,
-                            warnings: vec![warning],
-                        });
-                    }
-                    return Err(Error::Conflict(format!(
-                        "external_ref is already used by lead {} with other details",
-                        stored.id
-                    )));
+        let (tx, actor) = (self.conn, self.actor);
+        if let Some(external_ref) = &lead.external_ref {
+            if let Some(stored) = leads::by_external_ref(tx, external_ref)? {
+                if same_request(&stored, &lead) {
+                    let warning = Warning {
+                        field: "external_ref".into(),
+                        message: format!(
+                            "captured already as lead {}; nothing new was stored",
+                            stored.id
+                        ),
+                    };
+                    return Ok(Capture {
+                        lead: stored,
+                        warnings: vec![warning],
+                    });
+                }
+                return Err(Error::Conflict(format!(
+                    "external_ref is already used by lead {} with other details",
+                    stored.id
+                )));
+            }
+        }
+        if let Some(source) = lead.source_id {
+            require_source(tx, source)?;
+        }
+        if let Some(owner) = lead.owner_id {
+            require_active_manager(tx, "owner_id", owner)?;
+        }
+        if let Some(client_id) = lead.client_id {
+            let client = load_client(tx, client_id)?;
+            // A known client's request goes to the manager who owns the client, so two managers never
+            // work the same client unknowingly.
+            if lead.owner_id.is_none() {
+                if let Some(owner) = client.owner_id {
+                    lead.owner_id = load_manager(tx, owner)?.active.then_some(owner);
                 }
             }
-            if let Some(source) = lead.source_id {
-                require_source(tx, source)?;
-            }
-            if let Some(owner) = lead.owner_id {
-                require_active_manager(tx, "owner_id", owner)?;
-            }
-            if let Some(client_id) = lead.client_id {
-                let client = load_client(tx, client_id)?;
-                // A known client's request goes to the manager who owns the client, so two managers never
-                // work the same client unknowingly.
-                if lead.owner_id.is_none() {
-                    if let Some(owner) = client.owner_id {
-                        lead.owner_id = load_manager(tx, owner)?.active.then_some(owner);
-                    }
-                }
-            }
-            lead.id = leads::insert(tx, &lead, &keys)?;
-            leads::insert_transition(
-                tx,
-                &LeadTransition {
-                    lead_id: lead.id,
-                    from: None,
-                    to: LeadStatus::New,
-                    at,
-                    actor: actor.into(),
-                    reason: None,
-                },
-            )?;
-            log(tx, at, actor, "lead", lead.id.0, "captured", &lead)?;
-            Ok(Capture { lead, warnings })
-        })
+        }
+        lead.id = leads::insert(tx, &lead, &keys)?;
+        leads::insert_transition(
+            tx,
+            &LeadTransition {
+                lead_id: lead.id,
+                from: None,
+                to: LeadStatus::New,
+                at,
+                actor: actor.into(),
+                reason: None,
+            },
+        )?;
+        log(tx, at, actor, "lead", lead.id.0, "captured", &lead)?;
+        Ok(Capture { lead, warnings })
     }
 
     /// One lead.
-    pub fn get_lead(&self, id: LeadId) -> Result<Lead> {
-        load_lead(&self.lock(), id)
+    pub(crate) fn get_lead(&self, id: LeadId) -> Result<Lead> {
+        load_lead(self.conn, id)
     }
 
     /// A page of leads, by id.
-    pub fn list_leads(&self, query: &LeadQuery) -> Result<Vec<Lead>> {
-        leads::list(&self.lock(), query)
+    pub(crate) fn list_leads(&self, query: &LeadQuery) -> Result<Vec<Lead>> {
+        leads::list(self.conn, query)
     }
 
     /// A lead's status transitions, oldest first (the capture itself is the first, from nothing to new).
-    pub fn lead_transitions(&self, id: LeadId) -> Result<Vec<LeadTransition>> {
-        self.read(|tx| {
-            load_lead(tx, id)?;
-            leads::transitions_of(tx, id)
-        })
+    pub(crate) fn lead_transitions(&self, id: LeadId) -> Result<Vec<LeadTransition>> {
+        let tx = self.conn;
+        load_lead(tx, id)?;
+        leads::transitions_of(tx, id)
     }
 
     /// Starts work on a new lead (new → in progress). Logging the first outbound activity does this too.
-    pub fn start_lead(&self, id: LeadId, at: DateTime<Utc>) -> Result<Lead> {
+    pub(crate) fn start_lead(&self, id: LeadId, at: DateTime<Utc>) -> Result<Lead> {
         self.lead_action(id, LeadAction::Start, None, None, at)
     }
 
     /// Marks a lead qualified: a real need with a budget.
-    pub fn qualify_lead(&self, id: LeadId, at: DateTime<Utc>) -> Result<Lead> {
+    pub(crate) fn qualify_lead(&self, id: LeadId, at: DateTime<Utc>) -> Result<Lead> {
         self.lead_action(id, LeadAction::Qualify, None, None, at)
     }
 
     /// Loses a lead. `reason` is a code from the lost-reason catalogue and is mandatory.
-    pub fn lose_lead(
+    pub(crate) fn lose_lead(
         &self,
         id: LeadId,
         reason: &str,
@@ -665,7 +921,7 @@ impl Crm {
     }
 
     /// Marks a lead as junk: spam, a test or a duplicate.
-    pub fn junk_lead(
+    pub(crate) fn junk_lead(
         &self,
         id: LeadId,
         kind: JunkKind,
@@ -677,7 +933,7 @@ impl Crm {
     }
 
     /// Brings a lost or junk lead back to work (→ in progress); its lost reason is cleared.
-    pub fn reopen_lead(&self, id: LeadId, at: DateTime<Utc>) -> Result<Lead> {
+    pub(crate) fn reopen_lead(&self, id: LeadId, at: DateTime<Utc>) -> Result<Lead> {
         self.lead_action(id, LeadAction::Reopen, None, None, at)
     }
 
@@ -689,34 +945,33 @@ impl Crm {
         note: Option<String>,
         at: DateTime<Utc>,
     ) -> Result<Lead> {
-        self.write(|tx, actor| {
-            let mut lead = load_lead(tx, id)?;
-            let to = lifecycle::decide_lead_action(lead.status, action)?;
-            if let Some(Closing::Lost(code)) = &closing {
-                require_lost_reason(tx, "reason", code)?;
-            }
-            let reason = match &closing {
-                Some(Closing::Lost(code)) => Some(code.clone()),
-                Some(Closing::Junk(kind)) => Some(kind.to_string()),
-                None => None,
-            };
-            lead.lost_reason = match &closing {
-                Some(Closing::Lost(code)) => Some(code.clone()),
-                _ => None,
-            };
-            lead.junk_kind = match closing {
-                Some(Closing::Junk(kind)) => Some(kind),
-                _ => None,
-            };
-            lead.close_note = note;
-            move_lead(tx, actor, &mut lead, to, reason, at)?;
-            Ok(lead)
-        })
+        let (tx, actor) = (self.conn, self.actor);
+        let mut lead = load_lead(tx, id)?;
+        let to = lifecycle::decide_lead_action(lead.status, action)?;
+        if let Some(Closing::Lost(code)) = &closing {
+            require_lost_reason(tx, "reason", code)?;
+        }
+        let reason = match &closing {
+            Some(Closing::Lost(code)) => Some(code.clone()),
+            Some(Closing::Junk(kind)) => Some(kind.to_string()),
+            None => None,
+        };
+        lead.lost_reason = match &closing {
+            Some(Closing::Lost(code)) => Some(code.clone()),
+            _ => None,
+        };
+        lead.junk_kind = match closing {
+            Some(Closing::Junk(kind)) => Some(kind),
+            _ => None,
+        };
+        lead.close_note = note;
+        move_lead(tx, actor, &mut lead, to, reason, at)?;
+        Ok(lead)
     }
 
     /// Converts a lead: links its client (the one given, the lead's own, or a new one made from the lead's
     /// details) and opens a deal in the pipeline's first stage (or the one given).
-    pub fn convert_lead(
+    pub(crate) fn convert_lead(
         &self,
         id: LeadId,
         options: ConvertLead,
@@ -732,54 +987,52 @@ impl Crm {
             .as_deref()
             .map(|s| validate::code("stage", s))
             .transpose()?;
-        self.write(|tx, actor| {
-            let mut lead = load_lead(tx, id)?;
-            let to = lifecycle::decide_lead_action(lead.status, LeadAction::Convert)?;
-            let stage = opening_stage(tx, stage)?;
-            let (client, client_created) = match options.client_id.or(lead.client_id) {
-                Some(client_id) => (load_client(tx, client_id)?, false),
-                None => (create_client_from_lead(tx, actor, &lead, at)?, true),
-            };
-            let title = title
-                .or_else(|| lead.need.clone())
-                .or_else(|| lead.interest.clone())
-                .unwrap_or_else(|| format!("Lead {}", lead.id));
-            let title: String = title.chars().take(validate::SHORT_TEXT).collect();
-            let mut deal = Deal {
-                id: DealId(0),
-                client_id: client.id,
-                lead_id: Some(lead.id),
-                title,
-                amount: amount.or(lead.estimated_value).unwrap_or(Money::ZERO),
-                stage,
-                status: DealStatus::Open,
-                owner_id: lead.owner_id.or(client.owner_id),
-                expected_close: None,
-                lost_reason: None,
-                lost_note: None,
-                created_at: at,
-                closed_at: None,
-                stage_changed_at: at,
-            };
-            open_deal_in(tx, actor, &mut deal)?;
-            lead.client_id = Some(client.id);
-            lead.deal_id = Some(deal.id);
-            move_lead(tx, actor, &mut lead, to, None, at)?;
-            Ok(Conversion {
-                lead_id: lead.id,
-                client_id: client.id,
-                deal_id: deal.id,
-                client_created,
-                client,
-            })
+        let (tx, actor) = (self.conn, self.actor);
+        let mut lead = load_lead(tx, id)?;
+        let to = lifecycle::decide_lead_action(lead.status, LeadAction::Convert)?;
+        let stage = opening_stage(tx, stage)?;
+        let (client, client_created) = match options.client_id.or(lead.client_id) {
+            Some(client_id) => (load_client(tx, client_id)?, false),
+            None => (create_client_from_lead(tx, actor, &lead, at)?, true),
+        };
+        let title = title
+            .or_else(|| lead.need.clone())
+            .or_else(|| lead.interest.clone())
+            .unwrap_or_else(|| format!("Lead {}", lead.id));
+        let title: String = title.chars().take(validate::SHORT_TEXT).collect();
+        let mut deal = Deal {
+            id: DealId(0),
+            client_id: client.id,
+            lead_id: Some(lead.id),
+            title,
+            amount: amount.or(lead.estimated_value).unwrap_or(Money::ZERO),
+            stage,
+            status: DealStatus::Open,
+            owner_id: lead.owner_id.or(client.owner_id),
+            expected_close: None,
+            lost_reason: None,
+            lost_note: None,
+            created_at: at,
+            closed_at: None,
+            stage_changed_at: at,
+        };
+        open_deal_in(tx, actor, &mut deal)?;
+        lead.client_id = Some(client.id);
+        lead.deal_id = Some(deal.id);
+        move_lead(tx, actor, &mut lead, to, None, at)?;
+        Ok(Conversion {
+            lead_id: lead.id,
+            client_id: client.id,
+            deal_id: deal.id,
+            client_created,
+            client,
         })
     }
 
     // --- activities ---------------------------------------------------------------------------------------
-
     /// Logs a call, e-mail, meeting, message, note or document sent. The first outbound contact on a lead
     /// is its first response (when and by whom), and moves a new lead to in progress.
-    pub fn log_activity(&self, new: NewActivity, at: DateTime<Utc>) -> Result<Activity> {
+    pub(crate) fn log_activity(&self, new: NewActivity, at: DateTime<Utc>) -> Result<Activity> {
         if new.lead_id.is_none() && new.client_id.is_none() && new.deal_id.is_none() {
             return Err(Error::validation(
                 "lead_id",
@@ -801,64 +1054,61 @@ impl Crm {
             document_ref: validate::optional("document_ref", new.document_ref.as_deref())?,
             duration_seconds: new.duration_seconds,
         };
-        self.write(|tx, actor| {
-            if let Some(manager) = activity.manager_id {
-                load_manager(tx, manager)?;
-            }
-            let deal = activity.deal_id.map(|id| load_deal(tx, id)).transpose()?;
-            let mut lead = activity.lead_id.map(|id| load_lead(tx, id)).transpose()?;
-            if let Some(client) = activity.client_id {
-                require_client(tx, client)?;
-            }
-            activity.client_id = activity
-                .client_id
-                .or_else(|| lead.as_ref().and_then(|l| l.client_id))
-                .or_else(|| deal.as_ref().map(|d| d.client_id));
-            activity.id = activities::insert(tx, &activity)?;
-            log(
-                tx,
-                at,
-                actor,
-                "activity",
-                activity.id.0,
-                "logged",
-                &activity,
-            )?;
-            if let Some(lead) = lead.as_mut() {
-                let answered = lead.first_response_at.is_some();
-                if let Some(response) = lifecycle::first_response(lead.status, answered, &new, at) {
-                    lead.first_response_at = Some(response.at);
-                    lead.first_response_by = activity.manager_id;
-                    let data =
-                        json!({ "activity_id": activity.id, "manager_id": activity.manager_id });
-                    match response.moves_to {
-                        Some(to) => move_lead(tx, actor, lead, to, None, at)?,
-                        None => {
-                            lead.updated_at = at;
-                            leads::update(tx, lead)?;
-                        }
+        let (tx, actor) = (self.conn, self.actor);
+        if let Some(manager) = activity.manager_id {
+            load_manager(tx, manager)?;
+        }
+        let deal = activity.deal_id.map(|id| load_deal(tx, id)).transpose()?;
+        let mut lead = activity.lead_id.map(|id| load_lead(tx, id)).transpose()?;
+        if let Some(client) = activity.client_id {
+            require_client(tx, client)?;
+        }
+        activity.client_id = activity
+            .client_id
+            .or_else(|| lead.as_ref().and_then(|l| l.client_id))
+            .or_else(|| deal.as_ref().map(|d| d.client_id));
+        activity.id = activities::insert(tx, &activity)?;
+        log(
+            tx,
+            at,
+            actor,
+            "activity",
+            activity.id.0,
+            "logged",
+            &activity,
+        )?;
+        if let Some(lead) = lead.as_mut() {
+            let answered = lead.first_response_at.is_some();
+            if let Some(response) = lifecycle::first_response(lead.status, answered, &new, at) {
+                lead.first_response_at = Some(response.at);
+                lead.first_response_by = activity.manager_id;
+                let data = json!({ "activity_id": activity.id, "manager_id": activity.manager_id });
+                match response.moves_to {
+                    Some(to) => move_lead(tx, actor, lead, to, None, at)?,
+                    None => {
+                        lead.updated_at = at;
+                        leads::update(tx, lead)?;
                     }
-                    log(tx, at, actor, "lead", lead.id.0, "first_response", &data)?;
                 }
+                log(tx, at, actor, "lead", lead.id.0, "first_response", &data)?;
             }
-            Ok(activity)
-        })
+        }
+        Ok(activity)
     }
 
     /// One activity.
-    pub fn get_activity(&self, id: ActivityId) -> Result<Activity> {
-        activities::by_id(&self.lock(), id)?.ok_or_else(|| Error::not_found("activity", id))
+    pub(crate) fn get_activity(&self, id: ActivityId) -> Result<Activity> {
+        activities::by_id(self.conn, id)?.ok_or_else(|| Error::not_found("activity", id))
     }
 
     /// A page of activities, by id.
-    pub fn list_activities(&self, query: &ActivityQuery) -> Result<Vec<Activity>> {
-        activities::list(&self.lock(), query)
+    pub(crate) fn list_activities(&self, query: &ActivityQuery) -> Result<Vec<Activity>> {
+        activities::list(self.conn, query)
     }
 
     // --- deals --------------------------------------------------------------------------------------------
-
     /// Opens a deal with a known client (a repeat sale); converting a lead opens one too.
-    pub fn open_deal(&self, new: NewDeal, at: DateTime<Utc>) -> Result<Deal> {
+    pub(crate) fn open_deal(&self, new: NewDeal, at: DateTime<Utc>) -> Result<Deal> {
         let title = validate::required("title", &new.title)?;
         let amount = validate::non_negative("amount", new.amount)?;
         let stage = new
@@ -866,69 +1116,67 @@ impl Crm {
             .as_deref()
             .map(|s| validate::code("stage", s))
             .transpose()?;
-        self.write(|tx, actor| {
-            let client = load_client(tx, new.client_id)?;
-            if let Some(owner) = new.owner_id {
-                require_active_manager(tx, "owner_id", owner)?;
-            }
-            let mut deal = Deal {
-                id: DealId(0),
-                client_id: client.id,
-                lead_id: None,
-                title,
-                amount,
-                stage: opening_stage(tx, stage)?,
-                status: DealStatus::Open,
-                owner_id: new.owner_id.or(client.owner_id),
-                expected_close: new.expected_close,
-                lost_reason: None,
-                lost_note: None,
-                created_at: at,
-                closed_at: None,
-                stage_changed_at: at,
-            };
-            open_deal_in(tx, actor, &mut deal)?;
-            Ok(deal)
-        })
+        let (tx, actor) = (self.conn, self.actor);
+        let client = load_client(tx, new.client_id)?;
+        if let Some(owner) = new.owner_id {
+            require_active_manager(tx, "owner_id", owner)?;
+        }
+        let mut deal = Deal {
+            id: DealId(0),
+            client_id: client.id,
+            lead_id: None,
+            title,
+            amount,
+            stage: opening_stage(tx, stage)?,
+            status: DealStatus::Open,
+            owner_id: new.owner_id.or(client.owner_id),
+            expected_close: new.expected_close,
+            lost_reason: None,
+            lost_note: None,
+            created_at: at,
+            closed_at: None,
+            stage_changed_at: at,
+        };
+        open_deal_in(tx, actor, &mut deal)?;
+        Ok(deal)
     }
 
     /// Moves an open deal to another stage of the pipeline (forward or back). Moving it to the stage it is
     /// in changes nothing.
-    pub fn move_deal(&self, id: DealId, stage: &str, at: DateTime<Utc>) -> Result<Deal> {
+    pub(crate) fn move_deal(&self, id: DealId, stage: &str, at: DateTime<Utc>) -> Result<Deal> {
         let stage = validate::code("stage", stage)?;
-        self.write(|tx, actor| {
-            let mut deal = load_deal(tx, id)?;
-            lifecycle::check_deal_move(deal.status, &deal.stage, DealStatus::Open, &stage)?;
-            if !catalog::stages(tx)?.iter().any(|s| s.code == stage) {
-                return Err(Error::validation("stage", "is not a stage of the pipeline"));
-            }
-            if deal.stage == stage {
-                return Ok(deal);
-            }
-            let from = std::mem::replace(&mut deal.stage, stage);
-            deal.stage_changed_at = at;
-            deals::update(tx, &deal)?;
-            record_visit(tx, actor, &deal, at)?;
-            log(
-                tx,
-                at,
-                actor,
-                "deal",
-                deal.id.0,
-                "stage_changed",
-                &json!({ "from": from, "to": deal.stage }),
-            )?;
-            Ok(deal)
-        })
+        let (tx, actor) = (self.conn, self.actor);
+        let mut deal = load_deal(tx, id)?;
+        lifecycle::check_deal_move(deal.status, &deal.stage, DealStatus::Open, &stage)?;
+        if !catalog::stages(tx)?.iter().any(|s| s.code == stage) {
+            return Err(Error::validation("stage", "is not a stage of the pipeline"));
+        }
+        if deal.stage == stage {
+            return Ok(deal);
+        }
+        let from = std::mem::replace(&mut deal.stage, stage);
+        deal.stage_changed_at = at;
+        deals::update(tx, &deal)?;
+        record_visit(tx, actor, &deal, at)?;
+        log(
+            tx,
+            at,
+            actor,
+            "deal",
+            deal.id.0,
+            "stage_changed",
+            &json!({ "from": from, "to": deal.stage }),
+        )?;
+        Ok(deal)
     }
 
     /// Wins an open deal (final).
-    pub fn win_deal(&self, id: DealId, at: DateTime<Utc>) -> Result<Deal> {
+    pub(crate) fn win_deal(&self, id: DealId, at: DateTime<Utc>) -> Result<Deal> {
         self.close_deal(id, DealStatus::Won, None, None, at)
     }
 
     /// Loses an open deal (final). `reason` is a code from the lost-reason catalogue and is mandatory.
-    pub fn lose_deal(
+    pub(crate) fn lose_deal(
         &self,
         id: DealId,
         reason: &str,
@@ -948,175 +1196,165 @@ impl Crm {
         note: Option<String>,
         at: DateTime<Utc>,
     ) -> Result<Deal> {
-        self.write(|tx, actor| {
-            let mut deal = load_deal(tx, id)?;
-            lifecycle::check_deal_move(deal.status, &deal.stage, status, &deal.stage)?;
-            if let Some(code) = &reason {
-                require_lost_reason(tx, "reason", code)?;
-            }
-            deal.status = status;
-            deal.lost_reason = reason;
-            deal.lost_note = note;
-            deal.closed_at = Some(at);
-            deal.stage_changed_at = at;
-            deals::update(tx, &deal)?;
-            record_visit(tx, actor, &deal, at)?;
-            let data = json!({ "status": status, "stage": deal.stage, "reason": deal.lost_reason,
-                               "note": deal.lost_note });
-            log(tx, at, actor, "deal", deal.id.0, status.as_str(), &data)?;
-            Ok(deal)
-        })
+        let (tx, actor) = (self.conn, self.actor);
+        let mut deal = load_deal(tx, id)?;
+        lifecycle::check_deal_move(deal.status, &deal.stage, status, &deal.stage)?;
+        if let Some(code) = &reason {
+            require_lost_reason(tx, "reason", code)?;
+        }
+        deal.status = status;
+        deal.lost_reason = reason;
+        deal.lost_note = note;
+        deal.closed_at = Some(at);
+        deal.stage_changed_at = at;
+        deals::update(tx, &deal)?;
+        record_visit(tx, actor, &deal, at)?;
+        let data = json!({ "status": status, "stage": deal.stage, "reason": deal.lost_reason,
+                           "note": deal.lost_note });
+        log(tx, at, actor, "deal", deal.id.0, status.as_str(), &data)?;
+        Ok(deal)
     }
 
     /// One deal.
-    pub fn get_deal(&self, id: DealId) -> Result<Deal> {
-        load_deal(&self.lock(), id)
+    pub(crate) fn get_deal(&self, id: DealId) -> Result<Deal> {
+        load_deal(self.conn, id)
     }
 
     /// A page of deals, by id.
-    pub fn list_deals(&self, query: &DealQuery) -> Result<Vec<Deal>> {
-        deals::list(&self.lock(), query)
+    pub(crate) fn list_deals(&self, query: &DealQuery) -> Result<Vec<Deal>> {
+        deals::list(self.conn, query)
     }
 
     /// A deal's stage history, oldest first: time in a stage is the gap to the next entry.
-    pub fn deal_history(&self, id: DealId) -> Result<Vec<StageVisit>> {
-        self.read(|tx| {
-            load_deal(tx, id)?;
-            deals::visits_of(tx, id)
-        })
+    pub(crate) fn deal_history(&self, id: DealId) -> Result<Vec<StageVisit>> {
+        let tx = self.conn;
+        load_deal(tx, id)?;
+        deals::visits_of(tx, id)
     }
 
     // --- orders -------------------------------------------------------------------------------------------
-
     /// Records an order placed at `at`. Idempotent by `external_ref`: the same order recorded twice is
     /// stored once and the stored one is returned (a retry may carry a later `at`; client, total, lines
     /// and deal must match, while the status is not compared, since it may have changed since); the same
     /// reference with other content is a conflict. A completed order
     /// updates the client's rollups in the same transaction.
-    pub fn record_order(&self, new: NewOrder, at: DateTime<Utc>) -> Result<Order> {
+    pub(crate) fn record_order(&self, new: NewOrder, at: DateTime<Utc>) -> Result<Order> {
         let order = check_order(new, at)?;
-        self.write(|tx, actor| match plan_order(tx, order)? {
+        match plan_order(self.conn, order)? {
             OrderPlan::Stored(stored) => Ok(stored),
-            OrderPlan::Insert(order) => insert_order(tx, actor, order),
-        })
+            OrderPlan::Insert(order) => insert_order(self.conn, self.actor, order),
+        }
     }
 
     /// Records many orders in one transaction (an ERP exchange, a shop's backlog, a data migration):
     /// far faster than one call per order. Each item is checked on its own before anything of it is
     /// written, so a bad item is reported at its position and the good ones are kept; only a storage
     /// failure aborts (and rolls back) the whole batch. The result has one entry per item, in the order given.
-    pub fn record_orders(
+    pub(crate) fn record_orders(
         &self,
         batch: Vec<(NewOrder, DateTime<Utc>)>,
     ) -> Result<Vec<Result<Order>>> {
-        self.write(|tx, actor| {
-            let mut results = Vec::with_capacity(batch.len());
-            for (new, at) in batch {
-                // Every refusal happens in the read-only plan, so a refused item has written nothing
-                // and the batch goes on; a failure while writing aborts the whole batch.
-                match check_order(new, at).and_then(|order| plan_order(tx, order)) {
-                    Ok(OrderPlan::Stored(stored)) => results.push(Ok(stored)),
-                    Ok(OrderPlan::Insert(order)) => {
-                        results.push(Ok(insert_order(tx, actor, order)?))
-                    }
-                    Err(e) if e.kind() == crate::ErrorKind::Storage => return Err(e),
-                    Err(e) => results.push(Err(e)),
-                }
+        let (tx, actor) = (self.conn, self.actor);
+        let mut results = Vec::with_capacity(batch.len());
+        for (new, at) in batch {
+            // Every refusal happens in the read-only plan, so a refused item has written nothing
+            // and the batch goes on; a failure while writing aborts the whole batch.
+            match check_order(new, at).and_then(|order| plan_order(tx, order)) {
+                Ok(OrderPlan::Stored(stored)) => results.push(Ok(stored)),
+                Ok(OrderPlan::Insert(order)) => results.push(Ok(insert_order(tx, actor, order)?)),
+                Err(e) if e.kind() == crate::ErrorKind::Storage => return Err(e),
+                Err(e) => results.push(Err(e)),
             }
-            Ok(results)
-        })
+        }
+        Ok(results)
     }
 
     /// Changes an order's status (a cancellation, a return, or back to completed); the client's rollups
     /// follow in the same transaction. Setting the status it has changes nothing.
-    pub fn set_order_status(
+    pub(crate) fn set_order_status(
         &self,
         id: OrderId,
         status: OrderStatus,
         at: DateTime<Utc>,
     ) -> Result<Order> {
-        self.write(|tx, actor| {
-            let mut order = orders::by_id(tx, id)?.ok_or_else(|| Error::not_found("order", id))?;
-            if order.status == status {
-                return Ok(order);
-            }
-            let from = std::mem::replace(&mut order.status, status);
-            orders::set_status(tx, id, status)?;
-            orders::rebuild_rollups(tx, order.client_id)?;
-            log(
-                tx,
-                at,
-                actor,
-                "order",
-                id.0,
-                "status_changed",
-                &json!({ "from": from, "to": status }),
-            )?;
-            Ok(order)
-        })
+        let (tx, actor) = (self.conn, self.actor);
+        let mut order = orders::by_id(tx, id)?.ok_or_else(|| Error::not_found("order", id))?;
+        if order.status == status {
+            return Ok(order);
+        }
+        let from = std::mem::replace(&mut order.status, status);
+        orders::set_status(tx, id, status)?;
+        orders::rebuild_rollups(tx, order.client_id)?;
+        log(
+            tx,
+            at,
+            actor,
+            "order",
+            id.0,
+            "status_changed",
+            &json!({ "from": from, "to": status }),
+        )?;
+        Ok(order)
     }
 
     /// One order with its lines.
-    pub fn get_order(&self, id: OrderId) -> Result<Order> {
-        orders::by_id(&self.lock(), id)?.ok_or_else(|| Error::not_found("order", id))
+    pub(crate) fn get_order(&self, id: OrderId) -> Result<Order> {
+        orders::by_id(self.conn, id)?.ok_or_else(|| Error::not_found("order", id))
     }
 
     /// A page of orders with their lines, by id.
-    pub fn list_orders(&self, query: &OrderQuery) -> Result<Vec<Order>> {
-        self.read(|tx| orders::list(tx, query))
+    pub(crate) fn list_orders(&self, query: &OrderQuery) -> Result<Vec<Order>> {
+        orders::list(self.conn, query)
     }
 
     /// A client's purchase totals over completed orders (zeros when there are none).
-    pub fn client_rollup(&self, client_id: ClientId) -> Result<ClientRollup> {
-        self.read(|tx| {
-            require_client(tx, client_id)?;
-            Ok(orders::rollup_of(tx, client_id)?.unwrap_or(ClientRollup {
-                client_id,
-                revenue: Money::ZERO,
-                orders: 0,
-                first_order_at: None,
-                last_order_at: None,
-            }))
-        })
+    pub(crate) fn client_rollup(&self, client_id: ClientId) -> Result<ClientRollup> {
+        let tx = self.conn;
+        require_client(tx, client_id)?;
+        Ok(orders::rollup_of(tx, client_id)?.unwrap_or(ClientRollup {
+            client_id,
+            revenue: Money::ZERO,
+            orders: 0,
+            first_order_at: None,
+            last_order_at: None,
+        }))
     }
 
     /// A page of client rollups, by client id; clients who never completed an order are not listed.
-    pub fn list_rollups(&self, page: Page) -> Result<Vec<ClientRollup>> {
-        orders::rollups(&self.lock(), &page)
+    pub(crate) fn list_rollups(&self, page: Page) -> Result<Vec<ClientRollup>> {
+        orders::rollups(self.conn, &page)
     }
 
     /// A client's revenue per calendar month (UTC), oldest first; months without orders are not listed.
-    pub fn client_monthly_revenue(&self, client_id: ClientId) -> Result<Vec<MonthRevenue>> {
-        self.read(|tx| {
-            require_client(tx, client_id)?;
-            orders::months_of(tx, client_id)
-        })
+    pub(crate) fn client_monthly_revenue(&self, client_id: ClientId) -> Result<Vec<MonthRevenue>> {
+        let tx = self.conn;
+        require_client(tx, client_id)?;
+        orders::months_of(tx, client_id)
     }
 
     // --- history ------------------------------------------------------------------------------------------
-
     /// Every change to one record, oldest first: who, when, what. `entity` is one of [`ENTITIES`]; any
     /// other name is a validation error (a typo must not look like an empty history).
-    pub fn history(&self, entity: &str, id: i64) -> Result<Vec<Event>> {
+    pub(crate) fn history(&self, entity: &str, id: i64) -> Result<Vec<Event>> {
         if !ENTITIES.contains(&entity) {
             return Err(Error::validation(
                 "entity",
                 format!("must be one of: {}", ENTITIES.join(" ")),
             ));
         }
-        events::history(&self.lock(), entity, id)
+        events::history(self.conn, entity, id)
     }
 
     /// The change feed: events after `seq`, oldest first, at most `limit` (0 means 1 000). A host polls
     /// it with the last `seq` it has seen.
-    pub fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<Event>> {
+    pub(crate) fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<Event>> {
         let limit = if limit == 0 { 1_000 } else { limit };
-        events::since(&self.lock(), seq, limit)
+        events::since(self.conn, seq, limit)
     }
 
     /// The newest sequence number in the event log (0 when it is empty).
-    pub fn last_seq(&self) -> Result<i64> {
-        events::last_seq(&self.lock())
+    pub(crate) fn last_seq(&self) -> Result<i64> {
+        events::last_seq(self.conn)
     }
 }
 
@@ -1126,7 +1364,7 @@ enum Closing {
 }
 
 fn log<T: Serialize + ?Sized>(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     at: DateTime<Utc>,
     actor: &str,
     entity: &str,
@@ -1230,7 +1468,7 @@ fn same_request(stored: &Lead, new: &Lead) -> bool {
 
 /// Applies a lead status change: the row, the transition, the event.
 fn move_lead(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     actor: &str,
     lead: &mut Lead,
     to: LeadStatus,
@@ -1261,7 +1499,7 @@ fn move_lead(
 
 /// Makes a client from a converted lead's details: a company when a company was named, else a person.
 fn create_client_from_lead(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     actor: &str,
     lead: &Lead,
     at: DateTime<Utc>,
@@ -1335,7 +1573,7 @@ fn create_client_from_lead(
 }
 
 /// Inserts a new deal with its first stage visit and its event.
-fn open_deal_in(tx: &Transaction<'_>, actor: &str, deal: &mut Deal) -> Result<()> {
+fn open_deal_in(tx: &Connection, actor: &str, deal: &mut Deal) -> Result<()> {
     deal.id = deals::insert(tx, deal)?;
     record_visit(tx, actor, deal, deal.created_at)?;
     log(
@@ -1350,7 +1588,7 @@ fn open_deal_in(tx: &Transaction<'_>, actor: &str, deal: &mut Deal) -> Result<()
     Ok(())
 }
 
-fn record_visit(tx: &Transaction<'_>, actor: &str, deal: &Deal, at: DateTime<Utc>) -> Result<()> {
+fn record_visit(tx: &Connection, actor: &str, deal: &Deal, at: DateTime<Utc>) -> Result<()> {
     deals::insert_visit(
         tx,
         &StageVisit {
@@ -1421,7 +1659,7 @@ enum OrderPlan {
 
 /// Decides what to do with a checked order, reading only: idempotency by external reference and the
 /// references it makes. Everything that can refuse an order is here, before any write.
-fn plan_order(tx: &Transaction<'_>, order: Order) -> Result<OrderPlan> {
+fn plan_order(tx: &Connection, order: Order) -> Result<OrderPlan> {
     if let Some(external_ref) = &order.external_ref {
         if let Some(stored) = orders::by_external_ref(tx, external_ref)? {
             let same = stored.client_id == order.client_id
@@ -1454,7 +1692,7 @@ fn plan_order(tx: &Transaction<'_>, order: Order) -> Result<OrderPlan> {
 }
 
 /// Writes a planned new order: the rows, the rollups, the event. Only a storage failure can stop it.
-fn insert_order(tx: &Transaction<'_>, actor: &str, mut order: Order) -> Result<Order> {
+fn insert_order(tx: &Connection, actor: &str, mut order: Order) -> Result<Order> {
     order.id = orders::insert(tx, &order)?;
     if order.status == OrderStatus::Completed {
         orders::add_to_rollups(tx, &order)?;

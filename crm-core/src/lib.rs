@@ -56,7 +56,7 @@ pub mod model;
 mod store;
 mod validate;
 
-pub use crate::crm::{Crm, DEFAULT_ACTOR, ENTITIES};
+pub use crate::crm::{Crm, DEFAULT_ACTOR, ENTITIES, Transaction};
 pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::model::*;
 pub use crate::store::schema::SCHEMA_VERSION;

@@ -238,3 +238,65 @@ fn a_known_clients_request_goes_to_its_owner() {
     let capture = crm.capture_lead(lead, t(3, 9)).unwrap();
     assert_eq!(capture.lead.owner_id, None);
 }
+
+#[test]
+fn a_transaction_commits_all_its_commands_or_none() {
+    let crm = Crm::open_in_memory().unwrap();
+    let seq = crm.last_seq().unwrap();
+
+    // An error returned from the closure rolls everything back.
+    let result: Result<(), crm_core::Error> = crm.transaction(|tx| {
+        let client = tx.add_client(NewClient::new(ClientKind::Company, "Romashka"), t(1, 9))?;
+        tx.record_order(order(client.id, "10.00", "T-1"), t(1, 10))?;
+        Err(crm_core::Error::Conflict(
+            "the host changed its mind".into(),
+        ))
+    });
+    assert!(result.is_err());
+    assert_eq!(crm.last_seq().unwrap(), seq);
+    assert!(crm.list_clients(&Default::default()).unwrap().is_empty());
+
+    // A command failing inside leaves nothing of itself; the closure may go on, and readers see the
+    // transaction's own writes.
+    let client_id = crm
+        .transaction(|tx| {
+            let client = tx.add_client(NewClient::new(ClientKind::Company, "Romashka"), t(1, 9))?;
+            let mut bad = order(client.id, "10.00", "T-2");
+            bad.lines = vec![OrderLine::new("SKU", 1, money("9.99"))];
+            assert_eq!(
+                tx.record_order(bad, t(1, 10)).unwrap_err().field(),
+                Some("total")
+            );
+            tx.record_order(order(client.id, "10.00", "T-2"), t(1, 11))?;
+            assert_eq!(tx.client_rollup(client.id)?.orders, 1);
+            Ok::<_, crm_core::Error>(client.id)
+        })
+        .unwrap();
+    assert_eq!(
+        crm.client_rollup(client_id).unwrap().revenue,
+        money("10.00")
+    );
+    assert_eq!(crm.last_seq().unwrap(), seq + 2);
+}
+
+#[test]
+fn a_closed_file_holds_everything_without_its_log() {
+    let dir = std::env::temp_dir().join(format!("crmkit-close-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("shop.crm");
+    let crm = Crm::open(&path).unwrap();
+    let client = crm
+        .add_client(NewClient::new(ClientKind::Person, "Ivan"), t(1, 9))
+        .unwrap();
+    crm.close().unwrap();
+    let wal = dir.join("shop.crm-wal");
+    assert!(
+        !wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0,
+        "the log was written back"
+    );
+    let crm = Crm::open(&path).unwrap();
+    assert_eq!(crm.get_client(client.id).unwrap().name, "Ivan");
+    drop(crm);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
