@@ -10,10 +10,17 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     }
 
     let crm = Crm::open("shop.crm")?; // creates or migrates; ":memory:" works too
-    let t = Utc.with_ymd_and_hms(2026, 11, 2, 9, 30, 0).single().ok_or("bad time")?;
+    let t = Utc
+        .with_ymd_and_hms(2026, 11, 2, 9, 30, 0)
+        .single()
+        .ok_or("bad time")?;
     let olena = crm.add_manager(NewManager::new("Olena Koval"), t)?;
     let ads = crm.add_source(
-        NewSource { name: "Google Ads".into(), channel: Channel::Ads, campaign: Some("winter".into()) },
+        NewSource {
+            name: "Google Ads".into(),
+            channel: Channel::Ads,
+            campaign: Some("winter".into()),
+        },
         t,
     )?;
 
@@ -31,7 +38,10 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
 
     let conv = crm.convert_lead(
         capture.lead.id,
-        ConvertLead { amount: Some(Money::parse("18000")?), ..Default::default() },
+        ConvertLead {
+            amount: Some(Money::parse("18000")?),
+            ..Default::default()
+        },
         t,
     )?;
     crm.move_deal(conv.deal_id, "proposal", t)?;

@@ -27,6 +27,14 @@ scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 manifest="$PWD/Cargo.toml"
 (cd "$scratch" && cargo run --quiet --locked --manifest-path "$manifest" --example quickstart >/dev/null)
-if [ -f examples/tour.rs ]; then
-  (cd "$scratch" && cargo run --quiet --locked --release --manifest-path "$manifest" --example tour)
-fi
+(cd "$scratch" && cargo run --quiet --locked --release --manifest-path "$manifest" --example tour)
+python3 - "$scratch/tour.crm" <<'PY'
+# tour.crm must open in any SQLite tool: check it with Python's own sqlite3, not with crmkit.
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok", "integrity_check failed"
+version = db.execute("PRAGMA user_version").fetchone()[0]
+assert version >= 1, f"user_version {version}"
+leads = db.execute("SELECT count(*) FROM leads").fetchone()[0]
+print(f"tour.crm read by sqlite3 {sqlite3.sqlite_version}: integrity ok, user_version {version}, {leads} leads")
+PY

@@ -1,0 +1,1400 @@
+//! # The crmkit tour: one quarter of a small trading company
+//!
+//! ```text
+//! cargo run --release --example tour
+//! ```
+//!
+//! Simulates July to September 2026 at "Komfort Office", a company that sells office furniture and
+//! supplies, and writes it all into `tour.crm` in the current directory (a plain SQLite file: open it with
+//! any SQLite browser). Three sales managers work about 2,000 requests from five marketing sources whose
+//! spend is booked weekly or monthly. Managers call and write back (the first outbound contact is the
+//! lead's first response), qualify, lose with a reason from the catalogue, junk spam, and convert; deals
+//! move through the pipeline and are won or lost; won clients and the clients already in the ERP keep
+//! ordering, a few thousand orders in all.
+//!
+//! Then the summary is read back from the store through the public API, page by page — never from the
+//! simulation's own counters — so what you see is what a report or a host system would see.
+//!
+//! What to copy from it:
+//! - every command is given its time (`at`); crmkit never reads the clock, so a replay is exact. Here the
+//!   times come from a simulated clock ([`Agenda`]) that only moves forward;
+//! - money is [`Money`] in integer minor units (kopecks); order lines add up to the total;
+//! - a request is never lost: a malformed phone is stored, flagged `invalid`, with a warning;
+//! - references from the outside world (`FORM-…`, `WEB-…`, `1C-…`) make repeated deliveries harmless;
+//! - the actor says who did what in the event log: a manager, the web site, the 1C exchange;
+//! - lists are read in pages (`Page { after, limit }`), keyed by the last id seen.
+//!
+//! The simulation is seeded ([`Rng`]): the same seed writes the same store.
+
+use std::collections::BTreeMap;
+use std::error::Error;
+use std::time::Instant;
+
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, Timelike, Utc, Weekday};
+use crm_core::{
+    ActivityKind, Channel, ClientId, ClientKind, ClientRollup, ConvertLead, Crm, Deal, DealId,
+    DealQuery, DealStatus, Direction, JunkKind, Lead, LeadId, LeadQuery, LeadStatus, LostReason,
+    Manager, Money, NewActivity, NewClient, NewLead, NewManager, NewOrder, NewSource, NewSpend,
+    Order, OrderId, OrderLine, OrderQuery, OrderStatus, Page, Quality, SCHEMA_VERSION, Source,
+    SourceId, Stage,
+};
+use crmkit_suite::{Agenda, Rng};
+
+type Result<T> = std::result::Result<T, Box<dyn Error>>;
+
+const STORE: &str = "tour.crm";
+/// The generator's seed: another seed gives another, equally plausible quarter.
+const SEED: u64 = 20_260_701;
+/// Rows per page when the summary reads lists back (the store allows up to 10,000).
+const PAGE: u32 = 500;
+
+/// The office keeps Kyiv summer time (UTC+3 all quarter); the store keeps UTC.
+const UTC_OFFSET_HOURS: i64 = 3;
+/// Office hours in minutes after local midnight: 09:00 to 18:00, Monday to Friday.
+const OPEN: i64 = 9 * 60;
+const CLOSE: i64 = 18 * 60;
+
+/// Clients already in the ERP when the quarter starts; they are the repeat buyers.
+const ERP_CLIENTS: usize = 220;
+
+// --- the company ----------------------------------------------------------------------------------------
+
+/// A sales manager and how large a share of new requests they take.
+const MANAGERS: [(&str, &str, u32); 3] = [
+    ("Olena Kovalenko", "olena@komfort-office.ua", 4),
+    ("Taras Melnyk", "taras@komfort-office.ua", 3),
+    ("Iryna Bondar", "iryna@komfort-office.ua", 3),
+];
+
+/// How a marketing source is paid for. Amounts are in kopecks: `1_200_000` is 12,000.00.
+#[derive(Clone, Copy)]
+enum Budget {
+    /// Booked every Monday (and on the first day), varying by ±15 % as bids do.
+    Weekly(Money),
+    /// A fixed fee booked on the first of the month.
+    Monthly(Money),
+}
+
+/// A marketing source as the simulation plans it.
+struct SourcePlan {
+    name: &'static str,
+    channel: Channel,
+    campaign: Option<&'static str>,
+    budget: Budget,
+    /// Relative share of the requests it brings.
+    share: u32,
+    /// How requests from it arrive, with weights.
+    arrives_by: &'static [(Channel, u32)],
+    /// Percent chance that a review finds a real need with a budget: referrals beat banner clicks.
+    quality: u64,
+}
+
+const SOURCES: [SourcePlan; 5] = [
+    SourcePlan {
+        name: "Google Ads",
+        channel: Channel::Ads,
+        campaign: Some("office-q3"),
+        budget: Budget::Weekly(Money::from_minor(1_200_000)),
+        share: 32,
+        arrives_by: &[(Channel::Web, 60), (Channel::Phone, 40)],
+        quality: 30,
+    },
+    SourcePlan {
+        name: "Facebook",
+        channel: Channel::Ads,
+        campaign: Some("back-to-office"),
+        budget: Budget::Weekly(Money::from_minor(700_000)),
+        share: 20,
+        arrives_by: &[(Channel::Messenger, 50), (Channel::Web, 50)],
+        quality: 18,
+    },
+    SourcePlan {
+        name: "Website (SEO)",
+        channel: Channel::Web,
+        campaign: None,
+        budget: Budget::Monthly(Money::from_minor(2_500_000)),
+        share: 22,
+        arrives_by: &[
+            (Channel::Web, 60),
+            (Channel::Email, 25),
+            (Channel::Phone, 15),
+        ],
+        quality: 35,
+    },
+    SourcePlan {
+        name: "Prom.ua",
+        channel: Channel::Shop,
+        campaign: Some("summer-sale"),
+        budget: Budget::Monthly(Money::from_minor(900_000)),
+        share: 14,
+        arrives_by: &[(Channel::Shop, 1)],
+        quality: 40,
+    },
+    SourcePlan {
+        name: "Partners",
+        channel: Channel::Referral,
+        campaign: Some("referral-bonus"),
+        budget: Budget::Monthly(Money::from_minor(1_500_000)),
+        share: 10,
+        arrives_by: &[(Channel::Phone, 70), (Channel::Email, 30)],
+        quality: 55,
+    },
+];
+
+/// Walk-ins have no marketing source; their share beside the sources' and their quality.
+const WALK_IN_SHARE: u32 = 2;
+const WALK_IN_QUALITY: u64 = 50;
+
+/// A product. Prices are in kopecks: money never goes through a float.
+struct Product {
+    sku: &'static str,
+    category: &'static str,
+    price: Money,
+}
+
+const PRODUCTS: [Product; 12] = [
+    product("CH-ERGO-200", "chairs", 489_000),
+    product("CH-VISIT-10", "chairs", 125_000),
+    product("DK-1400", "desks", 640_000),
+    product("DK-LIFT-1600", "desks", 1_890_000),
+    product("LMP-LED-7", "desks", 99_000),
+    product("ST-CAB-4", "storage", 530_000),
+    product("ST-SHELF-5", "storage", 215_000),
+    product("WB-120", "storage", 279_000),
+    product("PP-A4-500", "supplies", 24_500),
+    product("TN-HP-85A", "supplies", 118_000),
+    product("PN-BLUE-50", "supplies", 31_000),
+    product("FL-ARCH-75", "supplies", 8_990),
+];
+
+const fn product(sku: &'static str, category: &'static str, kopecks: i64) -> Product {
+    Product {
+        sku,
+        category,
+        price: Money::from_minor(kopecks),
+    }
+}
+
+/// What people ask for, in their words, and the product category it is about.
+const NEEDS: [(&str, &str); 8] = [
+    ("Ergonomic chairs for an open space, 20 seats", "chairs"),
+    ("Visitor chairs for a waiting room", "chairs"),
+    ("Desks for a new branch office", "desks"),
+    ("Standing desks for the IT department", "desks"),
+    ("Lockable cabinets for an archive", "storage"),
+    ("Shelving and boards for a warehouse office", "storage"),
+    ("Monthly supply of paper and toner", "supplies"),
+    ("Stationery for the school year", "supplies"),
+];
+
+/// How often each reason ends a lead or a deal here; catalogue codes not listed are rare, listed codes
+/// missing from the catalogue are never used.
+const LEAD_LOSSES: [(&str, u32); 7] = [
+    ("no_answer", 30),
+    ("no_need", 20),
+    ("price", 18),
+    ("competitor", 12),
+    ("no_budget", 10),
+    ("timing", 7),
+    ("other", 3),
+];
+const DEAL_LOSSES: [(&str, u32); 5] = [
+    ("price", 35),
+    ("competitor", 30),
+    ("no_budget", 15),
+    ("timing", 15),
+    ("other", 5),
+];
+/// Percent of deals lost at each pipeline stage, from the first.
+const DEAL_LOSS_BY_STAGE: [u64; 4] = [12, 18, 15, 5];
+
+#[rustfmt::skip]
+const FIRST_NAMES: [&str; 16] = [
+    "Oleksandr", "Andriy", "Dmytro", "Serhiy", "Mykola", "Viktor", "Bohdan", "Roman", "Iryna",
+    "Olena", "Natalia", "Tetiana", "Yulia", "Maria", "Kateryna", "Oksana",
+];
+#[rustfmt::skip]
+const LAST_NAMES: [&str; 14] = [
+    "Kovalenko", "Bondarenko", "Tkachenko", "Shevchenko", "Kravchenko", "Melnyk", "Boyko",
+    "Polishchuk", "Lysenko", "Savchenko", "Rudenko", "Marchenko", "Moroz", "Petrenko",
+];
+#[rustfmt::skip]
+const COMPANY_NAMES: [&str; 10] = [
+    "Romashka", "Dnipro", "Karpaty", "Polissia", "Sokil", "Ateks", "Vega", "Orion", "Sigma",
+    "Lanka",
+];
+#[rustfmt::skip]
+const COMPANY_KINDS: [&str; 8] = [
+    "LLC", "Trade", "Group", "Logistics", "Pharm", "Build", "Clinic", "Lyceum",
+];
+const REGIONS: [&str; 5] = ["Kyiv", "Lviv", "Dnipro", "Odesa", "Kharkiv"];
+const MOBILE_CODES: [u32; 10] = [50, 63, 66, 67, 68, 73, 93, 95, 97, 99];
+
+// --- the simulation -------------------------------------------------------------------------------------
+
+/// Something that happens at a time on the agenda.
+enum Step {
+    /// Money goes to a marketing source.
+    Spend {
+        source: usize,
+        amount: Money,
+        note: String,
+    },
+    /// A request arrives.
+    Request(Box<Request>),
+    /// The manager first looks at a lead: a call or e-mail back, or junk.
+    FirstResponse(Case),
+    /// The manager reviews a lead after talking to the person: qualify, lose, or call again later.
+    Review { case: Case, round: u8 },
+    /// A qualified lead becomes a client and a deal, or is lost.
+    Decide(Case),
+    /// A deal moves one stage on, or is won or lost.
+    Deal(Box<DealCase>),
+    /// A client orders again, in their own rhythm.
+    Reorder { client: ClientId, every_days: i64 },
+    /// An order is cancelled or returned.
+    Unwind { order: OrderId, status: OrderStatus },
+}
+
+/// A request before it is captured, with what only the simulation knows about it.
+struct Request {
+    lead: NewLead,
+    source: Option<usize>,
+    manager: usize,
+    need: usize,
+    junk: Option<JunkKind>,
+    /// The same web form delivered a second time: it must not become a second lead.
+    resent: bool,
+}
+
+/// A captured lead as the simulation follows it.
+#[derive(Clone, Copy)]
+struct Case {
+    lead: LeadId,
+    source: Option<usize>,
+    manager: usize,
+    need: usize,
+    junk: Option<JunkKind>,
+    /// How the manager reaches the person: a call when the phone is usable, else e-mail or messenger.
+    reach: ActivityKind,
+}
+
+/// An open deal as the simulation follows it.
+struct DealCase {
+    id: DealId,
+    client: ClientId,
+    manager: usize,
+    /// Index of the current stage in the pipeline.
+    stage: usize,
+    /// What the client will order when the deal is won; the deal's amount is its total.
+    basket: Vec<OrderLine>,
+}
+
+/// The simulated company: the store, the generator, the clock and the ids the store handed out.
+struct Company {
+    crm: Crm,
+    rng: Rng,
+    agenda: Agenda<Step>,
+    managers: Vec<Manager>,
+    sources: Vec<Source>,
+    lost_reasons: Vec<LostReason>,
+    stages: Vec<Stage>,
+    /// The last number used in an outside reference (`FORM-…`, `WEB-…`); they must be unique.
+    last_ref: u64,
+}
+
+fn main() -> Result<()> {
+    let started = Instant::now();
+    let first_day = date(2026, 7, 1)?;
+    let last_day = date(2026, 9, 30)?;
+
+    remove_store(STORE)?;
+    let crm = Crm::open(STORE)?;
+    let mut company = Company::set_up(crm, first_day, last_day)?;
+    company.import_erp_clients()?;
+    company.plan_spend(first_day, last_day);
+    company.plan_requests(first_day, last_day)?;
+    company.run()?;
+    let simulated = started.elapsed();
+
+    let crm = company.crm;
+    print_summary(&crm, first_day, last_day)?;
+    let checked = crm.integrity_check()?;
+    let seq = crm.last_seq()?;
+    let version = crm.schema_version()?;
+    // Closing writes the log back into the file, so its size below is the real one.
+    crm.close()?;
+    let size = std::fs::metadata(STORE)?.len();
+    println!(
+        "\nStore     {STORE}: {} KiB, schema v{version} (library v{SCHEMA_VERSION}), integrity {}, \
+         event log {} (last_seq)",
+        grouped(&kibibytes(size).to_string()),
+        checked.join("; "),
+        grouped(&seq.to_string())
+    );
+    println!(
+        "Elapsed   {} ms (simulation {} ms, read-back {} ms)",
+        started.elapsed().as_millis(),
+        simulated.as_millis(),
+        (started.elapsed() - simulated).as_millis()
+    );
+    Ok(())
+}
+
+impl Company {
+    /// Opens the quarter: the managers, the sources and the catalogues the store came with.
+    fn set_up(crm: Crm, first_day: NaiveDate, last_day: NaiveDate) -> Result<Company> {
+        let start = local(first_day, 8 * 60);
+        crm.set_actor("admin");
+        let mut managers = Vec::new();
+        for (name, email, weight) in MANAGERS {
+            let mut new = NewManager::new(name);
+            new.email = Some(email.into());
+            new.team = Some("sales".into());
+            new.weight = weight;
+            managers.push(crm.add_manager(new, start)?);
+        }
+        crm.set_actor("marketing");
+        let mut sources = Vec::new();
+        for plan in &SOURCES {
+            let new = NewSource {
+                name: plan.name.into(),
+                channel: plan.channel,
+                campaign: plan.campaign.map(Into::into),
+            };
+            sources.push(crm.add_source(new, start)?);
+        }
+        // The default catalogue and pipeline are used as they come; a company would adjust them first
+        // (`add_lost_reason`, `set_pipeline`).
+        let lost_reasons = crm.lost_reasons()?;
+        let stages = crm.pipeline()?;
+        let horizon = local(last_day, CLOSE + 6 * 60);
+        Ok(Company {
+            crm,
+            rng: Rng::new(SEED),
+            agenda: Agenda::new(start, horizon),
+            managers,
+            sources,
+            lost_reasons,
+            stages,
+            last_ref: 100_000,
+        })
+    }
+
+    /// The clients the ERP already knows; they order through the quarter in their own rhythm.
+    fn import_erp_clients(&mut self) -> Result<()> {
+        let at = self.agenda.now();
+        self.crm.set_actor("1C exchange");
+        for i in 1..=ERP_CLIENTS {
+            let manager = self.pick_manager();
+            let mut new = if self.rng.chance(80, 100) {
+                NewClient::new(ClientKind::Company, self.company_name())
+            } else {
+                NewClient::new(ClientKind::Person, self.person_name())
+            };
+            new.tax_id = Some(format!("{:08}", self.rng.range(10_000_000, 44_999_999)));
+            new.phone = Some(self.phone());
+            new.email = Some(format!("buyer{i}@clients.example"));
+            new.region = Some((*self.rng.pick(&REGIONS)).into());
+            new.owner_id = Some(self.managers[manager].id);
+            new.external_ref = Some(format!("1C-CL-{i:06}"));
+            let client = self.crm.add_client(new, at)?;
+            let every_days = self.rng.range(5, 24);
+            let offset = days(self.rng.range(0, every_days));
+            let first = self.working_day_time(local_day(at) + offset);
+            self.agenda.schedule(
+                first,
+                Step::Reorder {
+                    client: client.id,
+                    every_days,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// Books each source's spend on its days: weekly sources every Monday, monthly ones on the 1st.
+    fn plan_spend(&mut self, first_day: NaiveDate, last_day: NaiveDate) {
+        for day in first_day.iter_days().take_while(|d| *d <= last_day) {
+            for (source, plan) in SOURCES.iter().enumerate() {
+                let (amount, note) = match plan.budget {
+                    Budget::Weekly(base) if day.weekday() == Weekday::Mon || day == first_day => {
+                        let minor = self
+                            .rng
+                            .range(base.minor() * 85 / 100, base.minor() * 115 / 100);
+                        (Money::from_minor(minor), format!("week of {day}"))
+                    }
+                    Budget::Monthly(fee) if day.day() == 1 => {
+                        (fee, day.format("%B %Y").to_string())
+                    }
+                    _ => continue,
+                };
+                let at = local(day, 8 * 60 + 30);
+                self.agenda.schedule(
+                    at,
+                    Step::Spend {
+                        source,
+                        amount,
+                        note,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Puts the quarter's requests on the agenda: about 30 each working day, mostly in office hours.
+    fn plan_requests(&mut self, first_day: NaiveDate, last_day: NaiveDate) -> Result<()> {
+        let weights: Vec<u32> = SOURCES
+            .iter()
+            .map(|s| s.share)
+            .chain([WALK_IN_SHARE])
+            .collect();
+        for day in first_day.iter_days().take_while(|d| *d <= last_day) {
+            if !is_working_day(day) {
+                continue;
+            }
+            for _ in 0..self.rng.range(24, 36) {
+                let source = Some(self.rng.weighted(&weights)).filter(|&s| s < SOURCES.len());
+                let request = self.request(source)?;
+                // Forms and messengers keep coming in the evening; calls and visits need the office open.
+                let minute = match request.lead.channel {
+                    Channel::Web | Channel::Messenger | Channel::Email | Channel::Shop => {
+                        self.rng.range(7 * 60, 23 * 60)
+                    }
+                    _ => self.rng.range(OPEN, CLOSE - 1),
+                };
+                let at = local(day, minute);
+                self.plan_echoes(&request, at);
+                self.agenda.schedule(at, Step::Request(Box::new(request)));
+            }
+        }
+        Ok(())
+    }
+
+    /// Some requests come twice: a form delivered again by a retrying web site (the same reference), or a
+    /// person who calls after sending a form (a duplicate the manager will junk).
+    fn plan_echoes(&mut self, request: &Request, at: DateTime<Utc>) {
+        if request.junk.is_some() {
+            return;
+        }
+        if request.lead.external_ref.is_some() && self.rng.chance(1, 100) {
+            let resent = Request {
+                lead: request.lead.clone(),
+                resent: true,
+                ..*request
+            };
+            self.agenda
+                .schedule(at + TimeDelta::seconds(40), Step::Request(Box::new(resent)));
+        } else if request.lead.channel == Channel::Web && self.rng.chance(3, 100) {
+            let mut lead = request.lead.clone();
+            lead.channel = Channel::Phone;
+            lead.external_ref = Some(self.next_ref("CALL"));
+            lead.phone = lead.phone.or_else(|| Some(self.phone()));
+            let call = Request {
+                lead,
+                junk: Some(JunkKind::Duplicate),
+                resent: false,
+                ..*request
+            };
+            let delay = minutes(self.rng.range(30, 180));
+            let later = self.office_time(at + delay);
+            self.agenda.schedule(later, Step::Request(Box::new(call)));
+        }
+    }
+
+    fn run(&mut self) -> Result<()> {
+        while let Some((at, step)) = self.agenda.pop() {
+            match step {
+                Step::Spend {
+                    source,
+                    amount,
+                    note,
+                } => self.book_spend(source, amount, &note, at)?,
+                Step::Request(request) => self.capture(*request, at)?,
+                Step::FirstResponse(case) => self.first_response(case, at)?,
+                Step::Review { case, round } => self.review(case, round, at)?,
+                Step::Decide(case) => self.decide(case, at)?,
+                Step::Deal(deal) => self.advance_deal(deal, at)?,
+                Step::Reorder { client, every_days } => self.reorder(client, every_days, at)?,
+                Step::Unwind { order, status } => {
+                    self.crm.set_actor("1C exchange");
+                    self.crm.set_order_status(order, status, at)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn book_spend(
+        &mut self,
+        source: usize,
+        amount: Money,
+        note: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.crm.set_actor("marketing");
+        let spend = NewSpend {
+            source_id: self.sources[source].id,
+            on: local_day(at),
+            amount,
+            note: Some(note.into()),
+        };
+        self.crm.add_spend(spend, at)?;
+        Ok(())
+    }
+
+    // --- leads ------------------------------------------------------------------------------------------
+
+    /// Captures a request the moment it arrives and hands it to its manager.
+    fn capture(&mut self, request: Request, at: DateTime<Utc>) -> Result<()> {
+        self.crm.set_actor(intake(request.lead.channel));
+        let capture = self.crm.capture_lead(request.lead, at)?;
+        if request.resent {
+            // The store recognised the reference and returned the lead it already had.
+            if !capture.warnings.iter().any(|w| w.field == "external_ref") {
+                return Err(
+                    format!("a resent form became a second lead ({})", capture.lead.id).into(),
+                );
+            }
+            return Ok(());
+        }
+        let lead = &capture.lead;
+        let reach = if lead.phone_quality == Some(Quality::Valid) {
+            ActivityKind::Call
+        } else if lead.email_quality == Some(Quality::Valid) {
+            ActivityKind::Email
+        } else if lead.messenger.is_some() {
+            ActivityKind::Message
+        } else {
+            ActivityKind::Call
+        };
+        let case = Case {
+            lead: lead.id,
+            source: request.source,
+            manager: request.manager,
+            need: request.need,
+            junk: request.junk,
+            reach,
+        };
+        let delay = minutes(self.rng.range(3, 150));
+        let answer_at = self.office_time(at + delay);
+        self.agenda.schedule(answer_at, Step::FirstResponse(case));
+        Ok(())
+    }
+
+    /// The manager's first look: junk is marked as such, a real request is answered.
+    fn first_response(&mut self, case: Case, at: DateTime<Utc>) -> Result<()> {
+        self.act_as(case.manager);
+        if let Some(kind) = case.junk {
+            let note = match kind {
+                JunkKind::Duplicate => "the same person's web form is being worked already",
+                JunkKind::Spam => "advertising sent through the form",
+                JunkKind::Test => "our own test of the form",
+            };
+            self.crm.junk_lead(case.lead, kind, Some(note), at)?;
+            return Ok(());
+        }
+        // The first outbound contact is the first response: the store records when and by whom.
+        self.contact(
+            case,
+            case.reach,
+            "introduced ourselves, asked about the need",
+            at,
+        )?;
+        let next = self.working_days_later(at, 1, 3);
+        self.agenda.schedule(next, Step::Review { case, round: 1 });
+        Ok(())
+    }
+
+    fn review(&mut self, case: Case, round: u8, at: DateTime<Utc>) -> Result<()> {
+        self.act_as(case.manager);
+        let quality = case.source.map_or(WALK_IN_QUALITY, |s| SOURCES[s].quality);
+        let roll = self.rng.below(100);
+        if roll < quality {
+            self.contact(case, ActivityKind::Meeting, "need and budget confirmed", at)?;
+            self.crm.qualify_lead(case.lead, at)?;
+            let next = self.working_days_later(at, 2, 6);
+            self.agenda.schedule(next, Step::Decide(case));
+        } else if roll < quality + 40 {
+            let reason = self.lost_reason(&LEAD_LOSSES)?;
+            let note = (reason == "no_answer").then_some("no answer to repeated calls");
+            self.crm.lose_lead(case.lead, &reason, note, at)?;
+        } else if round < 2 {
+            self.contact(case, case.reach, "still deciding, call back next week", at)?;
+            let next = self.working_days_later(at, 3, 7);
+            let round = round + 1;
+            self.agenda.schedule(next, Step::Review { case, round });
+        }
+        // After two rounds without a decision the lead stays in progress: the kind of forgotten lead
+        // that retention rules are there to bring back.
+        Ok(())
+    }
+
+    /// A qualified lead: most become a client and a deal, the rest are lost on price or to a competitor.
+    fn decide(&mut self, case: Case, at: DateTime<Utc>) -> Result<()> {
+        self.act_as(case.manager);
+        if !self.rng.chance(60, 100) {
+            let reason = self.lost_reason(&DEAL_LOSSES)?;
+            self.crm.lose_lead(case.lead, &reason, None, at)?;
+            return Ok(());
+        }
+        let basket = self.basket(NEEDS[case.need].1, 1, 3, 2, 25);
+        let options = ConvertLead {
+            amount: Some(total(&basket)?),
+            ..ConvertLead::default()
+        };
+        let conversion = self.crm.convert_lead(case.lead, options, at)?;
+        let deal = DealCase {
+            id: conversion.deal_id,
+            client: conversion.client_id,
+            manager: case.manager,
+            stage: 0,
+            basket,
+        };
+        let next = self.working_days_later(at, 1, 4);
+        self.agenda.schedule(next, Step::Deal(Box::new(deal)));
+        Ok(())
+    }
+
+    /// Logs an outbound contact by the lead's manager.
+    fn contact(
+        &mut self,
+        case: Case,
+        kind: ActivityKind,
+        outcome: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut activity = NewActivity::new(kind, Some(Direction::Out));
+        activity.lead_id = Some(case.lead);
+        activity.manager_id = Some(self.managers[case.manager].id);
+        activity.outcome = Some(outcome.into());
+        if matches!(kind, ActivityKind::Call | ActivityKind::Meeting) {
+            let seconds = self.rng.range(60, 1_800);
+            activity.duration_seconds = u32::try_from(seconds).ok();
+        }
+        self.crm.log_activity(activity, at)?;
+        Ok(())
+    }
+
+    // --- deals and orders -------------------------------------------------------------------------------
+
+    /// One step of a deal: lost at this stage, on to the next one, or won after the last.
+    fn advance_deal(&mut self, mut deal: Box<DealCase>, at: DateTime<Utc>) -> Result<()> {
+        self.act_as(deal.manager);
+        let loss = DEAL_LOSS_BY_STAGE.get(deal.stage).copied().unwrap_or(10);
+        if self.rng.chance(loss, 100) {
+            let reason = self.lost_reason(&DEAL_LOSSES)?;
+            self.crm.lose_deal(deal.id, &reason, None, at)?;
+            return Ok(());
+        }
+        let Some(next) = self.stages.get(deal.stage + 1).map(|s| s.code.clone()) else {
+            self.crm.win_deal(deal.id, at)?;
+            return self.first_order(&deal, at);
+        };
+        self.crm.move_deal(deal.id, &next, at)?;
+        self.send_document(&deal, &next, at)?;
+        deal.stage += 1;
+        let later = self.working_days_later(at, 2, 6);
+        self.agenda.schedule(later, Step::Deal(deal));
+        Ok(())
+    }
+
+    /// The document a deal gets on entering a stage: an offer, then a contract. Other stages are talk.
+    fn send_document(&mut self, deal: &DealCase, stage: &str, at: DateTime<Utc>) -> Result<()> {
+        let document = match stage {
+            "proposal" => format!("offer KP-2026-{}", deal.id),
+            "contract" => format!("contract D-2026-{}", deal.id),
+            _ => return Ok(()),
+        };
+        let mut activity = NewActivity::new(ActivityKind::Document, Some(Direction::Out));
+        activity.deal_id = Some(deal.id);
+        activity.manager_id = Some(self.managers[deal.manager].id);
+        activity.document_ref = Some(document);
+        self.crm.log_activity(activity, at)?;
+        Ok(())
+    }
+
+    /// A won deal's order comes through the ERP; from then on the client reorders in its own rhythm.
+    fn first_order(&mut self, deal: &DealCase, at: DateTime<Utc>) -> Result<()> {
+        self.crm.set_actor("1C exchange");
+        let order = NewOrder {
+            client_id: deal.client,
+            total: total(&deal.basket)?,
+            lines: deal.basket.clone(),
+            deal_id: Some(deal.id),
+            external_ref: Some(self.next_ref("1C")),
+            ..NewOrder::default()
+        };
+        self.crm.record_order(order, at)?;
+        let every_days = self.rng.range(7, 28);
+        let next = self.working_day_time(local_day(at) + days(every_days));
+        let step = Step::Reorder {
+            client: deal.client,
+            every_days,
+        };
+        self.agenda.schedule(next, step);
+        Ok(())
+    }
+
+    /// A repeat purchase, through the web shop or the ERP; a few are cancelled or returned later.
+    fn reorder(&mut self, client: ClientId, every_days: i64, at: DateTime<Utc>) -> Result<()> {
+        let lines = self.basket("supplies", 1, 3, 1, 20);
+        let (actor, prefix) = if self.rng.chance(1, 2) {
+            ("web shop", "WEB")
+        } else {
+            ("1C exchange", "1C")
+        };
+        self.crm.set_actor(actor);
+        let order = NewOrder {
+            client_id: client,
+            total: total(&lines)?,
+            lines,
+            external_ref: Some(self.next_ref(prefix)),
+            ..NewOrder::default()
+        };
+        let order = self.crm.record_order(order, at)?;
+        if self.rng.chance(2, 100) {
+            let when = at + TimeDelta::hours(self.rng.range(1, 30));
+            self.agenda.schedule(
+                when,
+                Step::Unwind {
+                    order: order.id,
+                    status: OrderStatus::Cancelled,
+                },
+            );
+        } else if self.rng.chance(1, 100) {
+            let when = self.working_days_later(at, 3, 10);
+            self.agenda.schedule(
+                when,
+                Step::Unwind {
+                    order: order.id,
+                    status: OrderStatus::Returned,
+                },
+            );
+        }
+        let jitter = every_days / 3;
+        let gap = every_days + self.rng.range(-jitter, jitter);
+        let next = self.working_day_time(local_day(at) + days(gap.max(1)));
+        self.agenda
+            .schedule(next, Step::Reorder { client, every_days });
+        Ok(())
+    }
+
+    /// Order lines from one category (now and then something from supplies too), each a different SKU.
+    fn basket(
+        &mut self,
+        category: &str,
+        min_lines: i64,
+        max_lines: i64,
+        min_qty: i64,
+        max_qty: i64,
+    ) -> Vec<OrderLine> {
+        let wanted = self.rng.range(min_lines, max_lines);
+        let mut lines: Vec<OrderLine> = Vec::new();
+        for n in 0..wanted {
+            let category = if n > 0 && self.rng.chance(1, 4) {
+                "supplies"
+            } else {
+                category
+            };
+            let choices: Vec<&Product> = PRODUCTS
+                .iter()
+                .filter(|p| p.category == category && !lines.iter().any(|l| l.sku == p.sku))
+                .collect();
+            if choices.is_empty() {
+                continue;
+            }
+            let product = *self.rng.pick(&choices);
+            let quantity = self.rng.range(min_qty, max_qty);
+            lines.push(OrderLine::new(product.sku, quantity, product.price));
+        }
+        lines
+    }
+
+    // --- made-up people ---------------------------------------------------------------------------------
+
+    /// A request from a source (or a walk-in), assigned to a manager by weight.
+    fn request(&mut self, source: Option<usize>) -> Result<Request> {
+        let channel = match source {
+            Some(s) => {
+                let arrives_by = SOURCES[s].arrives_by;
+                let weights: Vec<u32> = arrives_by.iter().map(|(_, w)| *w).collect();
+                arrives_by[self.rng.weighted(&weights)].0
+            }
+            None => Channel::WalkIn,
+        };
+        let manager = self.pick_manager();
+        let need = usize::try_from(self.rng.below(NEEDS.len() as u64))?;
+        let junk = match channel {
+            Channel::Web if self.rng.chance(5, 100) => Some(JunkKind::Spam),
+            Channel::Web if self.rng.chance(1, 200) => Some(JunkKind::Test),
+            _ => None,
+        };
+        let mut lead = match junk {
+            Some(JunkKind::Spam) => spam(channel),
+            Some(_) => self_test(channel),
+            None => self.person(channel, need),
+        };
+        lead.source_id = source.map(|s| self.sources[s].id);
+        lead.owner_id = Some(self.managers[manager].id);
+        lead.external_ref = match channel {
+            Channel::Web => Some(self.next_ref("FORM")),
+            Channel::Shop => Some(self.next_ref("PROM")),
+            Channel::Phone => Some(self.next_ref("CALL")),
+            _ => None,
+        };
+        Ok(Request {
+            lead,
+            source,
+            manager,
+            need,
+            junk,
+            resent: false,
+        })
+    }
+
+    /// A real person with a real need, reachable the way the channel suggests.
+    fn person(&mut self, channel: Channel, need: usize) -> NewLead {
+        let mut lead = NewLead::new(channel);
+        let name = self.person_name();
+        let wants_phone = match channel {
+            Channel::Email => 30,
+            Channel::Messenger => 40,
+            Channel::Web => 80,
+            _ => 100,
+        };
+        let wants_email = match channel {
+            Channel::Email => 100,
+            Channel::Web | Channel::Shop => 70,
+            _ => 30,
+        };
+        if self.rng.chance(wants_phone, 100) {
+            lead.phone = Some(self.phone());
+        }
+        if self.rng.chance(wants_email, 100)
+            || lead.phone.is_none() && channel != Channel::Messenger
+        {
+            lead.email = Some(email_of(&name));
+        }
+        if channel == Channel::Messenger {
+            lead.messenger = Some(format!("@{}", name.replace(' ', "_").to_lowercase()));
+        }
+        // A typo in a phone never loses the request: it is stored flagged invalid, and the manager
+        // writes back by e-mail instead.
+        if lead.phone.is_some() && self.rng.chance(15, 1000) {
+            lead.phone = Some(self.malformed_phone());
+            lead.email.get_or_insert_with(|| email_of(&name));
+        }
+        if self.rng.chance(60, 100) {
+            lead.company = Some(self.company_name());
+        }
+        if self.rng.chance(1, 2) {
+            lead.estimated_value = Some(Money::from_minor(self.rng.range(5, 200) * 100_000));
+        }
+        lead.name = Some(name);
+        lead.need = Some(NEEDS[need].0.into());
+        lead.interest = Some(NEEDS[need].1.into());
+        lead.region = Some((*self.rng.pick(&REGIONS)).into());
+        lead.language = Some("uk".into());
+        lead
+    }
+
+    fn person_name(&mut self) -> String {
+        format!(
+            "{} {}",
+            self.rng.pick(&FIRST_NAMES),
+            self.rng.pick(&LAST_NAMES)
+        )
+    }
+
+    fn company_name(&mut self) -> String {
+        format!(
+            "{} {}",
+            self.rng.pick(&COMPANY_NAMES),
+            self.rng.pick(&COMPANY_KINDS)
+        )
+    }
+
+    /// A Ukrainian mobile number, written the way people write them.
+    fn phone(&mut self) -> String {
+        let code = *self.rng.pick(&MOBILE_CODES);
+        let number = self.rng.range(0, 9_999_999);
+        match self.rng.below(3) {
+            0 => format!(
+                "+380 {code} {:03} {:02} {:02}",
+                number / 10_000,
+                number / 100 % 100,
+                number % 100
+            ),
+            1 => format!("0{code}-{:03}-{:04}", number / 10_000, number % 10_000),
+            _ => format!("+380{code}{number:07}"),
+        }
+    }
+
+    /// The typos that reach a CRM: most of the digits missing, or a Cyrillic letter О for a zero.
+    fn malformed_phone(&mut self) -> String {
+        let code = *self.rng.pick(&MOBILE_CODES);
+        if self.rng.chance(1, 2) {
+            format!("0{code} {}", self.rng.range(10, 99))
+        } else {
+            format!(
+                "О{code} {} {}",
+                self.rng.range(100, 999),
+                self.rng.range(1000, 9999)
+            )
+        }
+    }
+
+    // --- helpers ----------------------------------------------------------------------------------------
+
+    /// A manager by their share of the work; assignment rules are the host's decision here.
+    fn pick_manager(&mut self) -> usize {
+        let weights: Vec<u32> = MANAGERS.iter().map(|(_, _, w)| *w).collect();
+        self.rng.weighted(&weights)
+    }
+
+    /// Names the manager as the author of the following commands in the event log.
+    fn act_as(&self, manager: usize) {
+        self.crm.set_actor(self.managers[manager].name.as_str());
+    }
+
+    /// A reason code from the store's catalogue, as common as `weights` says.
+    fn lost_reason(&mut self, weights: &[(&str, u32)]) -> Result<String> {
+        let odds: Vec<u32> = self
+            .lost_reasons
+            .iter()
+            .map(|r| {
+                weights
+                    .iter()
+                    .find(|(code, _)| *code == r.code)
+                    .map_or(1, |(_, w)| *w)
+            })
+            .collect();
+        let i = self.rng.weighted(&odds);
+        let reason = self
+            .lost_reasons
+            .get(i)
+            .ok_or("the lost-reason catalogue is empty")?;
+        Ok(reason.code.clone())
+    }
+
+    fn next_ref(&mut self, prefix: &str) -> String {
+        self.last_ref += 1;
+        format!("{prefix}-{}", self.last_ref)
+    }
+
+    /// The first office moment at or after `t`. Work left overnight is picked up during the first hour
+    /// and a half of the morning, not all at 09:00 sharp.
+    fn office_time(&mut self, t: DateTime<Utc>) -> DateTime<Utc> {
+        let day = local_day(t);
+        let minute = local_minute(t);
+        if is_working_day(day) && (OPEN..CLOSE).contains(&minute) {
+            return t;
+        }
+        let day = if is_working_day(day) && minute < OPEN {
+            day
+        } else {
+            next_working_day(day)
+        };
+        local(day, OPEN + self.rng.range(0, 90))
+    }
+
+    /// Some time during office hours, `lo` to `hi` working days after `t`.
+    fn working_days_later(&mut self, t: DateTime<Utc>, lo: i64, hi: i64) -> DateTime<Utc> {
+        let mut day = local_day(t);
+        for _ in 0..self.rng.range(lo, hi) {
+            day = next_working_day(day);
+        }
+        local(day, self.rng.range(OPEN, CLOSE - 30))
+    }
+
+    /// Some time during office hours on `day`, or on the next working day if `day` is a weekend.
+    fn working_day_time(&mut self, day: NaiveDate) -> DateTime<Utc> {
+        let day = if is_working_day(day) {
+            day
+        } else {
+            next_working_day(day)
+        };
+        local(day, self.rng.range(OPEN, CLOSE - 1))
+    }
+}
+
+/// Who captures a request in the event log: the system it came through, or the office for a visit.
+fn intake(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Web => "web site",
+        Channel::Shop => "prom.ua",
+        Channel::Phone => "telephony",
+        Channel::Email => "mail robot",
+        Channel::Messenger => "messenger bot",
+        _ => "front desk",
+    }
+}
+
+fn spam(channel: Channel) -> NewLead {
+    let mut lead = NewLead::new(channel);
+    lead.name = Some("SEO promotion".into());
+    lead.email = Some("offer@top-seo.example".into());
+    lead.need = Some("We will bring your site to the top of Google in 7 days!".into());
+    lead
+}
+
+fn self_test(channel: Channel) -> NewLead {
+    let mut lead = NewLead::new(channel);
+    lead.name = Some("Test".into());
+    lead.email = Some("it@komfort-office.ua".into());
+    lead.need = Some("test of the form, please ignore".into());
+    lead
+}
+
+fn email_of(name: &str) -> String {
+    format!("{}@mail.example", name.replace(' ', ".").to_lowercase())
+}
+
+/// The sum of the lines; checked, because money never wraps around.
+fn total(lines: &[OrderLine]) -> Result<Money> {
+    let amounts = lines
+        .iter()
+        .map(|l| l.unit_price.checked_mul(l.quantity))
+        .collect::<Option<Vec<Money>>>()
+        .ok_or("an order line is out of range")?;
+    Ok(Money::checked_sum(amounts).ok_or("an order total is out of range")?)
+}
+
+// --- time ---------------------------------------------------------------------------------------------
+
+fn date(year: i32, month: u32, day: u32) -> Result<NaiveDate> {
+    Ok(NaiveDate::from_ymd_opt(year, month, day).ok_or("not a date")?)
+}
+
+fn minutes(n: i64) -> TimeDelta {
+    TimeDelta::minutes(n)
+}
+
+fn days(n: i64) -> TimeDelta {
+    TimeDelta::days(n)
+}
+
+/// Office wall time on `day`, `minute` minutes after midnight, as the UTC instant the store keeps.
+fn local(day: NaiveDate, minute: i64) -> DateTime<Utc> {
+    let wall = day.and_time(NaiveTime::MIN) + minutes(minute);
+    (wall - TimeDelta::hours(UTC_OFFSET_HOURS)).and_utc()
+}
+
+/// The office's calendar day at `t`.
+fn local_day(t: DateTime<Utc>) -> NaiveDate {
+    (t + TimeDelta::hours(UTC_OFFSET_HOURS)).date_naive()
+}
+
+/// Minutes after the office's midnight at `t`.
+fn local_minute(t: DateTime<Utc>) -> i64 {
+    i64::from((t + TimeDelta::hours(UTC_OFFSET_HOURS)).num_seconds_from_midnight() / 60)
+}
+
+fn is_working_day(day: NaiveDate) -> bool {
+    !matches!(day.weekday(), Weekday::Sat | Weekday::Sun)
+}
+
+fn next_working_day(day: NaiveDate) -> NaiveDate {
+    let mut next = day + days(1);
+    while !is_working_day(next) {
+        next += days(1);
+    }
+    next
+}
+
+// --- reading it back ----------------------------------------------------------------------------------
+
+/// Reads a whole listing page by page: `fetch` gets the page after a key, `key` gives a row's key.
+fn all_pages<T>(
+    mut fetch: impl FnMut(Page) -> crm_core::Result<Vec<T>>,
+    key: impl Fn(&T) -> i64,
+) -> crm_core::Result<Vec<T>> {
+    let mut rows = Vec::new();
+    let mut after = None;
+    loop {
+        let page = fetch(Page { after, limit: PAGE })?;
+        let Some(last) = page.last() else {
+            return Ok(rows);
+        };
+        after = Some(key(last));
+        rows.extend(page);
+    }
+}
+
+/// Everything below comes from the store, not from the simulation.
+fn print_summary(crm: &Crm, first_day: NaiveDate, last_day: NaiveDate) -> Result<()> {
+    let leads = all_pages(
+        |page| {
+            crm.list_leads(&LeadQuery {
+                page,
+                ..Default::default()
+            })
+        },
+        |l| l.id.0,
+    )?;
+    let deals = all_pages(
+        |page| {
+            crm.list_deals(&DealQuery {
+                page,
+                ..Default::default()
+            })
+        },
+        |d| d.id.0,
+    )?;
+    let orders = all_pages(
+        |page| {
+            crm.list_orders(&OrderQuery {
+                page,
+                ..Default::default()
+            })
+        },
+        |o| o.id.0,
+    )?;
+    let rollups = all_pages(|page| crm.list_rollups(page), |r| r.client_id.0)?;
+
+    println!("crmkit tour: Komfort Office, {first_day} .. {last_day}, seed {SEED}");
+    print_leads(&leads);
+    print_sources(crm, &leads, first_day, last_day)?;
+    print_lost_reasons(crm, &leads, &deals)?;
+    print_deals(crm, &deals)?;
+    print_orders(&orders, &rollups)?;
+    Ok(())
+}
+
+/// Leads by status, with the junk kinds, the malformed phones that were kept rather than refused, and
+/// how fast leads were answered.
+fn print_leads(leads: &[Lead]) {
+    let mut by_status: BTreeMap<LeadStatus, usize> = BTreeMap::new();
+    let mut junk: BTreeMap<JunkKind, usize> = BTreeMap::new();
+    for lead in leads {
+        *by_status.entry(lead.status).or_default() += 1;
+        if let Some(kind) = lead.junk_kind {
+            *junk.entry(kind).or_default() += 1;
+        }
+    }
+    println!(
+        "\n{:<28}{:>8}",
+        format!("Leads ({})", count(leads.len())),
+        "count"
+    );
+    for status in LeadStatus::ALL {
+        let n = by_status.get(status).copied().unwrap_or(0);
+        let mut row = format!("  {:<26}{:>8}", status.as_str(), count(n));
+        if *status == LeadStatus::Junk {
+            let kinds: Vec<String> = junk.iter().map(|(k, n)| format!("{k} {n}")).collect();
+            row += &format!("   {}", kinds.join(", "));
+        }
+        println!("{row}");
+    }
+    let malformed = leads
+        .iter()
+        .filter(|l| l.phone_quality == Some(Quality::Invalid))
+        .count();
+    let mut waits: Vec<i64> = leads
+        .iter()
+        .filter_map(|l| Some((l.first_response_at? - l.received_at).num_minutes()))
+        .collect();
+    waits.sort_unstable();
+    println!(
+        "  {malformed} malformed phones kept; {} leads answered, median {} min, 90% within {} h",
+        count(waits.len()),
+        percentile(&waits, 50),
+        (percentile(&waits, 90) + 59) / 60
+    );
+}
+
+/// Leads, spend and cost per lead of each source; conversions show which money worked.
+fn print_sources(
+    crm: &Crm,
+    leads: &[Lead],
+    first_day: NaiveDate,
+    last_day: NaiveDate,
+) -> Result<()> {
+    println!(
+        "\n{:<28}{:>8}{:>15}{:>12}{:>11}",
+        "Leads by source", "leads", "spend", "per lead", "converted"
+    );
+    let mut rows: Vec<(String, Option<SourceId>, Money)> = Vec::new();
+    for source in crm.list_sources()? {
+        let spend = crm.list_spend(Some(source.id), first_day, last_day)?;
+        let spent = Money::checked_sum(spend.iter().map(|s| s.amount)).ok_or("spend overflows")?;
+        let name = match &source.campaign {
+            Some(campaign) => format!("{} / {campaign}", source.name),
+            None => source.name.clone(),
+        };
+        rows.push((name, Some(source.id), spent));
+    }
+    rows.push(("(none: walk-ins)".into(), None, Money::ZERO));
+    for (name, id, spent) in rows {
+        let of_source: Vec<&Lead> = leads.iter().filter(|l| l.source_id == id).collect();
+        let converted = of_source
+            .iter()
+            .filter(|l| l.status == LeadStatus::Converted)
+            .count();
+        // Integer division, rounded half up: cost per lead stays in kopecks.
+        let per_lead = match i64::try_from(of_source.len()) {
+            Ok(n) if n > 0 && spent != Money::ZERO => {
+                money(Money::from_minor((spent.minor() + n / 2) / n))
+            }
+            _ => "-".into(),
+        };
+        println!(
+            "  {:<26}{:>8}{:>15}{:>12}{:>11}",
+            truncate(&name, 26),
+            count(of_source.len()),
+            money(spent),
+            per_lead,
+            count(converted)
+        );
+    }
+    Ok(())
+}
+
+/// Why leads and deals were lost, in catalogue order.
+fn print_lost_reasons(crm: &Crm, leads: &[Lead], deals: &[Deal]) -> Result<()> {
+    println!("\n{:<28}{:>8}{:>8}", "Lost reasons", "leads", "deals");
+    for reason in crm.lost_reasons()? {
+        let is = |code: &Option<String>| code.as_deref() == Some(reason.code.as_str());
+        let lost_leads = leads
+            .iter()
+            .filter(|l| l.status == LeadStatus::Lost && is(&l.lost_reason))
+            .count();
+        let lost_deals = deals
+            .iter()
+            .filter(|d| d.status == DealStatus::Lost && is(&d.lost_reason))
+            .count();
+        println!("  {:<26}{:>8}{:>8}", reason.label, lost_leads, lost_deals);
+    }
+    Ok(())
+}
+
+/// Deals by status, and where the open ones stand in the pipeline.
+fn print_deals(crm: &Crm, deals: &[Deal]) -> Result<()> {
+    println!(
+        "\n{:<28}{:>8}{:>15}",
+        format!("Deals ({})", count(deals.len())),
+        "count",
+        "amount"
+    );
+    for status in DealStatus::ALL {
+        let of_status: Vec<&Deal> = deals.iter().filter(|d| d.status == *status).collect();
+        let amount =
+            Money::checked_sum(of_status.iter().map(|d| d.amount)).ok_or("amount overflows")?;
+        println!(
+            "  {:<26}{:>8}{:>15}",
+            status.as_str(),
+            count(of_status.len()),
+            money(amount)
+        );
+    }
+    let open_by_stage: Vec<String> = crm
+        .pipeline()?
+        .iter()
+        .map(|stage| {
+            let open = deals
+                .iter()
+                .filter(|d| d.status == DealStatus::Open && d.stage == stage.code)
+                .count();
+            format!("{} {open}", stage.code)
+        })
+        .collect();
+    println!("  open by stage: {}", open_by_stage.join(", "));
+    Ok(())
+}
+
+/// Orders by status, and revenue from the per-client rollups, checked against the orders themselves.
+fn print_orders(orders: &[Order], rollups: &[ClientRollup]) -> Result<()> {
+    println!(
+        "\n{:<28}{:>8}{:>15}",
+        format!("Orders ({})", count(orders.len())),
+        "count",
+        "total"
+    );
+    let mut completed = Money::ZERO;
+    for status in OrderStatus::ALL {
+        let of_status: Vec<&Order> = orders.iter().filter(|o| o.status == *status).collect();
+        let sum = Money::checked_sum(of_status.iter().map(|o| o.total)).ok_or("total overflows")?;
+        if *status == OrderStatus::Completed {
+            completed = sum;
+        }
+        println!(
+            "  {:<26}{:>8}{:>15}",
+            status.as_str(),
+            count(of_status.len()),
+            money(sum)
+        );
+    }
+    let revenue =
+        Money::checked_sum(rollups.iter().map(|r| r.revenue)).ok_or("revenue overflows")?;
+    let check = if revenue == completed {
+        "= completed orders"
+    } else {
+        "DIFFERS from completed orders"
+    };
+    let label = format!("revenue ({} client rollups)", count(rollups.len()));
+    println!("  {label:<34}{:>15}  {check}", money(revenue));
+    Ok(())
+}
+
+/// The value below which `pct` percent of the sorted `values` lie (0 for none).
+fn percentile(sorted: &[i64], pct: usize) -> i64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let i = (sorted.len() - 1) * pct / 100;
+    sorted.get(i).copied().unwrap_or(0)
+}
+
+/// A count for reading: `12345` → `12,345`.
+fn count(n: usize) -> String {
+    grouped(&n.to_string())
+}
+
+/// Money for reading: `1234567.80` → `1,234,567.80`. The stored value is untouched.
+fn money(m: Money) -> String {
+    grouped(&m.to_string())
+}
+
+/// Digits grouped in thousands: `1234567.80` → `1,234,567.80`.
+fn grouped(text: &str) -> String {
+    let (sign, rest) = text.strip_prefix('-').map_or(("", text), |r| ("-", r));
+    let (whole, fraction) = rest
+        .split_once('.')
+        .map_or((rest, None), |(w, f)| (w, Some(f)));
+    let mut out = String::from(sign);
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    if let Some(fraction) = fraction {
+        out.push('.');
+        out.push_str(fraction);
+    }
+    out
+}
+
+fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.into();
+    }
+    let cut: String = text.chars().take(width - 1).collect();
+    format!("{cut}…")
+}
+
+fn kibibytes(bytes: u64) -> u64 {
+    bytes.div_ceil(1024)
+}
+
+/// Deletes the store and its WAL side files, so every run starts from nothing.
+fn remove_store(path: &str) -> std::io::Result<()> {
+    for suffix in ["", "-wal", "-shm"] {
+        match std::fs::remove_file(format!("{path}{suffix}")) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+    }
+    Ok(())
+}
