@@ -411,9 +411,9 @@ pub(crate) struct Session<'a> {
     strict: bool,
 }
 
+// The public commands and readers are documented where they are made public: the `facade!` list above.
 impl Session<'_> {
     // --- managers, sources, spend ------------------------------------------------------------------------
-    /// Adds a sales manager.
     pub(crate) fn add_manager(&self, new: NewManager, at: DateTime<Utc>) -> Result<Manager> {
         // A manager's address is set up by an admin, so a typo is refused rather than flagged.
         let email = validate::contact_value(
@@ -442,7 +442,6 @@ impl Session<'_> {
         Ok(manager)
     }
 
-    /// Marks a manager active or inactive (an inactive manager gets no new work).
     pub(crate) fn set_manager_active(
         &self,
         id: ManagerId,
@@ -467,17 +466,14 @@ impl Session<'_> {
         Ok(manager)
     }
 
-    /// One manager.
     pub(crate) fn get_manager(&self, id: ManagerId) -> Result<Manager> {
         load_manager(self.conn, id)
     }
 
-    /// Every manager, by id.
     pub(crate) fn list_managers(&self) -> Result<Vec<Manager>> {
         catalog::managers(self.conn)
     }
 
-    /// Adds a marketing source. A second source with the same name and campaign is a conflict.
     pub(crate) fn add_source(&self, new: NewSource, at: DateTime<Utc>) -> Result<Source> {
         let mut source = Source {
             id: SourceId(0),
@@ -499,17 +495,14 @@ impl Session<'_> {
         Ok(source)
     }
 
-    /// One source.
     pub(crate) fn get_source(&self, id: SourceId) -> Result<Source> {
         catalog::source_by_id(self.conn, id)?.ok_or_else(|| Error::not_found("source", id))
     }
 
-    /// Every source, by id.
     pub(crate) fn list_sources(&self) -> Result<Vec<Source>> {
         catalog::sources(self.conn)
     }
 
-    /// Records money spent on a source.
     pub(crate) fn add_spend(&self, new: NewSpend, at: DateTime<Utc>) -> Result<Spend> {
         let mut spend = Spend {
             id: crate::model::SpendId(0),
@@ -526,7 +519,6 @@ impl Session<'_> {
         Ok(spend)
     }
 
-    /// Spend booked from `start` to `end` inclusive, of one source or of all; by date, then id.
     pub(crate) fn list_spend(
         &self,
         source_id: Option<SourceId>,
@@ -537,7 +529,6 @@ impl Session<'_> {
     }
 
     // --- catalogues ---------------------------------------------------------------------------------------
-    /// Adds a lost reason to the catalogue, or relabels an existing code.
     pub(crate) fn add_lost_reason(
         &self,
         code: &str,
@@ -555,13 +546,10 @@ impl Session<'_> {
         Ok(reason)
     }
 
-    /// The lost-reason catalogue, in the order the reasons were added (the defaults first).
     pub(crate) fn lost_reasons(&self) -> Result<Vec<LostReason>> {
         catalog::lost_reasons(self.conn)
     }
 
-    /// Replaces the deal pipeline with `stages`, in order. A stage that open deals are still in cannot be
-    /// removed (conflict). `won` and `lost` are not stages: they are the final statuses.
     pub(crate) fn set_pipeline(
         &self,
         stages: Vec<NewStage>,
@@ -616,14 +604,11 @@ impl Session<'_> {
         Ok(checked)
     }
 
-    /// The deal pipeline, in order.
     pub(crate) fn pipeline(&self) -> Result<Vec<Stage>> {
         catalog::stages(self.conn)
     }
 
     // --- clients ------------------------------------------------------------------------------------------
-    /// Adds a client. A malformed phone, e-mail or tax id is stored with quality `invalid` (refused in
-    /// strict mode). An external reference already used by another client is a conflict.
     pub(crate) fn add_client(&self, new: NewClient, at: DateTime<Utc>) -> Result<Client> {
         let strict = self.strict;
         let (mut client, keys) = check_client(new, ClientId(0), at, at, [strict; 3])?;
@@ -643,9 +628,6 @@ impl Session<'_> {
         Ok(client)
     }
 
-    /// Changes a client's details; fields the patch leaves out stay as they are. The event records the
-    /// fields that changed. A patch that changes nothing writes nothing. Strict mode applies only to the
-    /// phone, e-mail or tax id the patch sets.
     pub(crate) fn update_client(
         &self,
         id: ClientId,
@@ -688,17 +670,14 @@ impl Session<'_> {
         Ok(client)
     }
 
-    /// One client.
     pub(crate) fn get_client(&self, id: ClientId) -> Result<Client> {
         load_client(self.conn, id)
     }
 
-    /// A page of clients, by id.
     pub(crate) fn list_clients(&self, query: &ClientQuery) -> Result<Vec<Client>> {
         clients::list(self.conn, query)
     }
 
-    /// Adds a contact person to a client.
     pub(crate) fn add_contact(&self, new: NewContact, at: DateTime<Utc>) -> Result<Contact> {
         let strict = self.strict;
         let phones = validate::values("phones", &new.phones)?;
@@ -740,12 +719,10 @@ impl Session<'_> {
         Ok(contact)
     }
 
-    /// One contact.
     pub(crate) fn get_contact(&self, id: ContactId) -> Result<Contact> {
         clients::contact_by_id(self.conn, id)?.ok_or_else(|| Error::not_found("contact", id))
     }
 
-    /// A client's contacts, by id.
     pub(crate) fn list_contacts(&self, client_id: ClientId) -> Result<Vec<Contact>> {
         let tx = self.conn;
         require_client(tx, client_id)?;
@@ -753,12 +730,6 @@ impl Session<'_> {
     }
 
     // --- leads --------------------------------------------------------------------------------------------
-    /// Captures an incoming request as a new lead.
-    ///
-    /// Refused only when the request is meaningless: no way at all to reach the person (phone, e-mail,
-    /// messenger or a known client). A malformed phone or e-mail is kept with quality `invalid` and a
-    /// warning. Capturing the same `external_ref` again returns the stored lead (a form sent twice is one
-    /// request); the same reference with other details is a conflict.
     pub(crate) fn capture_lead(&self, new: NewLead, at: DateTime<Utc>) -> Result<Capture> {
         let strict = self.strict;
         let mut warnings = Vec::new();
@@ -880,34 +851,28 @@ impl Session<'_> {
         Ok(Capture { lead, warnings })
     }
 
-    /// One lead.
     pub(crate) fn get_lead(&self, id: LeadId) -> Result<Lead> {
         load_lead(self.conn, id)
     }
 
-    /// A page of leads, by id.
     pub(crate) fn list_leads(&self, query: &LeadQuery) -> Result<Vec<Lead>> {
         leads::list(self.conn, query)
     }
 
-    /// A lead's status transitions, oldest first (the capture itself is the first, from nothing to new).
     pub(crate) fn lead_transitions(&self, id: LeadId) -> Result<Vec<LeadTransition>> {
         let tx = self.conn;
         load_lead(tx, id)?;
         leads::transitions_of(tx, id)
     }
 
-    /// Starts work on a new lead (new → in progress). Logging the first outbound activity does this too.
     pub(crate) fn start_lead(&self, id: LeadId, at: DateTime<Utc>) -> Result<Lead> {
         self.lead_action(id, LeadAction::Start, None, None, at)
     }
 
-    /// Marks a lead qualified: a real need with a budget.
     pub(crate) fn qualify_lead(&self, id: LeadId, at: DateTime<Utc>) -> Result<Lead> {
         self.lead_action(id, LeadAction::Qualify, None, None, at)
     }
 
-    /// Loses a lead. `reason` is a code from the lost-reason catalogue and is mandatory.
     pub(crate) fn lose_lead(
         &self,
         id: LeadId,
@@ -920,7 +885,6 @@ impl Session<'_> {
         self.lead_action(id, LeadAction::Lose, Some(Closing::Lost(reason)), note, at)
     }
 
-    /// Marks a lead as junk: spam, a test or a duplicate.
     pub(crate) fn junk_lead(
         &self,
         id: LeadId,
@@ -932,7 +896,6 @@ impl Session<'_> {
         self.lead_action(id, LeadAction::Junk, Some(Closing::Junk(kind)), note, at)
     }
 
-    /// Brings a lost or junk lead back to work (→ in progress); its lost reason is cleared.
     pub(crate) fn reopen_lead(&self, id: LeadId, at: DateTime<Utc>) -> Result<Lead> {
         self.lead_action(id, LeadAction::Reopen, None, None, at)
     }
@@ -969,8 +932,6 @@ impl Session<'_> {
         Ok(lead)
     }
 
-    /// Converts a lead: links its client (the one given, the lead's own, or a new one made from the lead's
-    /// details) and opens a deal in the pipeline's first stage (or the one given).
     pub(crate) fn convert_lead(
         &self,
         id: LeadId,
@@ -1030,8 +991,6 @@ impl Session<'_> {
     }
 
     // --- activities ---------------------------------------------------------------------------------------
-    /// Logs a call, e-mail, meeting, message, note or document sent. The first outbound contact on a lead
-    /// is its first response (when and by whom), and moves a new lead to in progress.
     pub(crate) fn log_activity(&self, new: NewActivity, at: DateTime<Utc>) -> Result<Activity> {
         if new.lead_id.is_none() && new.client_id.is_none() && new.deal_id.is_none() {
             return Err(Error::validation(
@@ -1096,18 +1055,15 @@ impl Session<'_> {
         Ok(activity)
     }
 
-    /// One activity.
     pub(crate) fn get_activity(&self, id: ActivityId) -> Result<Activity> {
         activities::by_id(self.conn, id)?.ok_or_else(|| Error::not_found("activity", id))
     }
 
-    /// A page of activities, by id.
     pub(crate) fn list_activities(&self, query: &ActivityQuery) -> Result<Vec<Activity>> {
         activities::list(self.conn, query)
     }
 
     // --- deals --------------------------------------------------------------------------------------------
-    /// Opens a deal with a known client (a repeat sale); converting a lead opens one too.
     pub(crate) fn open_deal(&self, new: NewDeal, at: DateTime<Utc>) -> Result<Deal> {
         let title = validate::required("title", &new.title)?;
         let amount = validate::non_negative("amount", new.amount)?;
@@ -1141,8 +1097,6 @@ impl Session<'_> {
         Ok(deal)
     }
 
-    /// Moves an open deal to another stage of the pipeline (forward or back). Moving it to the stage it is
-    /// in changes nothing.
     pub(crate) fn move_deal(&self, id: DealId, stage: &str, at: DateTime<Utc>) -> Result<Deal> {
         let stage = validate::code("stage", stage)?;
         let (tx, actor) = (self.conn, self.actor);
@@ -1170,12 +1124,10 @@ impl Session<'_> {
         Ok(deal)
     }
 
-    /// Wins an open deal (final).
     pub(crate) fn win_deal(&self, id: DealId, at: DateTime<Utc>) -> Result<Deal> {
         self.close_deal(id, DealStatus::Won, None, None, at)
     }
 
-    /// Loses an open deal (final). `reason` is a code from the lost-reason catalogue and is mandatory.
     pub(crate) fn lose_deal(
         &self,
         id: DealId,
@@ -1215,17 +1167,14 @@ impl Session<'_> {
         Ok(deal)
     }
 
-    /// One deal.
     pub(crate) fn get_deal(&self, id: DealId) -> Result<Deal> {
         load_deal(self.conn, id)
     }
 
-    /// A page of deals, by id.
     pub(crate) fn list_deals(&self, query: &DealQuery) -> Result<Vec<Deal>> {
         deals::list(self.conn, query)
     }
 
-    /// A deal's stage history, oldest first: time in a stage is the gap to the next entry.
     pub(crate) fn deal_history(&self, id: DealId) -> Result<Vec<StageVisit>> {
         let tx = self.conn;
         load_deal(tx, id)?;
@@ -1233,11 +1182,6 @@ impl Session<'_> {
     }
 
     // --- orders -------------------------------------------------------------------------------------------
-    /// Records an order placed at `at`. Idempotent by `external_ref`: the same order recorded twice is
-    /// stored once and the stored one is returned (a retry may carry a later `at`; client, total, lines
-    /// and deal must match, while the status is not compared, since it may have changed since); the same
-    /// reference with other content is a conflict. A completed order
-    /// updates the client's rollups in the same transaction.
     pub(crate) fn record_order(&self, new: NewOrder, at: DateTime<Utc>) -> Result<Order> {
         let order = check_order(new, at)?;
         match plan_order(self.conn, order)? {
@@ -1246,10 +1190,6 @@ impl Session<'_> {
         }
     }
 
-    /// Records many orders in one transaction (an ERP exchange, a shop's backlog, a data migration):
-    /// far faster than one call per order. Each item is checked on its own before anything of it is
-    /// written, so a bad item is reported at its position and the good ones are kept; only a storage
-    /// failure aborts (and rolls back) the whole batch. The result has one entry per item, in the order given.
     pub(crate) fn record_orders(
         &self,
         batch: Vec<(NewOrder, DateTime<Utc>)>,
@@ -1269,8 +1209,6 @@ impl Session<'_> {
         Ok(results)
     }
 
-    /// Changes an order's status (a cancellation, a return, or back to completed); the client's rollups
-    /// follow in the same transaction. Setting the status it has changes nothing.
     pub(crate) fn set_order_status(
         &self,
         id: OrderId,
@@ -1297,17 +1235,14 @@ impl Session<'_> {
         Ok(order)
     }
 
-    /// One order with its lines.
     pub(crate) fn get_order(&self, id: OrderId) -> Result<Order> {
         orders::by_id(self.conn, id)?.ok_or_else(|| Error::not_found("order", id))
     }
 
-    /// A page of orders with their lines, by id.
     pub(crate) fn list_orders(&self, query: &OrderQuery) -> Result<Vec<Order>> {
         orders::list(self.conn, query)
     }
 
-    /// A client's purchase totals over completed orders (zeros when there are none).
     pub(crate) fn client_rollup(&self, client_id: ClientId) -> Result<ClientRollup> {
         let tx = self.conn;
         require_client(tx, client_id)?;
@@ -1320,12 +1255,10 @@ impl Session<'_> {
         }))
     }
 
-    /// A page of client rollups, by client id; clients who never completed an order are not listed.
     pub(crate) fn list_rollups(&self, page: Page) -> Result<Vec<ClientRollup>> {
         orders::rollups(self.conn, &page)
     }
 
-    /// A client's revenue per calendar month (UTC), oldest first; months without orders are not listed.
     pub(crate) fn client_monthly_revenue(&self, client_id: ClientId) -> Result<Vec<MonthRevenue>> {
         let tx = self.conn;
         require_client(tx, client_id)?;
@@ -1333,8 +1266,6 @@ impl Session<'_> {
     }
 
     // --- history ------------------------------------------------------------------------------------------
-    /// Every change to one record, oldest first: who, when, what. `entity` is one of [`ENTITIES`]; any
-    /// other name is a validation error (a typo must not look like an empty history).
     pub(crate) fn history(&self, entity: &str, id: i64) -> Result<Vec<Event>> {
         if !ENTITIES.contains(&entity) {
             return Err(Error::validation(
@@ -1345,14 +1276,11 @@ impl Session<'_> {
         events::history(self.conn, entity, id)
     }
 
-    /// The change feed: events after `seq`, oldest first, at most `limit` (0 means 1 000). A host polls
-    /// it with the last `seq` it has seen.
     pub(crate) fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<Event>> {
         let limit = if limit == 0 { 1_000 } else { limit };
         events::since(self.conn, seq, limit)
     }
 
-    /// The newest sequence number in the event log (0 when it is empty).
     pub(crate) fn last_seq(&self) -> Result<i64> {
         events::last_seq(self.conn)
     }

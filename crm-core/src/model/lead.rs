@@ -264,6 +264,8 @@ pub struct LeadQuery {
     pub received_from: Option<DateTime<Utc>>,
     /// Only leads received before this time.
     pub received_to: Option<DateTime<Utc>>,
+    /// Only the lead with this external reference.
+    pub external_ref: Option<String>,
     /// Which page.
     pub page: Page,
 }

@@ -92,6 +92,8 @@ pub struct OrderQuery {
     pub from: Option<DateTime<Utc>>,
     /// Only orders placed before this time.
     pub to: Option<DateTime<Utc>>,
+    /// Only the order with this shop or ERP reference.
+    pub external_ref: Option<String>,
     /// Which page.
     pub page: Page,
 }
