@@ -35,6 +35,7 @@ fn main() -> std::result::Result<(), Box<dyn std::error::Error>> {
     call.lead_id = Some(capture.lead.id);
     call.manager_id = Some(olena.id);
     crm.log_activity(call, t)?; // first response: new -> in_progress
+    crm.qualify_lead(capture.lead.id, t)?; // a real need with a budget
 
     let conv = crm.convert_lead(
         capture.lead.id,

@@ -17,12 +17,13 @@ use serde_json::json;
 use crate::error::{Error, Result};
 use crate::lifecycle::{self, LeadAction};
 use crate::model::{
-    Activity, ActivityId, ActivityQuery, Capture, Client, ClientId, ClientKind, ClientPatch,
-    ClientQuery, ClientRollup, Contact, ContactId, Conversion, ConvertLead, Deal, DealId,
-    DealQuery, DealStatus, Event, JunkKind, Lead, LeadId, LeadQuery, LeadStatus, LeadTransition,
-    LostReason, Manager, ManagerId, Money, MonthRevenue, NewActivity, NewClient, NewContact,
-    NewDeal, NewLead, NewManager, NewOrder, NewSource, NewSpend, NewStage, Order, OrderId,
-    OrderLine, OrderQuery, OrderStatus, Page, Source, SourceId, Spend, Stage, StageVisit, Warning,
+    Activity, ActivityId, ActivityKind, ActivityQuery, Capture, Client, ClientId, ClientKind,
+    ClientPatch, ClientQuery, ClientRollup, Contact, ContactId, Conversion, ConvertLead, Deal,
+    DealId, DealQuery, DealStatus, Direction, Event, JunkKind, Lead, LeadId, LeadQuery, LeadStatus,
+    LeadTransition, LostReason, Manager, ManagerId, Money, MonthRevenue, NewActivity, NewClient,
+    NewContact, NewDeal, NewLead, NewManager, NewOrder, NewSource, NewSpend, NewStage, Order,
+    OrderId, OrderLine, OrderQuery, OrderStatus, Page, Source, SourceId, Spend, Stage, StageVisit,
+    Warning,
 };
 use crate::store::clients::MatchKeys;
 use crate::store::{self, activities, catalog, clients, deals, events, leads, orders};
@@ -44,6 +45,36 @@ impl std::fmt::Debug for Crm {
             .field("actor", &self.actor())
             .field("strict", &self.is_strict())
             .finish()
+    }
+}
+
+thread_local! {
+    /// The stores (by address) whose connection this thread holds.
+    static HELD: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The connection, held by this thread until dropped.
+struct Held<'a> {
+    guard: MutexGuard<'a, Connection>,
+    key: usize,
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        HELD.with(|held| held.borrow_mut().retain(|k| *k != self.key));
+    }
+}
+
+impl std::ops::Deref for Held<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for Held<'_> {
+    fn deref_mut(&mut self) -> &mut Connection {
+        &mut self.guard
     }
 }
 
@@ -125,24 +156,34 @@ impl Crm {
 
     /// The schema version of the open store (`PRAGMA user_version`).
     pub fn schema_version(&self) -> Result<i64> {
-        store::user_version(&self.lock())
+        store::user_version(&*self.lock()?)
     }
 
     /// Runs SQLite's integrity check; `["ok"]` when the file is sound.
     pub fn integrity_check(&self) -> Result<Vec<String>> {
-        store::integrity_check(&self.lock())
+        store::integrity_check(&*self.lock()?)
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
-        // A panic while the lock was held rolled its transaction back (Transaction's Drop), so the
+    /// Takes the connection. A thread that already holds it — a `transaction` closure calling the `Crm`
+    /// instead of the `Transaction` it was given — gets an error instead of waiting for itself forever.
+    fn lock(&self) -> Result<Held<'_>> {
+        let key = std::ptr::from_ref(self) as usize;
+        if HELD.with(|held| held.borrow().contains(&key)) {
+            return Err(Error::Conflict(
+                "this thread is inside a transaction of this store: use the Transaction it was given".into(),
+            ));
+        }
+        // A panic while the lock was held rolled its transaction back (the transaction's Drop), so the
         // connection is still consistent and can be used again.
-        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
+        let guard = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        HELD.with(|held| held.borrow_mut().push(key));
+        Ok(Held { guard, key })
     }
 
     /// Runs one command in a write transaction of its own.
     fn write<T>(&self, f: impl FnOnce(&Session<'_>) -> Result<T>) -> Result<T> {
         let (actor, strict) = (self.actor(), self.is_strict());
-        store::write(&mut self.lock(), |tx| {
+        store::write(&mut *self.lock()?, |tx| {
             f(&Session {
                 conn: tx,
                 actor: &actor,
@@ -154,7 +195,7 @@ impl Crm {
     /// Runs one reader in a read transaction of its own.
     fn read<T>(&self, f: impl FnOnce(&Session<'_>) -> Result<T>) -> Result<T> {
         let (actor, strict) = (self.actor(), self.is_strict());
-        store::read(&mut self.lock(), |tx| {
+        store::read(&mut *self.lock()?, |tx| {
             f(&Session {
                 conn: tx,
                 actor: &actor,
@@ -194,7 +235,7 @@ impl Crm {
         E: From<Error>,
     {
         let (actor, strict) = (self.actor(), self.is_strict());
-        let mut conn = self.lock();
+        let mut conn = self.lock()?;
         let tx = store::begin(&mut conn)?;
         let value = f(&Transaction {
             session: Session {
@@ -415,6 +456,7 @@ pub(crate) struct Session<'a> {
 impl Session<'_> {
     // --- managers, sources, spend ------------------------------------------------------------------------
     pub(crate) fn add_manager(&self, new: NewManager, at: DateTime<Utc>) -> Result<Manager> {
+        let at = validate::time("at", at)?;
         // A manager's address is set up by an admin, so a typo is refused rather than flagged.
         let email = validate::contact_value(
             "email",
@@ -448,6 +490,7 @@ impl Session<'_> {
         active: bool,
         at: DateTime<Utc>,
     ) -> Result<Manager> {
+        let at = validate::time("at", at)?;
         let (tx, actor) = (self.conn, self.actor);
         let mut manager = load_manager(tx, id)?;
         if manager.active != active {
@@ -475,6 +518,7 @@ impl Session<'_> {
     }
 
     pub(crate) fn add_source(&self, new: NewSource, at: DateTime<Utc>) -> Result<Source> {
+        let at = validate::time("at", at)?;
         let mut source = Source {
             id: SourceId(0),
             name: validate::required("name", &new.name)?,
@@ -504,10 +548,11 @@ impl Session<'_> {
     }
 
     pub(crate) fn add_spend(&self, new: NewSpend, at: DateTime<Utc>) -> Result<Spend> {
+        let at = validate::time("at", at)?;
         let mut spend = Spend {
             id: crate::model::SpendId(0),
             source_id: new.source_id,
-            on: new.on,
+            on: validate::date("on", new.on)?,
             amount: validate::non_negative("amount", new.amount)?,
             note: validate::optional("note", new.note.as_deref())?,
             created_at: at,
@@ -525,6 +570,7 @@ impl Session<'_> {
         start: NaiveDate,
         end: NaiveDate,
     ) -> Result<Vec<Spend>> {
+        let (start, end) = (validate::date("start", start)?, validate::date("end", end)?);
         catalog::spend(self.conn, source_id, start, end)
     }
 
@@ -535,11 +581,15 @@ impl Session<'_> {
         label: &str,
         at: DateTime<Utc>,
     ) -> Result<LostReason> {
+        let at = validate::time("at", at)?;
         let reason = LostReason {
             code: validate::code("code", code)?,
             label: validate::required("label", label)?,
         };
         let (tx, actor) = (self.conn, self.actor);
+        if catalog::lost_reasons(tx)?.contains(&reason) {
+            return Ok(reason); // nothing changes, nothing is logged
+        }
         let created = catalog::upsert_lost_reason(tx, &reason.code, &reason.label)?;
         let kind = if created { "created" } else { "relabelled" };
         log(tx, at, actor, "lost_reason", 0, kind, &reason)?;
@@ -555,6 +605,7 @@ impl Session<'_> {
         stages: Vec<NewStage>,
         at: DateTime<Utc>,
     ) -> Result<Vec<Stage>> {
+        let at = validate::time("at", at)?;
         if stages.is_empty() {
             return Err(Error::validation("stages", "must not be empty"));
         }
@@ -590,6 +641,9 @@ impl Session<'_> {
             });
         }
         let (tx, actor) = (self.conn, self.actor);
+        if catalog::stages(tx)? == checked {
+            return Ok(checked); // the same pipeline: nothing changes, nothing is logged
+        }
         let in_use = catalog::stages_in_use(tx)?;
         if let Some(missing) = in_use
             .iter()
@@ -610,6 +664,7 @@ impl Session<'_> {
 
     // --- clients ------------------------------------------------------------------------------------------
     pub(crate) fn add_client(&self, new: NewClient, at: DateTime<Utc>) -> Result<Client> {
+        let at = validate::time("at", at)?;
         let strict = self.strict;
         let (mut client, keys) = check_client(new, ClientId(0), at, at, [strict; 3])?;
         let (tx, actor) = (self.conn, self.actor);
@@ -634,6 +689,7 @@ impl Session<'_> {
         patch: ClientPatch,
         at: DateTime<Utc>,
     ) -> Result<Client> {
+        let at = validate::time("at", at)?;
         let strict = self.strict;
         let strict = [
             strict && patch.phone.is_some(),
@@ -679,6 +735,7 @@ impl Session<'_> {
     }
 
     pub(crate) fn add_contact(&self, new: NewContact, at: DateTime<Utc>) -> Result<Contact> {
+        let at = validate::time("at", at)?;
         let strict = self.strict;
         let phones = validate::values("phones", &new.phones)?;
         let emails = validate::values("emails", &new.emails)?;
@@ -731,33 +788,37 @@ impl Session<'_> {
 
     // --- leads --------------------------------------------------------------------------------------------
     pub(crate) fn capture_lead(&self, new: NewLead, at: DateTime<Utc>) -> Result<Capture> {
+        let at = validate::time("at", at)?;
         let strict = self.strict;
         let mut warnings = Vec::new();
+        let mut scrub =
+            |field: &str, text: Option<String>| validate::scrub(field, text, strict, &mut warnings);
+        let name = scrub("name", new.name);
+        let company = scrub("company", new.company);
+        let phone = scrub("phone", new.phone);
+        let email = scrub("email", new.email);
+        let messenger = scrub("messenger", new.messenger);
+        let need = scrub("need", new.need);
+        let interest = scrub("interest", new.interest);
+        let region = scrub("region", new.region);
+        let language = scrub("language", new.language);
+        let external_ref = scrub("external_ref", new.external_ref);
+        // Malformed contacts are checked leniently first, so that a replay of a stored request is
+        // recognised even in strict mode; strict mode refuses them below, before anything is written.
         let phone = validate::contact_value(
             "phone",
             ContactKind::Phone,
-            new.phone.as_deref(),
-            strict,
+            phone.as_deref(),
+            false,
             &mut warnings,
         )?;
         let email = validate::contact_value(
             "email",
             ContactKind::Email,
-            new.email.as_deref(),
-            strict,
+            email.as_deref(),
+            false,
             &mut warnings,
         )?;
-        let messenger = validate::optional("messenger", new.messenger.as_deref())?;
-        if phone.text.is_none()
-            && email.text.is_none()
-            && messenger.is_none()
-            && new.client_id.is_none()
-        {
-            return Err(Error::validation(
-                "contact",
-                "give at least one way to reach the person: phone, email, messenger or client_id",
-            ));
-        }
         let keys = MatchKeys {
             phone: phone.key,
             email: email.key,
@@ -769,17 +830,17 @@ impl Session<'_> {
             channel: new.channel,
             source_id: new.source_id,
             received_at: at,
-            name: validate::optional("name", new.name.as_deref())?,
-            company: validate::optional("company", new.company.as_deref())?,
+            name: validate::optional("name", name.as_deref())?,
+            company: validate::optional("company", company.as_deref())?,
             phone: phone.text,
             phone_quality: phone.quality,
             email: email.text,
             email_quality: email.quality,
-            messenger,
-            need: validate::optional_long("need", new.need.as_deref())?,
-            interest: validate::optional("interest", new.interest.as_deref())?,
-            region: validate::optional("region", new.region.as_deref())?,
-            language: validate::optional("language", new.language.as_deref())?,
+            messenger: validate::optional("messenger", messenger.as_deref())?,
+            need: validate::optional_long("need", need.as_deref())?,
+            interest: validate::optional("interest", interest.as_deref())?,
+            region: validate::optional("region", region.as_deref())?,
+            language: validate::optional("language", language.as_deref())?,
             estimated_value: new
                 .estimated_value
                 .map(|v| validate::non_negative("estimated_value", v))
@@ -793,7 +854,7 @@ impl Session<'_> {
             lost_reason: None,
             junk_kind: None,
             close_note: None,
-            external_ref: validate::optional("external_ref", new.external_ref.as_deref())?,
+            external_ref: validate::optional("external_ref", external_ref.as_deref())?,
             status_changed_at: at,
             updated_at: at,
         };
@@ -801,12 +862,13 @@ impl Session<'_> {
         if let Some(external_ref) = &lead.external_ref {
             if let Some(stored) = leads::by_external_ref(tx, external_ref)? {
                 if same_request(&stored, &lead) {
+                    let message = format!(
+                        "captured already as lead {}; nothing new was stored",
+                        stored.id
+                    );
                     let warning = Warning {
                         field: "external_ref".into(),
-                        message: format!(
-                            "captured already as lead {}; nothing new was stored",
-                            stored.id
-                        ),
+                        message,
                     };
                     return Ok(Capture {
                         lead: stored,
@@ -819,21 +881,76 @@ impl Session<'_> {
                 )));
             }
         }
+        if strict {
+            let mut ignored = Vec::new();
+            validate::contact_value(
+                "phone",
+                ContactKind::Phone,
+                lead.phone.as_deref(),
+                true,
+                &mut ignored,
+            )?;
+            validate::contact_value(
+                "email",
+                ContactKind::Email,
+                lead.email.as_deref(),
+                true,
+                &mut ignored,
+            )?;
+        }
+        // A reference that no longer holds (a deleted source in a web form's settings, a manager on leave)
+        // must not cost the request: it is dropped with a warning. Strict mode refuses it instead.
         if let Some(source) = lead.source_id {
-            require_source(tx, source)?;
+            if let Err(e) = require_source(tx, source) {
+                lead.source_id = drop_reference(
+                    strict,
+                    e,
+                    "source_id",
+                    "the lead is stored without a source",
+                    &mut warnings,
+                )?;
+            }
         }
         if let Some(owner) = lead.owner_id {
-            require_active_manager(tx, "owner_id", owner)?;
+            if let Err(e) = require_active_manager(tx, "owner_id", owner) {
+                lead.owner_id = drop_reference(
+                    strict,
+                    e,
+                    "owner_id",
+                    "the lead is stored unassigned",
+                    &mut warnings,
+                )?;
+            }
         }
+        let mut client = None;
         if let Some(client_id) = lead.client_id {
-            let client = load_client(tx, client_id)?;
-            // A known client's request goes to the manager who owns the client, so two managers never
-            // work the same client unknowingly.
-            if lead.owner_id.is_none() {
-                if let Some(owner) = client.owner_id {
-                    lead.owner_id = load_manager(tx, owner)?.active.then_some(owner);
+            match load_client(tx, client_id) {
+                Ok(found) => client = Some(found),
+                Err(e) => {
+                    lead.client_id = drop_reference(
+                        strict,
+                        e,
+                        "client_id",
+                        "the lead is stored without a client",
+                        &mut warnings,
+                    )?;
                 }
             }
+        }
+        if lead.phone.is_none()
+            && lead.email.is_none()
+            && lead.messenger.is_none()
+            && lead.client_id.is_none()
+        {
+            return Err(Error::validation(
+                "contact",
+                "give at least one way to reach the person: phone, email, messenger or client_id",
+            ));
+        }
+        // A known client's request goes to the manager who owns the client, so two managers never work
+        // the same client unknowingly.
+        if let (None, Some(owner)) = (lead.owner_id, client.and_then(|c| c.owner_id)) {
+            lead.owner_id = load_manager(tx, owner)?.active.then_some(owner);
         }
         lead.id = leads::insert(tx, &lead, &keys)?;
         leads::insert_transition(
@@ -856,6 +973,14 @@ impl Session<'_> {
     }
 
     pub(crate) fn list_leads(&self, query: &LeadQuery) -> Result<Vec<Lead>> {
+        query
+            .received_from
+            .map(|t| validate::time("received_from", t))
+            .transpose()?;
+        query
+            .received_to
+            .map(|t| validate::time("received_to", t))
+            .transpose()?;
         leads::list(self.conn, query)
     }
 
@@ -866,10 +991,12 @@ impl Session<'_> {
     }
 
     pub(crate) fn start_lead(&self, id: LeadId, at: DateTime<Utc>) -> Result<Lead> {
+        let at = validate::time("at", at)?;
         self.lead_action(id, LeadAction::Start, None, None, at)
     }
 
     pub(crate) fn qualify_lead(&self, id: LeadId, at: DateTime<Utc>) -> Result<Lead> {
+        let at = validate::time("at", at)?;
         self.lead_action(id, LeadAction::Qualify, None, None, at)
     }
 
@@ -880,6 +1007,7 @@ impl Session<'_> {
         note: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<Lead> {
+        let at = validate::time("at", at)?;
         let reason = validate::required("reason", reason)?;
         let note = validate::optional_long("note", note)?;
         self.lead_action(id, LeadAction::Lose, Some(Closing::Lost(reason)), note, at)
@@ -892,11 +1020,13 @@ impl Session<'_> {
         note: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<Lead> {
+        let at = validate::time("at", at)?;
         let note = validate::optional_long("note", note)?;
         self.lead_action(id, LeadAction::Junk, Some(Closing::Junk(kind)), note, at)
     }
 
     pub(crate) fn reopen_lead(&self, id: LeadId, at: DateTime<Utc>) -> Result<Lead> {
+        let at = validate::time("at", at)?;
         self.lead_action(id, LeadAction::Reopen, None, None, at)
     }
 
@@ -938,6 +1068,7 @@ impl Session<'_> {
         options: ConvertLead,
         at: DateTime<Utc>,
     ) -> Result<Conversion> {
+        let at = validate::time("at", at)?;
         let amount = options
             .amount
             .map(|a| validate::non_negative("amount", a))
@@ -951,6 +1082,7 @@ impl Session<'_> {
         let (tx, actor) = (self.conn, self.actor);
         let mut lead = load_lead(tx, id)?;
         let to = lifecycle::decide_lead_action(lead.status, LeadAction::Convert)?;
+        lifecycle::check_not_earlier(at, lead.status_changed_at, "lead")?;
         let stage = opening_stage(tx, stage)?;
         let (client, client_created) = match options.client_id.or(lead.client_id) {
             Some(client_id) => (load_client(tx, client_id)?, false),
@@ -992,16 +1124,30 @@ impl Session<'_> {
 
     // --- activities ---------------------------------------------------------------------------------------
     pub(crate) fn log_activity(&self, new: NewActivity, at: DateTime<Utc>) -> Result<Activity> {
+        let at = validate::time("at", at)?;
         if new.lead_id.is_none() && new.client_id.is_none() && new.deal_id.is_none() {
             return Err(Error::validation(
                 "lead_id",
                 "link the activity to a lead, a client or a deal",
             ));
         }
+        // Who started a contact matters (only our outbound contact answers a request); a document is
+        // something we send unless said otherwise; a note has no direction.
+        let direction = match (new.kind, new.direction) {
+            (ActivityKind::Note, _) => None,
+            (ActivityKind::Document, None) => Some(Direction::Out),
+            (_, Some(direction)) => Some(direction),
+            (_, None) => {
+                return Err(Error::validation(
+                    "direction",
+                    "is required for a call, e-mail, meeting or message (in or out)",
+                ));
+            }
+        };
         let mut activity = Activity {
             id: ActivityId(0),
             kind: new.kind,
-            direction: new.direction,
+            direction,
             lead_id: new.lead_id,
             client_id: new.client_id,
             deal_id: new.deal_id,
@@ -1022,6 +1168,20 @@ impl Session<'_> {
         if let Some(client) = activity.client_id {
             require_client(tx, client)?;
         }
+        // The links must tell one story: an activity with a client and a deal of another client would
+        // show up in the wrong client's history.
+        let lead_client = lead.as_ref().and_then(|l| l.client_id);
+        let deal_client = deal.as_ref().map(|d| d.client_id);
+        if let (Some(a), Some(b)) = (activity.client_id.or(lead_client), deal_client) {
+            if a != b {
+                return Err(Error::validation("deal_id", "belongs to another client"));
+            }
+        }
+        if let (Some(given), Some(of_lead)) = (activity.client_id, lead_client) {
+            if given != of_lead {
+                return Err(Error::validation("lead_id", "belongs to another client"));
+            }
+        }
         activity.client_id = activity
             .client_id
             .or_else(|| lead.as_ref().and_then(|l| l.client_id))
@@ -1037,11 +1197,17 @@ impl Session<'_> {
             &activity,
         )?;
         if let Some(lead) = lead.as_mut() {
-            let answered = lead.first_response_at.is_some();
-            if let Some(response) = lifecycle::first_response(lead.status, answered, &new, at) {
+            let state = lifecycle::ResponseState {
+                status: lead.status,
+                received_at: lead.received_at,
+                answered_at: lead.first_response_at,
+            };
+            let logged = NewActivity { direction, ..new };
+            if let Some(response) = lifecycle::first_response(state, &logged, at) {
                 lead.first_response_at = Some(response.at);
                 lead.first_response_by = activity.manager_id;
-                let data = json!({ "activity_id": activity.id, "manager_id": activity.manager_id });
+                let data = json!({ "activity_id": activity.id, "manager_id": activity.manager_id,
+                                   "corrects_earlier": response.corrects_earlier });
                 match response.moves_to {
                     Some(to) => move_lead(tx, actor, lead, to, None, at)?,
                     None => {
@@ -1065,6 +1231,7 @@ impl Session<'_> {
 
     // --- deals --------------------------------------------------------------------------------------------
     pub(crate) fn open_deal(&self, new: NewDeal, at: DateTime<Utc>) -> Result<Deal> {
+        let at = validate::time("at", at)?;
         let title = validate::required("title", &new.title)?;
         let amount = validate::non_negative("amount", new.amount)?;
         let stage = new
@@ -1086,7 +1253,10 @@ impl Session<'_> {
             stage: opening_stage(tx, stage)?,
             status: DealStatus::Open,
             owner_id: new.owner_id.or(client.owner_id),
-            expected_close: new.expected_close,
+            expected_close: new
+                .expected_close
+                .map(|d| validate::date("expected_close", d))
+                .transpose()?,
             lost_reason: None,
             lost_note: None,
             created_at: at,
@@ -1098,10 +1268,12 @@ impl Session<'_> {
     }
 
     pub(crate) fn move_deal(&self, id: DealId, stage: &str, at: DateTime<Utc>) -> Result<Deal> {
+        let at = validate::time("at", at)?;
         let stage = validate::code("stage", stage)?;
         let (tx, actor) = (self.conn, self.actor);
         let mut deal = load_deal(tx, id)?;
         lifecycle::check_deal_move(deal.status, &deal.stage, DealStatus::Open, &stage)?;
+        lifecycle::check_not_earlier(at, deal.stage_changed_at, "deal")?;
         if !catalog::stages(tx)?.iter().any(|s| s.code == stage) {
             return Err(Error::validation("stage", "is not a stage of the pipeline"));
         }
@@ -1125,6 +1297,7 @@ impl Session<'_> {
     }
 
     pub(crate) fn win_deal(&self, id: DealId, at: DateTime<Utc>) -> Result<Deal> {
+        let at = validate::time("at", at)?;
         self.close_deal(id, DealStatus::Won, None, None, at)
     }
 
@@ -1135,6 +1308,7 @@ impl Session<'_> {
         note: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<Deal> {
+        let at = validate::time("at", at)?;
         let reason = validate::required("reason", reason)?;
         let note = validate::optional_long("note", note)?;
         self.close_deal(id, DealStatus::Lost, Some(reason), note, at)
@@ -1151,6 +1325,7 @@ impl Session<'_> {
         let (tx, actor) = (self.conn, self.actor);
         let mut deal = load_deal(tx, id)?;
         lifecycle::check_deal_move(deal.status, &deal.stage, status, &deal.stage)?;
+        lifecycle::check_not_earlier(at, deal.stage_changed_at, "deal")?;
         if let Some(code) = &reason {
             require_lost_reason(tx, "reason", code)?;
         }
@@ -1183,6 +1358,7 @@ impl Session<'_> {
 
     // --- orders -------------------------------------------------------------------------------------------
     pub(crate) fn record_order(&self, new: NewOrder, at: DateTime<Utc>) -> Result<Order> {
+        let at = validate::time("at", at)?;
         let order = check_order(new, at)?;
         match plan_order(self.conn, order)? {
             OrderPlan::Stored(stored) => Ok(stored),
@@ -1215,10 +1391,14 @@ impl Session<'_> {
         status: OrderStatus,
         at: DateTime<Utc>,
     ) -> Result<Order> {
+        let at = validate::time("at", at)?;
         let (tx, actor) = (self.conn, self.actor);
         let mut order = orders::by_id(tx, id)?.ok_or_else(|| Error::not_found("order", id))?;
         if order.status == status {
             return Ok(order);
+        }
+        if status == OrderStatus::Completed {
+            check_revenue_room(tx, order.client_id, order.total)?;
         }
         let from = std::mem::replace(&mut order.status, status);
         orders::set_status(tx, id, status)?;
@@ -1240,6 +1420,8 @@ impl Session<'_> {
     }
 
     pub(crate) fn list_orders(&self, query: &OrderQuery) -> Result<Vec<Order>> {
+        query.from.map(|t| validate::time("from", t)).transpose()?;
+        query.to.map(|t| validate::time("to", t)).transpose()?;
         orders::list(self.conn, query)
     }
 
@@ -1284,6 +1466,25 @@ impl Session<'_> {
     pub(crate) fn last_seq(&self) -> Result<i64> {
         events::last_seq(self.conn)
     }
+}
+
+/// Handles a reference in a captured request that does not hold: refused in strict mode (the error as
+/// it is), otherwise dropped (`None`) with a warning saying what became of the lead.
+fn drop_reference<T>(
+    strict: bool,
+    error: Error,
+    field: &str,
+    outcome: &str,
+    warnings: &mut Vec<Warning>,
+) -> Result<Option<T>> {
+    if strict {
+        return Err(error);
+    }
+    warnings.push(Warning {
+        field: field.to_string(),
+        message: format!("{error}; {outcome}"),
+    });
+    Ok(None)
 }
 
 enum Closing {
@@ -1404,6 +1605,7 @@ fn move_lead(
     at: DateTime<Utc>,
 ) -> Result<()> {
     lifecycle::check_lead_move(lead.status, to)?;
+    lifecycle::check_not_earlier(at, lead.status_changed_at, "lead")?;
     let from = std::mem::replace(&mut lead.status, to);
     lead.status_changed_at = at;
     lead.updated_at = at;
@@ -1475,15 +1677,7 @@ fn create_client_from_lead(
         updated_at: at,
     };
     client.id = clients::insert(tx, &client, &keys)?;
-    log(
-        tx,
-        at,
-        actor,
-        "client",
-        client.id.0,
-        "created",
-        &json!({ "from_lead": lead.id, "client": &client }),
-    )?;
+    log(tx, at, actor, "client", client.id.0, "created", &client)?;
     if let (ClientKind::Company, Some(person)) = (kind, &lead.name) {
         let mut contact = Contact {
             id: ContactId(0),
@@ -1568,7 +1762,7 @@ fn check_order(new: NewOrder, at: DateTime<Utc>) -> Result<Order> {
     Ok(Order {
         id: OrderId(0),
         client_id: new.client_id,
-        ordered_at: at,
+        ordered_at: validate::time("at", at)?,
         status: new.status.unwrap_or(OrderStatus::Completed),
         total: validate::non_negative("total", new.total)?,
         lines: check_lines(&new.lines, new.total)?,
@@ -1604,6 +1798,9 @@ fn plan_order(tx: &Connection, order: Order) -> Result<OrderPlan> {
         }
     }
     require_client(tx, order.client_id)?;
+    if order.status == OrderStatus::Completed {
+        check_revenue_room(tx, order.client_id, order.total)?;
+    }
     if let Some(deal_id) = order.deal_id {
         let deal = load_deal(tx, deal_id)?;
         if deal.client_id != order.client_id {
@@ -1617,6 +1814,19 @@ fn plan_order(tx: &Connection, order: Order) -> Result<OrderPlan> {
         }
     }
     Ok(OrderPlan::Insert(order))
+}
+
+/// Refuses an order that would take its client's revenue past what an `i64` of minor units holds, as
+/// a validation error on `total` rather than an overflow deep in SQL.
+fn check_revenue_room(tx: &Connection, client_id: ClientId, total: Money) -> Result<()> {
+    let revenue = orders::rollup_of(tx, client_id)?.map_or(Money::ZERO, |r| r.revenue);
+    match revenue.checked_add(total) {
+        Some(_) => Ok(()),
+        None => Err(Error::validation(
+            "total",
+            "would take the client's revenue beyond what can be stored",
+        )),
+    }
 }
 
 /// Writes a planned new order: the rows, the rollups, the event. Only a storage failure can stop it.
@@ -1687,7 +1897,10 @@ fn check_client(
         industry: validate::optional("industry", new.industry.as_deref())?,
         region: validate::optional("region", new.region.as_deref())?,
         address: validate::optional("address", new.address.as_deref())?,
-        birth_date: new.birth_date,
+        birth_date: new
+            .birth_date
+            .map(|d| validate::date("birth_date", d))
+            .transpose()?,
         owner_id: new.owner_id,
         tags: validate::labels("tags", &new.tags)?,
         attributes: validate::attributes("attributes", &new.attributes)?,

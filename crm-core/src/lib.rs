@@ -18,7 +18,9 @@
 //! lead.need = Some("50 chairs for an office".into());
 //! let capture = crm.capture_lead(lead, t)?;
 //!
-//! // It becomes a client and a deal; the deal is won; the order is recorded.
+//! // A manager starts on it and qualifies it; it becomes a client and a deal; the deal is won.
+//! crm.start_lead(capture.lead.id, t)?;
+//! crm.qualify_lead(capture.lead.id, t)?;
 //! let conv = crm.convert_lead(capture.lead.id, ConvertLead::default(), t)?;
 //! crm.win_deal(conv.deal_id, t)?;
 //! let order = NewOrder {

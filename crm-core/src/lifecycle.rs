@@ -5,13 +5,16 @@
 //!
 //! ```text
 //!   new ──► in_progress ──► qualified ──► converted (final)
-//!    │  └──────────────┴──────────┴──► (a forward step may skip stages: a walk-in can buy at once)
-//!    └──► lost (reason required) / junk (spam, test, duplicate) ◄── from new, in_progress, qualified
-//!         lost / junk ──reopen──► in_progress
+//!    │           │              │
+//!    └───────────┴──────────────┴──► lost (a reason from the catalogue) / junk (spam, test, duplicate)
+//!                                    lost / junk ──reopen──► in_progress
 //! ```
 //!
-//! Backward steps (qualified → in_progress) are refused; reopening is the only way back. Deals move freely
-//! between the stages of the pipeline while open; won and lost are final.
+//! Every lead passes every stage on its way to a sale (a walk-in who buys at once is started, qualified
+//! and converted in one go), so the funnel's stage-to-stage rates are well defined. Backward steps
+//! (qualified → in_progress) are refused; reopening is the only way back. Deals move freely between the
+//! stages of the pipeline while open; won and lost are final. A change is never dated before the
+//! record's last change.
 
 use chrono::{DateTime, Utc};
 
@@ -23,8 +26,8 @@ pub fn lead_move_allowed(from: LeadStatus, to: LeadStatus) -> bool {
     use LeadStatus::*;
     matches!(
         (from, to),
-        (New, InProgress | Qualified | Converted | Lost | Junk)
-            | (InProgress, Qualified | Converted | Lost | Junk)
+        (New, InProgress | Lost | Junk)
+            | (InProgress, Qualified | Lost | Junk)
             | (Qualified, Converted | Lost | Junk)
             | (Lost | Junk, InProgress)
     )
@@ -130,25 +133,68 @@ pub struct FirstResponse {
     pub at: DateTime<Utc>,
     /// The status the lead moves to, if it moves (new → in progress).
     pub moves_to: Option<LeadStatus>,
+    /// Whether this corrects an already recorded response to an earlier one (a telephony or e-mail
+    /// sync that delivered an earlier call late).
+    pub corrects_earlier: bool,
 }
 
-/// Decides whether `activity`, logged at `at` on a lead in `status` that was `already_answered` or not,
-/// is the lead's first response. Only an outbound contact on an open lead counts; a note never does.
+/// The lead as far as its first response goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResponseState {
+    /// Its status.
+    pub status: LeadStatus,
+    /// When it was received.
+    pub received_at: DateTime<Utc>,
+    /// When it was first answered, if it was.
+    pub answered_at: Option<DateTime<Utc>>,
+}
+
+/// Decides whether `activity`, which happened at `at`, is the lead's first response.
+///
+/// Only an outbound contact counts, never a note, and only one at or after the request came in. The
+/// first one recorded must find the lead open: a call on a lead already lost, junk or converted is not
+/// an answer to the request, and counting it would flatter response-time reports. An outbound contact
+/// earlier than the recorded response replaces it, since syncs deliver activities out of order; the
+/// first response is the earliest one, not the first one logged.
 pub fn first_response(
-    status: LeadStatus,
-    already_answered: bool,
+    lead: ResponseState,
     activity: &NewActivity,
     at: DateTime<Utc>,
 ) -> Option<FirstResponse> {
     let outbound =
         activity.direction == Some(Direction::Out) && activity.kind != ActivityKind::Note;
-    // A call on a lead already closed (lost, junk, converted) is not a response to the request: counting
-    // it would make response-time reports look better than the service was.
-    if !outbound || already_answered || !lead_is_open(status) {
+    if !outbound || at < lead.received_at {
         return None;
     }
-    let moves_to = (status == LeadStatus::New).then_some(LeadStatus::InProgress);
-    Some(FirstResponse { at, moves_to })
+    match lead.answered_at {
+        Some(answered) if at < answered => Some(FirstResponse {
+            at,
+            moves_to: None,
+            corrects_earlier: true,
+        }),
+        Some(_) => None,
+        None if lead_is_open(lead.status) => {
+            let moves_to = (lead.status == LeadStatus::New).then_some(LeadStatus::InProgress);
+            Some(FirstResponse {
+                at,
+                moves_to,
+                corrects_earlier: false,
+            })
+        }
+        None => None,
+    }
+}
+
+/// Refuses a change dated before the record's last change, so every history reads forward in time and
+/// the time spent in a status or stage is never negative.
+pub fn check_not_earlier(at: DateTime<Utc>, last_change: DateTime<Utc>, what: &str) -> Result<()> {
+    if at < last_change {
+        return Err(Error::validation(
+            "at",
+            format!("is earlier than the {what}'s last change"),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -185,8 +231,11 @@ mod tests {
             InProgress
         );
         assert!(decide_lead_action(New, LeadAction::Reopen).is_err());
+        assert!(decide_lead_action(New, LeadAction::Convert).is_err());
+        assert!(decide_lead_action(InProgress, LeadAction::Convert).is_err());
+        assert!(decide_lead_action(New, LeadAction::Qualify).is_err());
         assert_eq!(
-            decide_lead_action(New, LeadAction::Convert).unwrap(),
+            decide_lead_action(Qualified, LeadAction::Convert).unwrap(),
             Converted
         );
         assert!(decide_lead_action(Junk, LeadAction::Lose).is_err());
@@ -206,29 +255,61 @@ mod tests {
     }
 
     #[test]
-    fn only_the_first_outbound_contact_is_a_response() {
-        let t = DateTime::<Utc>::UNIX_EPOCH;
+    fn only_the_earliest_outbound_contact_is_the_response() {
+        let t0 = DateTime::<Utc>::UNIX_EPOCH;
+        let t = |minutes: i64| t0 + chrono::Duration::minutes(minutes);
+        let lead = |status, answered_at| ResponseState {
+            status,
+            received_at: t(10),
+            answered_at,
+        };
         let call_out = NewActivity::new(ActivityKind::Call, Some(Direction::Out));
         let call_in = NewActivity::new(ActivityKind::Call, Some(Direction::In));
         let note = NewActivity::new(ActivityKind::Note, Some(Direction::Out));
-        assert_eq!(
-            first_response(New, false, &call_out, t),
+        let first = |at, moves_to| {
             Some(FirstResponse {
-                at: t,
-                moves_to: Some(InProgress)
+                at,
+                moves_to,
+                corrects_earlier: false,
             })
+        };
+        assert_eq!(
+            first_response(lead(New, None), &call_out, t(20)),
+            first(t(20), Some(InProgress))
         );
         assert_eq!(
-            first_response(Qualified, false, &call_out, t),
+            first_response(lead(Qualified, None), &call_out, t(20)),
+            first(t(20), None)
+        );
+        assert_eq!(first_response(lead(New, None), &call_in, t(20)), None);
+        assert_eq!(first_response(lead(New, None), &note, t(20)), None);
+        assert_eq!(first_response(lead(Junk, None), &call_out, t(20)), None);
+        assert_eq!(
+            first_response(lead(Converted, None), &call_out, t(20)),
+            None
+        );
+        // Before the request came in: not an answer to it.
+        assert_eq!(first_response(lead(New, None), &call_out, t(5)), None);
+        // A later contact changes nothing; an earlier one, synced late, corrects the record.
+        assert_eq!(
+            first_response(lead(InProgress, Some(t(30))), &call_out, t(40)),
+            None
+        );
+        assert_eq!(
+            first_response(lead(Lost, Some(t(30))), &call_out, t(15)),
             Some(FirstResponse {
-                at: t,
-                moves_to: None
+                at: t(15),
+                moves_to: None,
+                corrects_earlier: true
             })
         );
-        assert_eq!(first_response(New, true, &call_out, t), None);
-        assert_eq!(first_response(New, false, &call_in, t), None);
-        assert_eq!(first_response(New, false, &note, t), None);
-        assert_eq!(first_response(Junk, false, &call_out, t), None);
-        assert_eq!(first_response(Converted, false, &call_out, t), None);
+    }
+
+    #[test]
+    fn changes_may_not_go_back_in_time() {
+        let t0 = DateTime::<Utc>::UNIX_EPOCH;
+        assert!(check_not_earlier(t0, t0, "lead").is_ok());
+        let err = check_not_earlier(t0, t0 + chrono::Duration::seconds(1), "lead").unwrap_err();
+        assert_eq!(err.field(), Some("at"));
     }
 }

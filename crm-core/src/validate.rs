@@ -1,5 +1,7 @@
 //! Input rules shared by the commands: pure checks that name the field and the rule.
 
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+
 use crate::dedup::normalize::{self, Checked};
 use crate::error::{Error, Result};
 use crate::model::{Money, Quality, Warning};
@@ -58,6 +60,32 @@ fn optional_within(field: &str, text: Option<&str>, max: usize) -> Result<Option
     }
 }
 
+/// Replaces control characters (other than line breaks and tabs) with spaces, with a warning: pasted
+/// text often carries them, and a request must not be lost for that. Strict mode leaves them in, so the
+/// text rules refuse them.
+pub(crate) fn scrub(
+    field: &str,
+    text: Option<String>,
+    strict: bool,
+    warnings: &mut Vec<Warning>,
+) -> Option<String> {
+    let is_bad = |c: char| c.is_control() && !matches!(c, '\n' | '\t' | '\r');
+    match text {
+        Some(text) if !strict && text.chars().any(is_bad) => {
+            warnings.push(Warning {
+                field: field.to_string(),
+                message: "control characters were replaced with spaces".to_string(),
+            });
+            Some(
+                text.chars()
+                    .map(|c| if is_bad(c) { ' ' } else { c })
+                    .collect(),
+            )
+        }
+        other => other,
+    }
+}
+
 /// A list of short labels (tags, skills): trimmed, empty ones dropped, de-duplicated and sorted so that
 /// the stored order never depends on the order given.
 pub(crate) fn labels(field: &str, items: &[String]) -> Result<Vec<String>> {
@@ -85,12 +113,44 @@ pub(crate) fn values(field: &str, items: &[String]) -> Result<Vec<String>> {
     Ok(out)
 }
 
-/// An amount that must not be negative.
+/// The largest amount one record may carry, in minor units (ten trillion units). Far above any real
+/// order or deal, and low enough that millions of them still add up inside an `i64`.
+pub(crate) const MAX_AMOUNT: Money = Money::from_minor(1_000_000_000_000_000);
+
+/// An amount that must not be negative nor above [`MAX_AMOUNT`].
 pub(crate) fn non_negative(field: &str, amount: Money) -> Result<Money> {
     if amount.is_negative() {
         return Err(Error::validation(field, "must not be negative"));
     }
+    if amount > MAX_AMOUNT {
+        return Err(Error::validation(
+            field,
+            format!("must be at most {MAX_AMOUNT}"),
+        ));
+    }
     Ok(amount)
+}
+
+/// A time: years 1 to 9999, the range stored times keep their fixed width and order in.
+pub(crate) fn time(field: &str, at: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    if !(1..=9999).contains(&at.year()) {
+        return Err(Error::validation(
+            field,
+            "must be within the years 1 to 9999",
+        ));
+    }
+    Ok(at)
+}
+
+/// A calendar date: years 1 to 9999.
+pub(crate) fn date(field: &str, day: NaiveDate) -> Result<NaiveDate> {
+    if !(1..=9999).contains(&day.year()) {
+        return Err(Error::validation(
+            field,
+            "must be within the years 1 to 9999",
+        ));
+    }
+    Ok(day)
 }
 
 /// A code (lost reason, stage): lowercase ASCII letters, digits and `_`, starting with a letter.
@@ -231,6 +291,23 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.field(), Some("phone"));
+    }
+
+    #[test]
+    fn times_and_amounts_stay_in_their_stored_range() {
+        use chrono::TimeZone;
+        let ok = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        assert!(time("at", ok).is_ok());
+        let far = Utc.with_ymd_and_hms(10_000, 1, 1, 0, 0, 0).unwrap();
+        assert_eq!(time("at", far).unwrap_err().field(), Some("at"));
+        let before = Utc.with_ymd_and_hms(0, 12, 31, 0, 0, 0).unwrap();
+        assert!(time("at", before).is_err());
+        assert!(non_negative("total", MAX_AMOUNT).is_ok());
+        let above = Money::from_minor(MAX_AMOUNT.minor() + 1);
+        assert_eq!(
+            non_negative("total", above).unwrap_err().field(),
+            Some("total")
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 mod common;
 
 use chrono::{DateTime, Utc};
-use common::{at, capture, expect_err, mem, units, web_lead};
+use common::{at, capture, expect_err, mem, qualify, units, web_lead};
 use crm_core::{
     ActivityKind, ClientKind, ClientQuery, ConvertLead, Crm, DealId, DealQuery, DealStatus,
     Direction, ErrorKind, JunkKind, Lead, LeadId, LeadStatus, ManagerId, NewActivity, NewClient,
@@ -281,6 +281,7 @@ fn convert_links_the_given_client_or_makes_a_person() {
     let mut new = web_lead("Ivan", "0671234567");
     new.company = Some("Romashka LLC".into());
     let lead = crm.capture_lead(new, at(2, 9, 0)).unwrap().lead;
+    qualify(&crm, lead.id, at(2, 9, 0));
     let conv = crm
         .convert_lead(
             lead.id,
@@ -307,6 +308,7 @@ fn convert_links_the_given_client_or_makes_a_person() {
     let mut known = web_lead("Ivan", "0671234567");
     known.client_id = Some(existing.id);
     let known = crm.capture_lead(known, at(3, 9, 0)).unwrap().lead;
+    qualify(&crm, known.id, at(3, 9, 0));
     let conv = crm
         .convert_lead(known.id, ConvertLead::default(), at(3, 9, 30))
         .unwrap();
@@ -315,6 +317,7 @@ fn convert_links_the_given_client_or_makes_a_person() {
 
     // No company named: a private person, named after the lead, with no contact rows.
     let person = capture(&crm, "Maria Shevchenko", "0501112233", at(4, 9, 0));
+    qualify(&crm, person.id, at(4, 9, 0));
     let conv = crm
         .convert_lead(person.id, ConvertLead::default(), at(4, 9, 30))
         .unwrap();
@@ -330,6 +333,7 @@ fn convert_links_the_given_client_or_makes_a_person() {
 fn convert_refusals_create_nothing() {
     let crm = mem();
     let lead = capture(&crm, "Ivan", "0671234567", at(2, 9, 0));
+    qualify(&crm, lead.id, at(2, 9, 0));
     let before = lead_state(&crm, lead.id);
 
     expect_err(
@@ -484,6 +488,7 @@ fn lose_lead_needs_a_catalogue_reason() {
 fn lose_deal_needs_a_catalogue_reason() {
     let crm = mem();
     let lead = capture(&crm, "Ivan", "0671234567", at(2, 9, 0));
+    qualify(&crm, lead.id, at(2, 9, 0));
     let conv = crm
         .convert_lead(lead.id, ConvertLead::default(), at(2, 10, 0))
         .unwrap();
@@ -593,8 +598,8 @@ fn documented(from: LeadStatus, act: Act) -> Option<LeadStatus> {
     use LeadStatus::*;
     match (from, act) {
         (New, Act::Start) => Some(InProgress),
-        (New | InProgress, Act::Qualify) => Some(Qualified),
-        (New | InProgress | Qualified, Act::Convert) => Some(Converted),
+        (InProgress, Act::Qualify) => Some(Qualified),
+        (Qualified, Act::Convert) => Some(Converted),
         (New | InProgress | Qualified, Act::Lose) => Some(Lost),
         (New | InProgress | Qualified, Act::Junk) => Some(Junk),
         (Lost | Junk, Act::Reopen) => Some(InProgress),
@@ -609,7 +614,7 @@ fn lead_in(crm: &Crm, status: LeadStatus, n: u32) -> LeadId {
         LeadStatus::New => &[],
         LeadStatus::InProgress => &[Act::Start],
         LeadStatus::Qualified => &[Act::Start, Act::Qualify],
-        LeadStatus::Converted => &[Act::Convert],
+        LeadStatus::Converted => &[Act::Start, Act::Qualify, Act::Convert],
         LeadStatus::Lost => &[Act::Lose],
         LeadStatus::Junk => &[Act::Junk],
     };
@@ -704,6 +709,7 @@ fn closed_deals_refuse_every_move() {
 fn move_deal_to_an_unknown_stage_is_refused_and_same_stage_is_a_no_op() {
     let crm = mem();
     let lead = capture(&crm, "Ivan", "0671234567", at(2, 9, 0));
+    qualify(&crm, lead.id, at(2, 9, 0));
     let deal_id = crm
         .convert_lead(lead.id, ConvertLead::default(), at(2, 10, 0))
         .unwrap()
@@ -793,6 +799,7 @@ fn set_pipeline_validates_and_protects_stages_in_use() {
 
     // An open deal in "proposal" blocks removing it.
     let lead = capture(&crm, "Ivan", "0671234567", at(2, 9, 0));
+    qualify(&crm, lead.id, at(2, 9, 0));
     let deal_id = crm
         .convert_lead(lead.id, ConvertLead::default(), at(2, 10, 0))
         .unwrap()
@@ -841,6 +848,7 @@ fn set_pipeline_validates_and_protects_stages_in_use() {
     crm.set_pipeline(vec![st("call", "Call", 10)], at(6, 9, 0))
         .unwrap();
     let lead = capture(&crm, "Maria", "0501112233", at(7, 9, 0));
+    qualify(&crm, lead.id, at(7, 9, 0));
     let conv = crm
         .convert_lead(lead.id, ConvertLead::default(), at(7, 10, 0))
         .unwrap();
@@ -856,6 +864,7 @@ fn lost_reasons_can_be_added_and_relabelled() {
     assert!(!defaults.iter().any(|r| r.code == "delivery"));
 
     let lead = capture(&crm, "Ivan", "0671234567", at(2, 9, 0));
+    qualify(&crm, lead.id, at(2, 9, 0));
     expect_err(
         crm.lose_lead(lead.id, "delivery", None, at(2, 9, 30)),
         ErrorKind::Validation,

@@ -191,8 +191,8 @@ fn documented(from: LeadStatus, cmd: &Cmd) -> Option<LeadStatus> {
     let open = matches!(from, New | InProgress | Qualified);
     match cmd {
         Cmd::Start(_) => (from == New).then_some(InProgress),
-        Cmd::Qualify(_) => matches!(from, New | InProgress).then_some(Qualified),
-        Cmd::Convert(_) => open.then_some(Converted),
+        Cmd::Qualify(_) => (from == InProgress).then_some(Qualified),
+        Cmd::Convert(_) => (from == Qualified).then_some(Converted),
         Cmd::LoseLead(_, r) => (open && r.valid()).then_some(Lost),
         Cmd::Junk(..) => open.then_some(Junk),
         Cmd::Reopen(_) => matches!(from, Lost | Junk).then_some(InProgress),
@@ -201,7 +201,9 @@ fn documented(from: LeadStatus, cmd: &Cmd) -> Option<LeadStatus> {
 }
 
 fn is_first_response(kind: ActivityKind, direction: Option<Direction>) -> bool {
-    direction == Some(Direction::Out) && kind != ActivityKind::Note
+    let sent = direction == Some(Direction::Out)
+        || (kind == ActivityKind::Document && direction.is_none());
+    sent && kind != ActivityKind::Note
 }
 
 fn deal_of(before: &Snapshot, i: usize) -> &Deal {
@@ -237,7 +239,11 @@ fn apply(w: &World, before: &Snapshot, cmd: &Cmd, t: DateTime<Utc>) -> crm_core:
 /// Whether the command should succeed, by the documented rules, and whether it changes nothing.
 fn expectation(before: &Snapshot, cmd: &Cmd) -> (bool, bool) {
     match *cmd {
-        Cmd::Activity(..) => (true, false),
+        // A direction is required, except for a note (none) and a document (sent, unless said).
+        Cmd::Activity(_, kind, direction) => (
+            matches!(kind, ActivityKind::Note | ActivityKind::Document) || direction.is_some(),
+            false,
+        ),
         Cmd::MoveDeal(d, s) => {
             let deal = deal_of(before, d);
             let ok = deal.status == DealStatus::Open && s < KNOWN_STAGES;

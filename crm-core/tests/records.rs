@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use chrono::{Duration, NaiveDate};
-use common::{at, expect_err, mem, on, units, web_lead};
+use common::{at, expect_err, mem, on, qualify, units, web_lead};
 use crm_core::{
     ActivityKind, ActivityQuery, Channel, ClientId, ClientKind, ClientQuery, ConvertLead, Crm,
     DealId, DealQuery, DealStatus, Direction, ErrorKind, LeadId, LeadQuery, LeadStatus, ManagerId,
@@ -201,6 +201,8 @@ fn unknown_ids_are_not_found() {
     expect_err(crm.client_rollup(ClientId(999)), nf, None);
     expect_err(crm.lead_transitions(LeadId(999)), nf, None);
     expect_err(crm.deal_history(DealId(999)), nf, None);
+    // A captured request is the exception: it is kept (see below); strict mode refuses it.
+    crm.set_strict(true);
     let mut lead = web_lead("Ivan", "0671234567");
     lead.source_id = Some(SourceId(999));
     expect_err(crm.capture_lead(lead, t), nf, None);
@@ -210,6 +212,7 @@ fn unknown_ids_are_not_found() {
     let mut lead = web_lead("Ivan", "0671234567");
     lead.owner_id = Some(ManagerId(999));
     expect_err(crm.capture_lead(lead, t), nf, None);
+    crm.set_strict(false);
     let mut new = NewClient::new(ClientKind::Company, "Beta");
     new.owner_id = Some(ManagerId(999));
     expect_err(crm.add_client(new, t), nf, None);
@@ -234,6 +237,27 @@ fn unknown_ids_are_not_found() {
         None,
     );
     assert_eq!(crm.last_seq().unwrap(), seq);
+
+    // Without strict mode a request with stale references is kept without them, with a warning each.
+    let mut lead = web_lead("Ivan", "0671234567");
+    lead.source_id = Some(SourceId(999));
+    lead.client_id = Some(ClientId(998));
+    lead.owner_id = Some(ManagerId(997));
+    let kept = crm.capture_lead(lead, t).unwrap();
+    assert_eq!(
+        (kept.lead.source_id, kept.lead.client_id, kept.lead.owner_id),
+        (None, None, None)
+    );
+    let fields: Vec<&str> = kept.warnings.iter().map(|w| w.field.as_str()).collect();
+    assert_eq!(fields, ["source_id", "owner_id", "client_id"]);
+    // ... unless the client was the only way to reach the person.
+    let mut only_client = NewLead::new(Channel::Phone);
+    only_client.client_id = Some(ClientId(998));
+    expect_err(
+        crm.capture_lead(only_client, t),
+        ErrorKind::Validation,
+        Some("contact"),
+    );
 }
 
 #[test]
@@ -486,12 +510,15 @@ fn an_inactive_manager_cannot_own_new_work() {
 
     let mut lead = web_lead("Ivan", "0671234567");
     lead.owner_id = Some(m.id);
+    // Strict mode refuses a request for an inactive owner ...
+    crm.set_strict(true);
     let err = expect_err(
         crm.capture_lead(lead.clone(), at(2, 9, 0)),
         ErrorKind::Validation,
         Some("owner_id"),
     );
     assert!(err.to_string().contains("not active"), "{err}");
+    crm.set_strict(false);
     expect_err(
         crm.open_deal(
             NewDeal {
@@ -514,6 +541,12 @@ fn an_inactive_manager_cannot_own_new_work() {
         Some("owner_id"),
     );
     assert_eq!(crm.last_seq().unwrap(), seq);
+
+    // ... while normally the request is kept, unassigned, with a warning: it must not be lost.
+    let kept = crm.capture_lead(lead.clone(), at(2, 9, 0)).unwrap();
+    assert_eq!(kept.lead.owner_id, None);
+    assert_eq!(kept.warnings.len(), 1);
+    assert_eq!(kept.warnings[0].field, "owner_id");
 
     crm.set_manager_active(m.id, true, at(3, 9, 0)).unwrap();
     let owned = crm.capture_lead(lead, at(3, 9, 5)).unwrap().lead;
@@ -1023,6 +1056,7 @@ fn a_reopened_file_store_finds_all_the_data() {
         new.owner_id = Some(manager.id);
         new.need = Some("50 chairs".into());
         let lead = crm.capture_lead(new, at(2, 9, 0)).unwrap().lead;
+        qualify(&crm, lead.id, at(2, 9, 30));
         let conv = crm
             .convert_lead(
                 lead.id,

@@ -56,3 +56,11 @@ pub fn expect_err<T: std::fmt::Debug>(
     assert_eq!(err.field(), field, "wrong field in: {err}");
     err
 }
+
+/// Starts (if new) and qualifies a lead at `when`: the steps every lead takes before it converts.
+pub fn qualify(crm: &Crm, id: crm_core::LeadId, when: DateTime<Utc>) {
+    if crm.get_lead(id).expect("lead exists").status == crm_core::LeadStatus::New {
+        crm.start_lead(id, when).expect("start");
+    }
+    crm.qualify_lead(id, when).expect("qualify");
+}
