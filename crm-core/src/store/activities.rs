@@ -3,6 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::convert::{Time, ts};
+use super::filter::Filter;
 use crate::error::Result;
 use crate::model::{Activity, ActivityId, ActivityQuery};
 
@@ -61,28 +62,16 @@ pub(crate) fn by_id(conn: &Connection, id: ActivityId) -> Result<Option<Activity
         .optional()?)
 }
 
+/// The statement and values of an activity listing.
+pub(crate) fn filter(q: &ActivityQuery) -> Filter<'_> {
+    Filter::new("activities", ACTIVITY_COLUMNS, q.page)
+        .key("lead_id = ?", q.lead_id)
+        .key("deal_id = ?", q.deal_id)
+        .key("client_id = ?", q.client_id)
+        .key("manager_id = ?", q.manager_id)
+}
+
 /// A page of activities matching the query, by id.
 pub(crate) fn list(conn: &Connection, q: &ActivityQuery) -> Result<Vec<Activity>> {
-    let sql = format!(
-        "SELECT {ACTIVITY_COLUMNS} FROM activities
-         WHERE (?1 IS NULL OR lead_id = ?1)
-           AND (?2 IS NULL OR client_id = ?2)
-           AND (?3 IS NULL OR deal_id = ?3)
-           AND (?4 IS NULL OR manager_id = ?4)
-           AND id > coalesce(?5, 0)
-         ORDER BY id LIMIT ?6"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(
-        params![
-            q.lead_id,
-            q.client_id,
-            q.deal_id,
-            q.manager_id,
-            q.page.after,
-            q.page.effective_limit()
-        ],
-        activity,
-    )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    filter(q).rows(conn, activity)
 }

@@ -149,22 +149,39 @@ pub(crate) fn spend(
     start: NaiveDate,
     end: NaiveDate,
 ) -> Result<Vec<Spend>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, source_id, on_date, amount, note, created_at FROM spend
-         WHERE (?1 IS NULL OR source_id = ?1) AND on_date BETWEEN ?2 AND ?3
-         ORDER BY on_date, id",
-    )?;
-    let rows = stmt.query_map(params![source_id, Day(start), Day(end)], |row| {
-        Ok(Spend {
-            id: row.get(0)?,
-            source_id: row.get(1)?,
-            on: row.get::<_, Day>(2)?.0,
-            amount: row.get(3)?,
-            note: row.get(4)?,
-            created_at: row.get::<_, Time>(5)?.0,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    // One statement per case: with `(?1 IS NULL OR source_id = ?1)` SQLite cannot use
+    // `spend_by_source` and reads every source's entries in the range. Each index already holds its
+    // entries by date, then id, so neither statement sorts.
+    let rows = match source_id {
+        Some(source_id) => conn
+            .prepare_cached(
+                "SELECT id, source_id, on_date, amount, note, created_at FROM spend
+                 WHERE source_id = ?1 AND on_date BETWEEN ?2 AND ?3
+                 ORDER BY on_date, id",
+            )?
+            .query_map(params![source_id, Day(start), Day(end)], spend_entry)?
+            .collect::<rusqlite::Result<_>>()?,
+        None => conn
+            .prepare_cached(
+                "SELECT id, source_id, on_date, amount, note, created_at FROM spend
+                 WHERE on_date BETWEEN ?1 AND ?2
+                 ORDER BY on_date, id",
+            )?
+            .query_map(params![Day(start), Day(end)], spend_entry)?
+            .collect::<rusqlite::Result<_>>()?,
+    };
+    Ok(rows)
+}
+
+fn spend_entry(row: &Row<'_>) -> rusqlite::Result<Spend> {
+    Ok(Spend {
+        id: row.get(0)?,
+        source_id: row.get(1)?,
+        on: row.get::<_, Day>(2)?.0,
+        amount: row.get(3)?,
+        note: row.get(4)?,
+        created_at: row.get::<_, Time>(5)?.0,
+    })
 }
 
 /// Adds a lost reason, or relabels it when the code exists; returns whether it was new.
@@ -231,4 +248,57 @@ pub(crate) fn stages_in_use(conn: &Connection) -> Result<Vec<String>> {
         .prepare_cached("SELECT DISTINCT stage FROM deals WHERE status = 'open' ORDER BY stage")?;
     let rows = stmt.query_map([], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, TimeZone, Utc};
+
+    use crate::Crm;
+    use crate::model::{Channel, Money, NewSource, NewSpend, SourceId, SpendId};
+
+    #[test]
+    fn spend_lists_one_source_or_all_by_date_then_id() {
+        let crm = Crm::open_in_memory().unwrap();
+        let t = Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap();
+        let day = |d: u32| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        let source = |name: &str| {
+            let new = NewSource {
+                name: name.into(),
+                channel: Channel::Ads,
+                campaign: None,
+            };
+            crm.add_source(new, t).unwrap().id
+        };
+        let (ads, mail) = (source("Ads"), source("Mail"));
+        let book = |source_id: SourceId, d: u32| {
+            let new = NewSpend {
+                source_id,
+                on: day(d),
+                amount: Money::from_units(10).unwrap(),
+                note: None,
+            };
+            crm.add_spend(new, t).unwrap().id
+        };
+        let ids: Vec<SpendId> = [(ads, 5), (mail, 3), (ads, 3), (mail, 9), (ads, 1)]
+            .into_iter()
+            .map(|(s, d)| book(s, d))
+            .collect();
+        let listed = |source_id, start, end| -> Vec<SpendId> {
+            let spend = crm.list_spend(source_id, day(start), day(end)).unwrap();
+            spend.iter().map(|s| s.id).collect()
+        };
+        assert_eq!(
+            listed(None, 1, 30),
+            [ids[4], ids[1], ids[2], ids[0], ids[3]]
+        );
+        assert_eq!(
+            listed(None, 3, 5),
+            [ids[1], ids[2], ids[0]],
+            "both ends count"
+        );
+        assert_eq!(listed(Some(ads), 1, 30), [ids[4], ids[2], ids[0]]);
+        assert_eq!(listed(Some(mail), 4, 30), [ids[3]]);
+        assert_eq!(listed(Some(ads), 6, 30), []);
+    }
 }

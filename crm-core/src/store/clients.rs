@@ -3,6 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::convert::{Day, Json, Time, json, ts};
+use super::filter::Filter;
 use crate::error::Result;
 use crate::model::{Client, ClientId, ClientQuery, Contact, ContactId};
 
@@ -141,30 +142,21 @@ pub(crate) fn exists(conn: &Connection, id: ClientId) -> Result<bool> {
         .exists([id])?)
 }
 
+/// The statement and values of a client listing.
+pub(crate) fn filter(q: &ClientQuery) -> Filter<'_> {
+    Filter::new("clients", CLIENT_COLUMNS, q.page)
+        .key("owner_id = ?", q.owner_id)
+        .key("external_ref = ?", q.external_ref.as_deref())
+        .check("kind = ?", q.kind)
+        .check(
+            "EXISTS (SELECT 1 FROM json_each(clients.tags) WHERE value = ?)",
+            q.tag.as_deref(),
+        )
+}
+
 /// A page of clients matching the query, by id.
 pub(crate) fn list(conn: &Connection, q: &ClientQuery) -> Result<Vec<Client>> {
-    let sql = format!(
-        "SELECT {CLIENT_COLUMNS} FROM clients
-         WHERE (?1 IS NULL OR owner_id = ?1)
-           AND (?2 IS NULL OR kind = ?2)
-           AND (?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(clients.tags) WHERE value = ?3))
-           AND (?4 IS NULL OR external_ref = ?4)
-           AND id > coalesce(?5, 0)
-         ORDER BY id LIMIT ?6"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(
-        params![
-            q.owner_id,
-            q.kind,
-            q.tag,
-            q.external_ref,
-            q.page.after,
-            q.page.effective_limit()
-        ],
-        client,
-    )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    filter(q).rows(conn, client)
 }
 
 fn contact(row: &Row<'_>) -> rusqlite::Result<Contact> {

@@ -3,6 +3,7 @@
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::convert::{Day, Time, ts};
+use super::filter::Filter;
 use crate::error::Result;
 use crate::model::{Deal, DealId, DealQuery, StageVisit};
 
@@ -82,30 +83,19 @@ pub(crate) fn by_id(conn: &Connection, id: DealId) -> Result<Option<Deal>> {
         .optional()?)
 }
 
+/// The statement and values of a deal listing.
+pub(crate) fn filter(q: &DealQuery) -> Filter<'_> {
+    Filter::new("deals", DEAL_COLUMNS, q.page)
+        .key("client_id = ?", q.client_id)
+        .key("owner_id = ?", q.owner_id)
+        .key("status = ?", q.status)
+        // The second column of `deals_by_status_stage`: narrowed by the index together with a status.
+        .check("stage = ?", q.stage.as_deref())
+}
+
 /// A page of deals matching the query, by id.
 pub(crate) fn list(conn: &Connection, q: &DealQuery) -> Result<Vec<Deal>> {
-    let sql = format!(
-        "SELECT {DEAL_COLUMNS} FROM deals
-         WHERE (?1 IS NULL OR status = ?1)
-           AND (?2 IS NULL OR stage = ?2)
-           AND (?3 IS NULL OR owner_id = ?3)
-           AND (?4 IS NULL OR client_id = ?4)
-           AND id > coalesce(?5, 0)
-         ORDER BY id LIMIT ?6"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(
-        params![
-            q.status,
-            q.stage,
-            q.owner_id,
-            q.client_id,
-            q.page.after,
-            q.page.effective_limit()
-        ],
-        deal,
-    )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    filter(q).rows(conn, deal)
 }
 
 /// Records that a deal entered a stage or status.

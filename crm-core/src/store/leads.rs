@@ -4,6 +4,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::clients::MatchKeys;
 use super::convert::{Time, ts};
+use super::filter::Filter;
 use crate::error::Result;
 use crate::model::{Lead, LeadId, LeadQuery, LeadTransition};
 
@@ -136,34 +137,29 @@ pub(crate) fn by_external_ref(conn: &Connection, external_ref: &str) -> Result<O
         .optional()?)
 }
 
+/// The statement and values of a lead listing.
+pub(crate) fn filter(q: &LeadQuery) -> Filter<'_> {
+    Filter::new("leads", LEAD_COLUMNS, q.page)
+        .key("external_ref = ?", q.external_ref.as_deref())
+        .key("client_id = ?", q.client_id)
+        .key("owner_id = ?", q.owner_id)
+        .key("source_id = ?", q.source_id)
+        .key("status = ?", q.status)
+        .range(
+            "leads_by_received",
+            "received_at >= ?",
+            q.received_from.as_ref().map(ts),
+        )
+        .range(
+            "leads_by_received",
+            "received_at < ?",
+            q.received_to.as_ref().map(ts),
+        )
+}
+
 /// A page of leads matching the query, by id.
 pub(crate) fn list(conn: &Connection, q: &LeadQuery) -> Result<Vec<Lead>> {
-    let sql = format!(
-        "SELECT {LEAD_COLUMNS} FROM leads
-         WHERE (?1 IS NULL OR status = ?1)
-           AND (?2 IS NULL OR owner_id = ?2)
-           AND (?3 IS NULL OR source_id = ?3)
-           AND (?4 IS NULL OR client_id = ?4)
-           AND (?5 IS NULL OR received_at >= ?5)
-           AND (?6 IS NULL OR received_at < ?6)
-           AND id > coalesce(?7, 0)
-         ORDER BY id LIMIT ?8"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(
-        params![
-            q.status,
-            q.owner_id,
-            q.source_id,
-            q.client_id,
-            q.received_from.as_ref().map(ts),
-            q.received_to.as_ref().map(ts),
-            q.page.after,
-            q.page.effective_limit()
-        ],
-        lead,
-    )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    filter(q).rows(conn, lead)
 }
 
 /// Records a status transition.

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::convert::{Time, ts};
+use super::filter::Filter;
 use crate::error::Result;
 use crate::model::{
     ClientId, ClientRollup, MonthRevenue, Order, OrderId, OrderLine, OrderQuery, OrderStatus, Page,
@@ -102,31 +103,19 @@ pub(crate) fn by_external_ref(conn: &Connection, external_ref: &str) -> Result<O
     }
 }
 
+/// The statement and values of an order listing.
+pub(crate) fn filter(q: &OrderQuery) -> Filter<'_> {
+    Filter::new("orders", ORDER_COLUMNS, q.page)
+        .key("external_ref = ?", q.external_ref.as_deref())
+        .key("client_id = ?", q.client_id)
+        .check("status = ?", q.status)
+        .range("orders_by_date", "ordered_at >= ?", q.from.as_ref().map(ts))
+        .range("orders_by_date", "ordered_at < ?", q.to.as_ref().map(ts))
+}
+
 /// A page of orders matching the query, by id, with their lines.
 pub(crate) fn list(conn: &Connection, q: &OrderQuery) -> Result<Vec<Order>> {
-    let sql = format!(
-        "SELECT {ORDER_COLUMNS} FROM orders
-         WHERE (?1 IS NULL OR client_id = ?1)
-           AND (?2 IS NULL OR status = ?2)
-           AND (?3 IS NULL OR ordered_at >= ?3)
-           AND (?4 IS NULL OR ordered_at < ?4)
-           AND id > coalesce(?5, 0)
-         ORDER BY id LIMIT ?6"
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let heads = stmt
-        .query_map(
-            params![
-                q.client_id,
-                q.status,
-                q.from.as_ref().map(ts),
-                q.to.as_ref().map(ts),
-                q.page.after,
-                q.page.effective_limit()
-            ],
-            order_head,
-        )?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let heads = filter(q).rows(conn, order_head)?;
     heads.into_iter().map(|o| with_lines(conn, o)).collect()
 }
 
