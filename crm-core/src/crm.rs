@@ -19,11 +19,11 @@ use crate::lifecycle::{self, LeadAction};
 use crate::model::{
     Activity, ActivityId, ActivityKind, ActivityQuery, Capture, Client, ClientId, ClientKind,
     ClientPatch, ClientQuery, ClientRollup, Contact, ContactId, Conversion, ConvertLead, Deal,
-    DealId, DealQuery, DealStatus, Direction, Event, JunkKind, Lead, LeadId, LeadQuery, LeadStatus,
-    LeadTransition, LostReason, Manager, ManagerId, Money, MonthRevenue, NewActivity, NewClient,
-    NewContact, NewDeal, NewLead, NewManager, NewOrder, NewSource, NewSpend, NewStage, Order,
-    OrderId, OrderLine, OrderQuery, OrderStatus, Page, Source, SourceId, Spend, Stage, StageVisit,
-    Warning,
+    DealId, DealPatch, DealQuery, DealStatus, Direction, Event, JunkKind, Lead, LeadId, LeadQuery,
+    LeadStatus, LeadTransition, LostReason, Manager, ManagerId, Money, MonthRevenue, NewActivity,
+    NewClient, NewContact, NewDeal, NewLead, NewManager, NewOrder, NewSource, NewSpend, NewStage,
+    Order, OrderId, OrderLine, OrderQuery, OrderStatus, Page, Source, SourceId, Spend, Stage,
+    StageVisit, Warning,
 };
 use crate::store::clients::MatchKeys;
 use crate::store::{self, activities, catalog, clients, deals, events, leads, orders};
@@ -234,16 +234,40 @@ impl Crm {
     where
         E: From<Error>,
     {
-        let (actor, strict) = (self.actor(), self.is_strict());
+        self.transaction_as(&self.actor(), f)
+    }
+
+    /// [`Crm::transaction`] with its own actor for the event log: for a handle shared by threads that
+    /// act for different people, where [`Crm::set_actor`] (one actor for the whole handle) would mix
+    /// them up.
+    pub fn transaction_as<T, E>(
+        &self,
+        actor: &str,
+        f: impl FnOnce(&Transaction<'_>) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E>
+    where
+        E: From<Error>,
+    {
+        let actor = if actor.trim().is_empty() {
+            DEFAULT_ACTOR
+        } else {
+            actor
+        };
+        let strict = self.is_strict();
         let mut conn = self.lock()?;
         let tx = store::begin(&mut conn)?;
-        let value = f(&Transaction {
+        let transaction = Transaction {
             session: Session {
                 conn: &tx,
-                actor: &actor,
+                actor,
                 strict,
             },
-        })?;
+            aborted: std::cell::Cell::new(false),
+        };
+        let value = f(&transaction)?;
+        if transaction.aborted.get() {
+            return Err(Error::TransactionAborted.into());
+        }
         tx.commit().map_err(Error::from)?;
         Ok(value)
     }
@@ -286,12 +310,13 @@ macro_rules! facade {
             $(
                 $(#[$wdoc])*
                 pub fn $w(&self, $($warg: $wty),*) -> Result<$wret> {
-                    store::savepoint(self.session.conn, || self.session.$w($($warg),*))
+                    self.command(|s| s.$w($($warg),*))
                 }
             )*
             $(
                 $(#[$rdoc])*
                 pub fn $r(&self, $($rarg: $rty),*) -> Result<$rret> {
+                    self.ensure_open()?;
                     self.session.$r($($rarg),*)
                 }
             )*
@@ -351,6 +376,9 @@ facade! {
         /// Moves an open deal to another stage of the pipeline (forward or back). Moving it to the stage it is
         /// in changes nothing.
         fn move_deal(id: DealId, stage: &str, at: DateTime<Utc>) -> Deal;
+        /// Changes an open deal's title, amount, owner or expected close date; the event records what
+        /// changed, and a patch that changes nothing writes nothing. A closed deal does not change.
+        fn update_deal(id: DealId, patch: DealPatch, at: DateTime<Utc>) -> Deal;
         /// Wins an open deal (final).
         fn win_deal(id: DealId, at: DateTime<Utc>) -> Deal;
         /// Loses an open deal (final). `reason` is a code from the lost-reason catalogue and is mandatory.
@@ -422,8 +450,8 @@ facade! {
         /// Every change to one record, oldest first: who, when, what. `entity` is one of [`ENTITIES`]; any
         /// other name is a validation error (a typo must not look like an empty history).
         fn history(entity: &str, id: i64) -> Vec<Event>;
-        /// The change feed: events after `seq`, oldest first, at most `limit` (0 means 1 000). A host polls
-        /// it with the last `seq` it has seen.
+        /// The change feed: events after `seq`, oldest first, at most `limit` (0 means 1 000; more than
+        /// 10 000 is cut to 10 000). A host polls it with the last `seq` it has seen.
         fn changes_since(seq: i64, limit: u32) -> Vec<Event>;
         /// The newest sequence number in the event log (0 when it is empty).
         fn last_seq() -> i64;
@@ -434,6 +462,29 @@ facade! {
 /// [`Crm`], with the same documentation; readers see the transaction's own writes.
 pub struct Transaction<'a> {
     session: Session<'a>,
+    /// Set once SQLite has ended the transaction by itself: every later call fails, so nothing runs
+    /// outside the transaction the caller believes it is in.
+    aborted: std::cell::Cell<bool>,
+}
+
+impl Transaction<'_> {
+    fn ensure_open(&self) -> Result<()> {
+        if self.aborted.get() || !store::in_transaction(self.session.conn) {
+            self.aborted.set(true);
+            return Err(Error::TransactionAborted);
+        }
+        Ok(())
+    }
+
+    /// Runs one command in a savepoint, so a failed command leaves nothing of itself behind.
+    fn command<T>(&self, f: impl FnOnce(&Session<'_>) -> Result<T>) -> Result<T> {
+        self.ensure_open()?;
+        let result = store::savepoint(self.session.conn, || f(&self.session));
+        if result.is_err() && !store::in_transaction(self.session.conn) {
+            self.aborted.set(true);
+        }
+        result
+    }
 }
 
 impl std::fmt::Debug for Transaction<'_> {
@@ -1296,6 +1347,48 @@ impl Session<'_> {
         Ok(deal)
     }
 
+    pub(crate) fn update_deal(
+        &self,
+        id: DealId,
+        patch: DealPatch,
+        at: DateTime<Utc>,
+    ) -> Result<Deal> {
+        let at = validate::time("at", at)?;
+        let (tx, actor) = (self.conn, self.actor);
+        let old = load_deal(tx, id)?;
+        if old.status != DealStatus::Open {
+            return Err(Error::Conflict(format!(
+                "deal {id} is {}; a closed deal does not change",
+                old.status
+            )));
+        }
+        let mut deal = old.clone();
+        if let Some(title) = patch.title {
+            deal.title = validate::required("title", &title)?;
+        }
+        if let Some(amount) = patch.amount {
+            deal.amount = validate::non_negative("amount", amount)?;
+        }
+        if let Some(expected_close) = patch.expected_close {
+            deal.expected_close = expected_close
+                .map(|d| validate::date("expected_close", d))
+                .transpose()?;
+        }
+        if let Some(owner_id) = patch.owner_id {
+            if let (Some(owner), true) = (owner_id, owner_id != old.owner_id) {
+                require_active_manager(tx, "owner_id", owner)?;
+            }
+            deal.owner_id = owner_id;
+        }
+        let changed = changed_fields(&old, &deal)?;
+        if changed.is_empty() {
+            return Ok(old);
+        }
+        deals::update(tx, &deal)?;
+        log(tx, at, actor, "deal", id.0, "updated", &changed)?;
+        Ok(deal)
+    }
+
     pub(crate) fn win_deal(&self, id: DealId, at: DateTime<Utc>) -> Result<Deal> {
         let at = validate::time("at", at)?;
         self.close_deal(id, DealStatus::Won, None, None, at)
@@ -1459,7 +1552,7 @@ impl Session<'_> {
     }
 
     pub(crate) fn changes_since(&self, seq: i64, limit: u32) -> Result<Vec<Event>> {
-        let limit = if limit == 0 { 1_000 } else { limit };
+        let limit = if limit == 0 { 1_000 } else { limit.min(10_000) };
         events::since(self.conn, seq, limit)
     }
 

@@ -53,6 +53,13 @@ pub enum Error {
     /// Stored data could not be read back (a value no version of crmkit writes).
     #[error("corrupt data: {0}")]
     Corrupt(String),
+    /// The file is a SQLite database of another application; it is left untouched.
+    #[error("not a crmkit store: {0}")]
+    NotACrmStore(String),
+    /// SQLite ended the transaction after a failure (a full disk, an interrupt); nothing of it was
+    /// kept, and nothing more can be done in it.
+    #[error("the transaction was rolled back by the database after an earlier failure")]
+    TransactionAborted,
 }
 
 /// The kind of an [`Error`]: a small `Copy` value that C maps to a status code and Python to an exception
@@ -70,7 +77,7 @@ pub enum ErrorKind {
     Conflict,
     /// See [`Error::SchemaTooNew`].
     SchemaTooNew,
-    /// See [`Error::Storage`] and [`Error::Corrupt`].
+    /// See [`Error::Storage`], [`Error::Corrupt`], [`Error::NotACrmStore`], [`Error::TransactionAborted`].
     Storage,
 }
 
@@ -96,7 +103,10 @@ impl Error {
             Error::InvalidTransition { .. } => ErrorKind::InvalidTransition,
             Error::Conflict(_) => ErrorKind::Conflict,
             Error::SchemaTooNew { .. } => ErrorKind::SchemaTooNew,
-            Error::Storage(_) | Error::Corrupt(_) => ErrorKind::Storage,
+            Error::Storage(_)
+            | Error::Corrupt(_)
+            | Error::NotACrmStore(_)
+            | Error::TransactionAborted => ErrorKind::Storage,
         }
     }
 

@@ -279,24 +279,106 @@ fn a_transaction_commits_all_its_commands_or_none() {
     assert_eq!(crm.last_seq().unwrap(), seq + 2);
 }
 
+/// A scratch directory, removed when dropped (also when a test fails).
+struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("crmkit-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 #[test]
-fn a_closed_file_holds_everything_without_its_log() {
-    let dir = std::env::temp_dir().join(format!("crmkit-close-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("shop.crm");
-    let crm = Crm::open(&path).unwrap();
-    let client = crm
+fn close_writes_the_log_back_even_while_another_handle_is_open() {
+    let dir = Scratch::new("close");
+    let path = dir.0.join("shop.crm");
+    let wal = dir.0.join("shop.crm-wal");
+    let writer = Crm::open(&path).unwrap();
+    // A second handle keeps the log alive: only a checkpoint empties it.
+    let reader = Crm::open(&path).unwrap();
+    let client = writer
         .add_client(NewClient::new(ClientKind::Person, "Ivan"), t(1, 9))
         .unwrap();
-    crm.close().unwrap();
-    let wal = dir.join("shop.crm-wal");
     assert!(
-        !wal.exists() || std::fs::metadata(&wal).unwrap().len() == 0,
-        "the log was written back"
+        std::fs::metadata(&wal).unwrap().len() > 0,
+        "the write sits in the log"
     );
+    writer.close().unwrap();
+    assert_eq!(
+        std::fs::metadata(&wal).unwrap().len(),
+        0,
+        "close wrote the log back"
+    );
+    assert_eq!(reader.get_client(client.id).unwrap().name, "Ivan");
+}
+
+#[test]
+fn a_command_failing_after_its_first_write_leaves_nothing_inside_a_transaction() {
+    let dir = Scratch::new("savepoint");
+    let path = dir.0.join("shop.crm");
     let crm = Crm::open(&path).unwrap();
-    assert_eq!(crm.get_client(client.id).unwrap().name, "Ivan");
-    drop(crm);
-    std::fs::remove_dir_all(&dir).unwrap();
+    let client = crm
+        .add_client(NewClient::new(ClientKind::Company, "Romashka"), t(1, 9))
+        .unwrap();
+    // Make the order's event fail: by then the order row and the rollups are written.
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute_batch(
+        "CREATE TRIGGER fail_order_events BEFORE INSERT ON events WHEN NEW.entity = 'order'
+         BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
+    )
+    .unwrap();
+    drop(raw);
+
+    let contact_name = crm
+        .transaction(|tx| {
+            let err = tx
+                .record_order(order(client.id, "10.00", "F-1"), t(1, 10))
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Storage);
+            // The failed command left nothing; the transaction goes on and commits the rest.
+            assert!(tx.list_orders(&Default::default())?.is_empty());
+            let contact = crm_core::NewContact {
+                client_id: client.id,
+                name: "Ivan".into(),
+                ..Default::default()
+            };
+            Ok::<_, crm_core::Error>(tx.add_contact(contact, t(1, 11))?.name)
+        })
+        .unwrap();
+    assert_eq!(contact_name, "Ivan");
+    assert!(crm.list_orders(&Default::default()).unwrap().is_empty());
+    assert_eq!(crm.client_rollup(client.id).unwrap().orders, 0);
+    assert!(crm.client_monthly_revenue(client.id).unwrap().is_empty());
+    assert_eq!(crm.list_contacts(client.id).unwrap().len(), 1);
+}
+
+#[test]
+fn a_transaction_can_name_its_own_actor() {
+    let crm = Crm::open_in_memory().unwrap();
+    crm.set_actor("front desk");
+    let client = crm
+        .transaction_as("olena", |tx| {
+            tx.add_client(NewClient::new(ClientKind::Person, "Ivan"), t(1, 9))
+        })
+        .unwrap();
+    let other = crm
+        .add_client(NewClient::new(ClientKind::Person, "Maria"), t(1, 9))
+        .unwrap();
+    assert_eq!(
+        crm.history("client", client.id.0).unwrap()[0].actor,
+        "olena"
+    );
+    assert_eq!(
+        crm.history("client", other.id.0).unwrap()[0].actor,
+        "front desk"
+    );
 }

@@ -243,3 +243,127 @@ fn a_cancelled_order_completed_later_joins_the_rollup() {
         .unwrap();
     assert_eq!(crm.client_rollup(client.id).unwrap().revenue, cap);
 }
+
+#[test]
+fn another_applications_database_is_refused_and_left_alone() {
+    let dir = std::env::temp_dir().join(format!("crmkit-foreign-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("accounting.db");
+    {
+        let raw = rusqlite::Connection::open(&path).unwrap();
+        raw.execute_batch("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total INTEGER); INSERT INTO invoices VALUES (1, 5);")
+            .unwrap();
+    }
+    let before = std::fs::read(&path).unwrap();
+    let err = crm_core::Crm::open(&path).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Storage);
+    assert!(err.to_string().contains("not a crmkit store"), "{err}");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "the file is untouched"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_history_cannot_be_rewritten_even_by_hand() {
+    let dir = std::env::temp_dir().join(format!("crmkit-append-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("shop.crm");
+    let crm = crm_core::Crm::open(&path).unwrap();
+    let lead = capture(&crm, "Ivan", "0671234567", at(2, 9, 0));
+    let client = crm
+        .add_client(NewClient::new(ClientKind::Company, "A"), at(2, 9, 0))
+        .unwrap();
+    let deal = NewDeal {
+        client_id: client.id,
+        title: "Desks".into(),
+        ..Default::default()
+    };
+    crm.open_deal(deal, at(2, 9, 0)).unwrap();
+    drop(crm);
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    for sql in [
+        "UPDATE events SET actor = 'someone else'",
+        "DELETE FROM events",
+        "DELETE FROM lead_transitions",
+        "UPDATE deal_stage_history SET stage = 'x'",
+    ] {
+        let err = raw.execute_batch(sql).unwrap_err();
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
+    drop(raw);
+    let crm = crm_core::Crm::open(&path).unwrap();
+    assert_eq!(crm.history("lead", lead.id.0).unwrap().len(), 1);
+    drop(crm);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn an_open_deal_can_be_edited_and_a_closed_one_cannot() {
+    let crm = mem();
+    let olena = crm
+        .add_manager(crm_core::NewManager::new("Olena"), at(1, 8, 0))
+        .unwrap();
+    let client = crm
+        .add_client(NewClient::new(ClientKind::Company, "A"), at(1, 9, 0))
+        .unwrap();
+    let deal = crm
+        .open_deal(
+            NewDeal {
+                client_id: client.id,
+                title: "Desks".into(),
+                amount: units(100),
+                ..Default::default()
+            },
+            at(1, 9, 0),
+        )
+        .unwrap();
+    let patch = crm_core::DealPatch {
+        amount: Some(units(80)),
+        owner_id: Some(Some(olena.id)),
+        expected_close: Some(chrono::NaiveDate::from_ymd_opt(2026, 12, 15)),
+        ..Default::default()
+    };
+    let edited = crm.update_deal(deal.id, patch, at(2, 9, 0)).unwrap();
+    assert_eq!(
+        (edited.amount, edited.owner_id),
+        (units(80), Some(olena.id))
+    );
+    assert_eq!(crm.get_deal(deal.id).unwrap(), edited);
+    let last = crm.history("deal", deal.id.0).unwrap().pop().unwrap();
+    assert_eq!(last.kind, "updated");
+    let changed: Vec<&String> = last.data.as_object().unwrap().keys().collect();
+    assert_eq!(changed, ["amount", "expected_close", "owner_id"]);
+
+    let seq = crm.last_seq().unwrap();
+    let same = crm_core::DealPatch {
+        amount: Some(units(80)),
+        ..Default::default()
+    };
+    crm.update_deal(deal.id, same, at(2, 10, 0)).unwrap();
+    assert_eq!(crm.last_seq().unwrap(), seq, "no change, no event");
+    let negative = crm_core::DealPatch {
+        amount: Some(Money::from_minor(-1)),
+        ..Default::default()
+    };
+    expect_err(
+        crm.update_deal(deal.id, negative, at(2, 10, 0)),
+        ErrorKind::Validation,
+        Some("amount"),
+    );
+
+    crm.win_deal(deal.id, at(3, 9, 0)).unwrap();
+    let late = crm_core::DealPatch {
+        amount: Some(units(1)),
+        ..Default::default()
+    };
+    expect_err(
+        crm.update_deal(deal.id, late, at(4, 9, 0)),
+        ErrorKind::Conflict,
+        None,
+    );
+}

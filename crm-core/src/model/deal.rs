@@ -69,6 +69,23 @@ pub struct NewDeal {
     pub expected_close: Option<NaiveDate>,
 }
 
+/// Changes to an open deal: a field left `None` stays as it is; for the optional ones `Some(None)`
+/// clears the value (in JSON: the field present with `null`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DealPatch {
+    /// New title.
+    pub title: Option<String>,
+    /// New amount (a negotiation moves it).
+    pub amount: Option<Money>,
+    /// New owner, or none.
+    #[serde(deserialize_with = "super::nullable")]
+    pub owner_id: Option<Option<ManagerId>>,
+    /// New expected close date, or none.
+    #[serde(deserialize_with = "super::nullable")]
+    pub expected_close: Option<Option<NaiveDate>>,
+}
+
 /// A stored deal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Deal {

@@ -15,7 +15,7 @@ pub use activity::{Activity, ActivityKind, ActivityQuery, Direction, NewActivity
 pub use client::{
     Client, ClientKind, ClientPatch, ClientQuery, Contact, NewClient, NewContact, Quality,
 };
-pub use deal::{Deal, DealQuery, DealStatus, NewDeal, NewStage, Stage, StageVisit};
+pub use deal::{Deal, DealPatch, DealQuery, DealStatus, NewDeal, NewStage, Stage, StageVisit};
 pub use event::Event;
 pub use lead::{
     Capture, Conversion, ConvertLead, JunkKind, Lead, LeadQuery, LeadStatus, LeadTransition,

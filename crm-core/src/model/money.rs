@@ -47,9 +47,14 @@ impl Money {
     /// (`"1200"`, `"245.9"`, `"-0.05"`). Surrounding white space is ignored. Anything else — a comma, an
     /// exponent, a third decimal — is refused rather than guessed or rounded.
     pub fn parse(text: &str) -> Result<Self> {
+        Money::parse_as("amount", text)
+    }
+
+    /// [`Money::parse`] with the field a failure names (`total`, `lines[1].unit_price`).
+    pub fn parse_as(field: &str, text: &str) -> Result<Self> {
         parse_decimal(text).ok_or_else(|| {
             Error::validation(
-                "amount",
+                field,
                 "must be a decimal number with at most two decimals, like 1234.50",
             )
         })
@@ -223,6 +228,12 @@ mod tests {
             let err = Money::parse(text).expect_err(text);
             assert_eq!(err.field(), Some("amount"), "{text}");
         }
+        assert_eq!(
+            Money::parse_as("lines[1].unit_price", "1,5")
+                .unwrap_err()
+                .field(),
+            Some("lines[1].unit_price")
+        );
     }
 
     #[test]

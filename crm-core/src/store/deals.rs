@@ -55,15 +55,19 @@ pub(crate) fn insert(conn: &Connection, d: &Deal) -> Result<DealId> {
     Ok(DealId(conn.last_insert_rowid()))
 }
 
-/// Writes the fields commands change: stage, status and closing details.
+/// Writes every field of a deal that commands change.
 pub(crate) fn update(conn: &Connection, d: &Deal) -> Result<()> {
     let mut stmt = conn.prepare_cached(
-        "UPDATE deals SET stage = ?2, status = ?3, lost_reason = ?4, lost_note = ?5, closed_at = ?6,
-                          stage_changed_at = ?7
+        "UPDATE deals SET title = ?2, amount = ?3, owner_id = ?4, expected_close = ?5, stage = ?6, status = ?7,
+                          lost_reason = ?8, lost_note = ?9, closed_at = ?10, stage_changed_at = ?11
          WHERE id = ?1",
     )?;
     stmt.execute(params![
         d.id,
+        d.title,
+        d.amount,
+        d.owner_id,
+        d.expected_close.map(Day),
         d.stage,
         d.status,
         d.lost_reason,

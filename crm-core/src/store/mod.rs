@@ -88,20 +88,49 @@ pub(crate) fn write<T>(
     Ok(value)
 }
 
-/// Runs `f` inside a savepoint of the open transaction: on `Err` only its own writes are undone, so a
-/// command that fails inside a caller's transaction leaves nothing behind.
+/// Runs `f` inside a savepoint of the open transaction: on `Err` (or a panic) only its own writes are
+/// undone, so a command that fails inside a caller's transaction leaves nothing behind. The error
+/// returned is always `f`'s own.
 pub(crate) fn savepoint<T>(conn: &Connection, f: impl FnOnce() -> Result<T>) -> Result<T> {
     conn.execute_batch("SAVEPOINT command")?;
-    match f() {
+    let mut undo = UndoOnDrop { conn, armed: true };
+    let result = f();
+    undo.armed = false;
+    match result {
         Ok(value) => {
             conn.execute_batch("RELEASE command")?;
             Ok(value)
         }
         Err(e) => {
-            conn.execute_batch("ROLLBACK TO command; RELEASE command")?;
+            // After some failures (a full disk, an interrupt) SQLite has rolled back the whole
+            // transaction itself; then there is no savepoint left to roll back to.
+            if in_transaction(conn) {
+                let _ = conn.execute_batch("ROLLBACK TO command; RELEASE command");
+            }
             Err(e)
         }
     }
+}
+
+/// Rolls a savepoint back if the command inside it panicked.
+struct UndoOnDrop<'a> {
+    conn: &'a Connection,
+    armed: bool,
+}
+
+impl Drop for UndoOnDrop<'_> {
+    fn drop(&mut self) {
+        if self.armed && in_transaction(self.conn) {
+            let _ = self
+                .conn
+                .execute_batch("ROLLBACK TO command; RELEASE command");
+        }
+    }
+}
+
+/// Whether a transaction is open on the connection (SQLite ends one by itself after some failures).
+pub(crate) fn in_transaction(conn: &Connection) -> bool {
+    !conn.is_autocommit()
 }
 
 /// Closes a connection: a checkpoint first, so the database file alone holds everything.

@@ -20,8 +20,34 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
     migrate_to(conn, SCHEMA_VERSION)
 }
 
+/// Marks a SQLite file as a crmkit store (`PRAGMA application_id`, "CRMK"), so that another
+/// application's database is never taken for an empty store and filled with tables.
+pub const APPLICATION_ID: i64 = 0x4352_4D4B;
+
+/// Refuses a file that belongs to another application: one marked with another application id, or an
+/// unmarked one that already has tables.
+fn check_owner(conn: &Connection) -> Result<()> {
+    let id: i64 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+    if id == APPLICATION_ID {
+        return Ok(());
+    }
+    if id != 0 {
+        return Err(Error::NotACrmStore(format!(
+            "its application id is {id:#x}"
+        )));
+    }
+    let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
+    if tables > 0 {
+        return Err(Error::NotACrmStore(
+            "it has tables but no crmkit mark".into(),
+        ));
+    }
+    Ok(())
+}
+
 /// Brings the database to `target` (tests use it to build fixtures of older versions).
 pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
+    check_owner(conn)?;
     let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if found > SCHEMA_VERSION {
         return Err(Error::SchemaTooNew {
@@ -55,6 +81,8 @@ pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
 
 /// Version 1: the client, lead, deal and order model, rollups and the event log.
 const V1: &str = r#"
+PRAGMA application_id = 1129467211;
+
 CREATE TABLE settings (
     key   TEXT PRIMARY KEY NOT NULL,
     value TEXT NOT NULL
@@ -77,7 +105,7 @@ CREATE TABLE managers (
 CREATE TABLE sources (
     id         INTEGER PRIMARY KEY,
     name       TEXT NOT NULL,
-    channel    TEXT NOT NULL,
+    channel    TEXT NOT NULL CHECK (channel IN ('phone', 'web', 'email', 'shop', 'ads', 'referral', 'cold_call', 'walk_in', 'messenger', 'other')),
     campaign   TEXT NOT NULL DEFAULT '',
     created_at TEXT NOT NULL,
     UNIQUE (name, campaign)
@@ -195,8 +223,9 @@ CREATE INDEX deal_stage_history_by_deal ON deal_stage_history (deal_id, id);
 
 CREATE TABLE leads (
     id                 INTEGER PRIMARY KEY,
-    status             TEXT NOT NULL,
-    channel            TEXT NOT NULL,
+    status             TEXT NOT NULL CHECK (status IN ('new', 'in_progress', 'qualified', 'converted',
+                                                          'lost', 'junk')),
+    channel            TEXT NOT NULL CHECK (channel IN ('phone', 'web', 'email', 'shop', 'ads', 'referral', 'cold_call', 'walk_in', 'messenger', 'other')),
     source_id          INTEGER REFERENCES sources (id),
     received_at        TEXT NOT NULL,
     name               TEXT,
@@ -250,8 +279,8 @@ CREATE INDEX lead_transitions_by_lead ON lead_transitions (lead_id, id);
 
 CREATE TABLE activities (
     id               INTEGER PRIMARY KEY,
-    kind             TEXT NOT NULL,
-    direction        TEXT,
+    kind             TEXT NOT NULL CHECK (kind IN ('call', 'email', 'meeting', 'message', 'note', 'document')),
+    direction        TEXT CHECK (direction IN ('in', 'out')),
     lead_id          INTEGER REFERENCES leads (id),
     client_id        INTEGER REFERENCES clients (id),
     deal_id          INTEGER REFERENCES deals (id),
@@ -319,6 +348,20 @@ CREATE TABLE events (
     data      TEXT NOT NULL DEFAULT '{}'
 ) STRICT;
 CREATE INDEX events_by_entity ON events (entity, entity_id, seq);
+
+-- The history is append-only: the audit trail must not be rewritten, not even by hand.
+CREATE TRIGGER events_are_append_only_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+CREATE TRIGGER events_are_append_only_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+CREATE TRIGGER lead_transitions_are_append_only_update BEFORE UPDATE ON lead_transitions
+BEGIN SELECT RAISE(ABORT, 'lead transitions are append-only'); END;
+CREATE TRIGGER lead_transitions_are_append_only_delete BEFORE DELETE ON lead_transitions
+BEGIN SELECT RAISE(ABORT, 'lead transitions are append-only'); END;
+CREATE TRIGGER deal_stage_history_is_append_only_update BEFORE UPDATE ON deal_stage_history
+BEGIN SELECT RAISE(ABORT, 'deal stage history is append-only'); END;
+CREATE TRIGGER deal_stage_history_is_append_only_delete BEFORE DELETE ON deal_stage_history
+BEGIN SELECT RAISE(ABORT, 'deal stage history is append-only'); END;
 "#;
 
 #[cfg(test)]
