@@ -352,12 +352,15 @@ facade! {
         ///
         /// Refused only when the request is meaningless: no way at all to reach the person (phone, e-mail,
         /// messenger or a known client). A malformed phone or e-mail is kept with quality `invalid` and a
-        /// warning. Capturing the same `external_ref` again returns the stored lead (a form sent twice is one
+        /// warning; pasted control characters are replaced with spaces; a source, owner or client that
+        /// does not exist (or an inactive owner) is dropped with a warning. Strict mode refuses all of
+        /// these instead. A known client's request goes to the client's owner when none is named.
+        /// Capturing the same `external_ref` again returns the stored lead (a form sent twice is one
         /// request); the same reference with other details is a conflict.
         fn capture_lead(new: NewLead, at: DateTime<Utc>) -> Capture;
         /// Starts work on a new lead (new → in progress). Logging the first outbound activity does this too.
         fn start_lead(id: LeadId, at: DateTime<Utc>) -> Lead;
-        /// Marks a lead qualified: a real need with a budget.
+        /// Marks a lead in progress qualified: a real need with a budget. Only a qualified lead converts.
         fn qualify_lead(id: LeadId, at: DateTime<Utc>) -> Lead;
         /// Loses a lead. `reason` is a code from the lost-reason catalogue and is mandatory.
         fn lose_lead(id: LeadId, reason: &str, note: Option<&str>, at: DateTime<Utc>) -> Lead;
@@ -365,11 +368,13 @@ facade! {
         fn junk_lead(id: LeadId, kind: JunkKind, note: Option<&str>, at: DateTime<Utc>) -> Lead;
         /// Brings a lost or junk lead back to work (→ in progress); its lost reason is cleared.
         fn reopen_lead(id: LeadId, at: DateTime<Utc>) -> Lead;
-        /// Converts a lead: links its client (the one given, the lead's own, or a new one made from the lead's
-        /// details) and opens a deal in the pipeline's first stage (or the one given).
+        /// Converts a qualified lead: links its client (the one given, the lead's own, or a new one made from
+        /// the lead's details) and opens a deal in the pipeline's first stage (or the one given).
         fn convert_lead(id: LeadId, options: ConvertLead, at: DateTime<Utc>) -> Conversion;
-        /// Logs a call, e-mail, meeting, message, note or document sent. The first outbound contact on a lead
-        /// is its first response (when and by whom), and moves a new lead to in progress.
+        /// Logs a call, e-mail, meeting, message, note or document sent. A direction is required except for
+        /// a note (none) and a document (sent unless said); the lead, client and deal given must belong
+        /// together. The earliest outbound contact on an open lead, at or after it came in, is its first
+        /// response (when and by whom), and moves a new lead to in progress.
         fn log_activity(new: NewActivity, at: DateTime<Utc>) -> Activity;
         /// Opens a deal with a known client (a repeat sale); converting a lead opens one too.
         fn open_deal(new: NewDeal, at: DateTime<Utc>) -> Deal;
@@ -386,8 +391,8 @@ facade! {
         /// Records an order placed at `at`. Idempotent by `external_ref`: the same order recorded twice is
         /// stored once and the stored one is returned (a retry may carry a later `at`; client, total, lines
         /// and deal must match, while the status is not compared, since it may have changed since); the same
-        /// reference with other content is a conflict. A completed order
-        /// updates the client's rollups in the same transaction.
+        /// reference with other content is a conflict. A completed order updates the client's rollups in
+        /// the same transaction.
         fn record_order(new: NewOrder, at: DateTime<Utc>) -> Order;
         /// Records many orders in one transaction (an ERP exchange, a shop's backlog, a data migration):
         /// far faster than one call per order. Each item is checked on its own before anything of it is
