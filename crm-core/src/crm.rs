@@ -1745,35 +1745,18 @@ fn create_client_from_lead(
         .or_else(|| lead.phone.clone())
         .or_else(|| lead.messenger.clone())
         .unwrap_or_else(|| format!("Lead {}", lead.id));
-    let phone = lead.phone.as_deref().map(crate::dedup::normalize::phone);
-    let email = lead.email.as_deref().map(crate::dedup::normalize::email);
-    let keys = MatchKeys {
-        phone: phone.as_ref().and_then(|c| c.normal.clone()),
-        email: email.as_ref().and_then(|c| c.normal.clone()),
-        tax_id: None,
-    };
-    let mut client = Client {
-        id: ClientId(0),
-        kind,
+    // The same checks as any new client: a malformed phone or e-mail keeps its `invalid` flag and is
+    // not a matching key. Never strict: the lead was captured already.
+    let new = NewClient {
+        kind: Some(kind),
         name,
-        tax_id: None,
-        tax_id_quality: None,
         phone: lead.phone.clone(),
-        phone_quality: phone.map(|c| c.quality),
         email: lead.email.clone(),
-        email_quality: email.map(|c| c.quality),
-        website: None,
-        industry: None,
         region: lead.region.clone(),
-        address: None,
-        birth_date: None,
         owner_id: lead.owner_id,
-        tags: Vec::new(),
-        attributes: serde_json::Value::Null,
-        external_ref: None,
-        created_at: at,
-        updated_at: at,
+        ..NewClient::default()
     };
+    let (mut client, keys) = check_client(new, ClientId(0), at, at, [false; 3])?;
     client.id = clients::insert(tx, &client, &keys)?;
     log(tx, at, actor, "client", client.id.0, "created", &client)?;
     if let (ClientKind::Company, Some(person)) = (kind, &lead.name) {
