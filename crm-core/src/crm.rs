@@ -643,11 +643,15 @@ impl Session<'_> {
             label: validate::required("label", label)?,
         };
         let (tx, actor) = (self.conn, self.actor);
-        if catalog::lost_reasons(tx)?.contains(&reason) {
-            return Ok(reason); // nothing changes, nothing is logged
-        }
-        let created = catalog::upsert_lost_reason(tx, &reason.code, &reason.label)?;
-        let kind = if created { "created" } else { "relabelled" };
+        let kind = match catalog::lost_reasons(tx)?
+            .iter()
+            .find(|r| r.code == reason.code)
+        {
+            Some(stored) if stored.label == reason.label => return Ok(reason), // nothing changes
+            Some(_) => "relabelled",
+            None => "created",
+        };
+        catalog::upsert_lost_reason(tx, &reason.code, &reason.label)?;
         log(tx, at, actor, "lost_reason", 0, kind, &reason)?;
         Ok(reason)
     }
@@ -724,16 +728,7 @@ impl Session<'_> {
         let strict = self.strict;
         let (mut client, keys) = check_client(new, ClientId(0), at, at, [strict; 3])?;
         let (tx, actor) = (self.conn, self.actor);
-        if let Some(owner) = client.owner_id {
-            require_active_manager(tx, "owner_id", owner)?;
-        }
-        if let Some(external_ref) = &client.external_ref {
-            if let Some(existing) = clients::id_by_external_ref(tx, external_ref)? {
-                return Err(Error::Conflict(format!(
-                    "external_ref is already used by client {existing}"
-                )));
-            }
-        }
+        check_client_references(tx, &client, None)?;
         client.id = clients::insert(tx, &client, &keys)?;
         log(tx, at, actor, "client", client.id.0, "created", &client)?;
         Ok(client)
@@ -760,22 +755,7 @@ impl Session<'_> {
         if changed.is_empty() {
             return Ok(old);
         }
-        if client.owner_id != old.owner_id {
-            if let Some(owner) = client.owner_id {
-                require_active_manager(tx, "owner_id", owner)?;
-            }
-        }
-        if let Some(external_ref) = client
-            .external_ref
-            .as_deref()
-            .filter(|r| Some(*r) != old.external_ref.as_deref())
-        {
-            if let Some(existing) = clients::id_by_external_ref(tx, external_ref)? {
-                return Err(Error::Conflict(format!(
-                    "external_ref is already used by client {existing}"
-                )));
-            }
-        }
+        check_client_references(tx, &client, Some(&old))?;
         client.updated_at = at;
         clients::update(tx, &client, &keys)?;
         log(tx, at, actor, "client", id.0, "updated", &changed)?;
@@ -1990,6 +1970,29 @@ fn check_client(
         updated_at,
     };
     Ok((client, keys))
+}
+
+/// Checks what a new or changed client refers to: an owner must be active, an ERP reference must not
+/// belong to another client. For a change (`old` given) only what the change sets is checked, so an
+/// owner who has since gone inactive does not block an edit of the client's phone.
+fn check_client_references(tx: &Connection, client: &Client, old: Option<&Client>) -> Result<()> {
+    if let Some(owner) = client
+        .owner_id
+        .filter(|o| old.is_none_or(|old| old.owner_id != Some(*o)))
+    {
+        require_active_manager(tx, "owner_id", owner)?;
+    }
+    let new_ref = client.external_ref.as_deref();
+    if let Some(external_ref) =
+        new_ref.filter(|r| old.is_none_or(|old| old.external_ref.as_deref() != Some(*r)))
+    {
+        if let Some(existing) = clients::id_by_external_ref(tx, external_ref)? {
+            return Err(Error::Conflict(format!(
+                "external_ref is already used by client {existing}"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The input that would give `old` with `patch` applied.

@@ -184,15 +184,14 @@ fn spend_entry(row: &Row<'_>) -> rusqlite::Result<Spend> {
     })
 }
 
-/// Adds a lost reason, or relabels it when the code exists; returns whether it was new.
-pub(crate) fn upsert_lost_reason(conn: &Connection, code: &str, label: &str) -> Result<bool> {
-    let existed = lost_reason_exists(conn, code)?;
+/// Adds a lost reason, or relabels it when the code exists.
+pub(crate) fn upsert_lost_reason(conn: &Connection, code: &str, label: &str) -> Result<()> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO lost_reasons (code, label) VALUES (?1, ?2)
          ON CONFLICT (code) DO UPDATE SET label = excluded.label",
     )?;
     stmt.execute(params![code, label])?;
-    Ok(!existed)
+    Ok(())
 }
 
 /// Whether the code is in the catalogue.
