@@ -1,0 +1,338 @@
+//! The boundary between C and Rust, in one module: the panic guard every export runs in, the
+//! thread-local last error, and the conversions of arguments (pointers, UTF-8, JSON, times) and results.
+//! Every `unsafe` dereference of a caller's pointer happens here.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::ffi::{CStr, CString, c_char};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::status::crm_status_t;
+
+/// Why a call failed: its status and the message `crm_last_error_message` gives.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub(crate) status: crm_status_t,
+    pub(crate) message: String,
+    /// The input field a validation error names.
+    pub(crate) field: Option<String>,
+}
+
+impl Failure {
+    pub(crate) fn new(status: crm_status_t, message: impl Into<String>) -> Failure {
+        Failure {
+            status,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    fn null(name: &str) -> Failure {
+        Failure::new(crm_status_t::CRM_STATUS_NULL_ARGUMENT, format!("{name}: is NULL"))
+    }
+
+    pub(crate) fn misuse(message: impl Into<String>) -> Failure {
+        Failure::new(crm_status_t::CRM_STATUS_MISUSE, message)
+    }
+
+    fn validation(field: &str, rule: &str) -> Failure {
+        Failure {
+            status: crm_status_t::CRM_STATUS_VALIDATION,
+            message: format!("{field}: {rule}"),
+            field: Some(field.to_string()),
+        }
+    }
+
+    /// A panic caught at the boundary; the payload's text (a `&str` or `String`) becomes the message.
+    pub(crate) fn panic(payload: Box<dyn Any + Send>) -> Failure {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".to_string());
+        Failure::new(
+            crm_status_t::CRM_STATUS_PANIC,
+            format!("internal error (a bug in crmkit, caught at the C boundary): {what}"),
+        )
+    }
+
+    /// The failure as a JSON object: `{"status": 4, "kind": "validation", "field": "phone", "message": ...}`.
+    pub(crate) fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "status": self.status as i32,
+            "kind": self.status.name(),
+            "field": self.field,
+            "message": self.message,
+        })
+    }
+}
+
+impl From<crm_core::Error> for Failure {
+    fn from(error: crm_core::Error) -> Failure {
+        Failure {
+            status: crm_status_t::of(error.kind()),
+            field: error.field().map(str::to_string),
+            message: error.to_string(),
+        }
+    }
+}
+
+/// What a function body returns; `call` turns it into a status.
+pub(crate) type Outcome<T = ()> = Result<T, Failure>;
+
+thread_local! {
+    /// The last failure on this thread; a successful call leaves it as it was.
+    static LAST_ERROR: RefCell<Option<Failure>> = const { RefCell::new(None) };
+}
+
+fn remember(failure: Failure) -> crm_status_t {
+    let status = failure.status;
+    LAST_ERROR.with(|last| *last.borrow_mut() = Some(failure));
+    status
+}
+
+/// Runs the body of an export: a panic is caught here and never unwinds into C, a failure is
+/// remembered for `crm_last_error_message` and returned as its status.
+pub(crate) fn call(body: impl FnOnce() -> Outcome) -> crm_status_t {
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(())) => crm_status_t::CRM_STATUS_OK,
+        Ok(Err(failure)) => remember(failure),
+        Err(payload) => remember(Failure::panic(payload)),
+    }
+}
+
+/// Runs the body of an export that returns no status (a free, a close): a panic is swallowed.
+pub(crate) fn call_quietly(body: impl FnOnce()) {
+    let _ = catch_unwind(AssertUnwindSafe(body));
+}
+
+/// The last failure of this thread, as a copy the caller owns.
+pub(crate) fn last_error<T>(read: impl FnOnce(&Failure) -> T) -> Option<T> {
+    LAST_ERROR.with(|last| last.borrow().as_ref().map(read))
+}
+
+/// Checks an out-parameter and empties it (NULL, 0, false) at once, so it is never left holding
+/// garbage: it is written with a real value only when the call succeeds.
+///
+/// # Safety
+/// `ptr` is NULL or valid for writes of a `T`.
+pub(crate) unsafe fn out_param<'a, T>(ptr: *mut T, name: &str, empty: T) -> Outcome<&'a mut T> {
+    // SAFETY: the caller promises a NULL or writable pointer; NULL is refused.
+    match unsafe { ptr.as_mut() } {
+        Some(slot) => {
+            *slot = empty;
+            Ok(slot)
+        }
+        None => Err(Failure::null(name)),
+    }
+}
+
+/// A required C string argument as `&str`.
+///
+/// # Safety
+/// `ptr` is NULL or points to a NUL-terminated string that outlives the call.
+pub(crate) unsafe fn text<'a>(ptr: *const c_char, name: &str) -> Outcome<&'a str> {
+    // SAFETY: as promised by the caller.
+    unsafe { optional_text(ptr, name) }?.ok_or_else(|| Failure::null(name))
+}
+
+/// An optional C string argument (NULL means absent).
+///
+/// # Safety
+/// As [`text`].
+pub(crate) unsafe fn optional_text<'a>(ptr: *const c_char, name: &str) -> Outcome<Option<&'a str>> {
+    if ptr.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: non-NULL and NUL-terminated, as the caller promised.
+    let bytes = unsafe { CStr::from_ptr(ptr) };
+    bytes.to_str().map(Some).map_err(|e| {
+        Failure::new(
+            crm_status_t::CRM_STATUS_INVALID_UTF8,
+            format!("{name}: is not valid UTF-8 (byte {})", e.valid_up_to()),
+        )
+    })
+}
+
+/// A required JSON argument parsed into `T`. A syntax error, a wrong type, an unknown or missing field
+/// is `CRM_STATUS_INVALID_JSON` with the path of the bad field.
+///
+/// # Safety
+/// As [`text`].
+pub(crate) unsafe fn json<T: DeserializeOwned>(ptr: *const c_char, name: &str) -> Outcome<T> {
+    // SAFETY: as promised by the caller.
+    parse_json(unsafe { text(ptr, name) }?, name)
+}
+
+/// An optional JSON argument: NULL gives `T::default()`.
+///
+/// # Safety
+/// As [`text`].
+pub(crate) unsafe fn optional_json<T: DeserializeOwned + Default>(
+    ptr: *const c_char,
+    name: &str,
+) -> Outcome<T> {
+    // SAFETY: as promised by the caller.
+    match unsafe { optional_text(ptr, name) }? {
+        Some(text) => parse_json(text, name),
+        None => Ok(T::default()),
+    }
+}
+
+pub(crate) fn parse_json<T: DeserializeOwned>(text: &str, name: &str) -> Outcome<T> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let path = if path == "." { String::new() } else { path };
+        invalid(name, &path, e.inner())
+    })?;
+    deserializer.end().map_err(|e| invalid(name, "", &e))?;
+    Ok(value)
+}
+
+fn invalid(name: &str, path: &str, error: &serde_json::Error) -> Failure {
+    let place = if path.is_empty() {
+        name.to_string()
+    } else if path.starts_with('[') {
+        format!("{name}{path}")
+    } else {
+        format!("{name}.{path}")
+    };
+    Failure::new(
+        crm_status_t::CRM_STATUS_INVALID_JSON,
+        format!("{place}: {error}"),
+    )
+}
+
+/// A required RFC 3339 time (`2026-11-02T09:30:00Z`, `2026-11-02T11:30:00+02:00`), as UTC.
+///
+/// # Safety
+/// As [`text`].
+pub(crate) unsafe fn time(ptr: *const c_char, name: &str) -> Outcome<DateTime<Utc>> {
+    // SAFETY: as promised by the caller.
+    let text = unsafe { text(ptr, name) }?;
+    DateTime::parse_from_rfc3339(text.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| {
+            Failure::validation(
+                name,
+                "must be an RFC 3339 time with an offset, such as 2026-11-02T09:30:00Z",
+            )
+        })
+}
+
+/// A required calendar date (`2026-11-02`).
+///
+/// # Safety
+/// As [`text`].
+pub(crate) unsafe fn date(ptr: *const c_char, name: &str) -> Outcome<NaiveDate> {
+    // SAFETY: as promised by the caller.
+    let text = unsafe { text(ptr, name) }?;
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| Failure::validation(name, "must be a date such as 2026-11-02"))
+}
+
+/// A text the caller owns and frees with `crm_string_free`.
+pub(crate) fn owned_string(text: String) -> *mut c_char {
+    // Interior NULs cannot come from JSON (serde escapes them) or from our messages; if one ever did,
+    // it is cut there rather than lost.
+    let text = match CString::new(text) {
+        Ok(text) => text,
+        Err(e) => {
+            let end = e.nul_position();
+            let mut bytes = e.into_vec();
+            bytes.truncate(end);
+            CString::new(bytes).unwrap_or_default()
+        }
+    };
+    text.into_raw()
+}
+
+/// Writes `value` as JSON into an out-parameter.
+pub(crate) fn put_json<T: Serialize + ?Sized>(out: &mut *mut c_char, value: &T) -> Outcome {
+    let text = serde_json::to_string(value).map_err(|e| {
+        Failure::new(
+            crm_status_t::CRM_STATUS_STORAGE,
+            format!("a result could not be written as JSON: {e}"),
+        )
+    })?;
+    *out = owned_string(text);
+    Ok(())
+}
+
+/// Frees a string the library returned.
+///
+/// # Safety
+/// `ptr` is NULL or a string this library returned and that was not freed yet.
+pub(crate) unsafe fn free_string(ptr: *mut c_char) {
+    if !ptr.is_null() {
+        // SAFETY: the pointer came from `CString::into_raw` in `owned_string`, as the caller promised.
+        drop(unsafe { CString::from_raw(ptr) });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Line {
+        sku: String,
+        quantity: i64,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Order {
+        lines: Vec<Line>,
+    }
+
+    #[test]
+    fn json_errors_give_the_path_of_the_bad_field() {
+        let err = parse_json::<Order>(r#"{"lines":[{"sku":"A","quantity":"two"}]}"#, "order_json")
+            .unwrap_err();
+        assert_eq!(err.status, crm_status_t::CRM_STATUS_INVALID_JSON);
+        assert!(
+            err.message.starts_with("order_json.lines[0].quantity: invalid type"),
+            "{}",
+            err.message
+        );
+
+        let err = parse_json::<Order>(r#"{"lines":[], "x": 1}"#, "order_json").unwrap_err();
+        assert!(err.message.contains("unknown field `x`"), "{}", err.message);
+
+        let err = parse_json::<Vec<Line>>(r#"[{"sku":"A"}]"#, "lines").unwrap_err();
+        assert!(err.message.starts_with("lines[0]: missing field `quantity`"), "{}", err.message);
+
+        let err = parse_json::<Order>(r#"{"lines":[]} trailing"#, "order_json").unwrap_err();
+        assert!(err.message.starts_with("order_json: trailing characters"), "{}", err.message);
+
+        let err = parse_json::<Order>("{", "order_json").unwrap_err();
+        assert_eq!(err.status, crm_status_t::CRM_STATUS_INVALID_JSON);
+    }
+
+    #[test]
+    fn a_panic_becomes_a_status_and_a_message() {
+        let status = call(|| panic!("boom"));
+        assert_eq!(status, crm_status_t::CRM_STATUS_PANIC);
+        let message = last_error(|f| f.message.clone()).unwrap_or_default();
+        assert!(message.ends_with("boom"), "{message}");
+    }
+
+    #[test]
+    fn out_parameters_are_emptied_on_entry() {
+        let mut slot: i64 = 42;
+        let out = unsafe { out_param(&mut slot, "out", 0) }.unwrap();
+        assert_eq!(*out, 0);
+        let err = unsafe { out_param::<i64>(std::ptr::null_mut(), "out", 0) }.unwrap_err();
+        assert_eq!(err.status, crm_status_t::CRM_STATUS_NULL_ARGUMENT);
+        assert_eq!(err.message, "out: is NULL");
+    }
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The C side: builds libcrm, checks that the committed include/crm.h is what cbindgen makes of crm-ffi
+# now, then builds every C test in tests/c and the C quickstart with warnings as errors, and runs each
+# under valgrind (no leaks, no errors). Runnable by hand; scripts/test.sh runs it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+cbindgen_version=0.29.4
+step "cbindgen $cbindgen_version"
+if ! command -v cbindgen >/dev/null || [ "$(cbindgen --version)" != "cbindgen $cbindgen_version" ]; then
+  cargo install cbindgen --version "=$cbindgen_version" --locked
+fi
+
+step "include/crm.h is the header cbindgen generates"
+fresh=$(mktemp)
+build=$(mktemp -d)
+trap 'rm -rf "$fresh" "$build"' EXIT
+cbindgen --quiet --config crm-ffi/cbindgen.toml --crate crm-ffi --output "$fresh"
+if ! diff -u include/crm.h "$fresh"; then
+  echo "include/crm.h is stale: regenerate it with" >&2
+  echo "  cbindgen --config crm-ffi/cbindgen.toml --crate crm-ffi --output include/crm.h" >&2
+  exit 1
+fi
+
+step "the header compiles alone, as C11 and as C++"
+printf '#include "crm.h"\n' >"$build/alone.c"
+printf '#include "crm.h"\n' >"$build/alone.cpp"
+gcc -std=c11 -Wall -Wextra -Werror -pedantic -Iinclude -c "$build/alone.c" -o "$build/alone_c.o"
+g++ -std=c++11 -Wall -Wextra -Werror -pedantic -Iinclude -c "$build/alone.cpp" -o "$build/alone_cpp.o"
+
+step "libcrm (shared and static)"
+cargo build --locked -p crm-ffi
+lib="$PWD/target/debug"
+
+cflags=(-std=c11 -Wall -Wextra -Werror -g -Iinclude -Itests/c)
+valgrind=(valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect,possible
+          --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1)
+
+step "C tests under valgrind"
+for test in tests/c/test_*.c; do
+  name=$(basename "$test" .c)
+  gcc "${cflags[@]}" "$test" -o "$build/$name" -L"$lib" -lcrm -Wl,-rpath,"$lib" -lpthread
+  echo "--- $name"
+  (cd "$build" && "${valgrind[@]}" "./$name")
+done
+
+step "examples/c/quickstart.c (linked statically, run as a new user would, under valgrind)"
+gcc "${cflags[@]}" examples/c/quickstart.c -o "$build/quickstart" "$lib/libcrm.a" -lpthread -ldl -lm
+(cd "$build" && "${valgrind[@]}" ./quickstart >quickstart.out)
+cat "$build/quickstart.out"
