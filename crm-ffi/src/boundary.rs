@@ -32,7 +32,10 @@ impl Failure {
     }
 
     fn null(name: &str) -> Failure {
-        Failure::new(crm_status_t::CRM_STATUS_NULL_ARGUMENT, format!("{name}: is NULL"))
+        Failure::new(
+            crm_status_t::CRM_STATUS_NULL_ARGUMENT,
+            format!("{name}: is NULL"),
+        )
     }
 
     pub(crate) fn misuse(message: impl Into<String>) -> Failure {
@@ -300,7 +303,8 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.status, crm_status_t::CRM_STATUS_INVALID_JSON);
         assert!(
-            err.message.starts_with("order_json.lines[0].quantity: invalid type"),
+            err.message
+                .starts_with("order_json.lines[0].quantity: invalid type"),
             "{}",
             err.message
         );
@@ -309,10 +313,19 @@ mod tests {
         assert!(err.message.contains("unknown field `x`"), "{}", err.message);
 
         let err = parse_json::<Vec<Line>>(r#"[{"sku":"A"}]"#, "lines").unwrap_err();
-        assert!(err.message.starts_with("lines[0]: missing field `quantity`"), "{}", err.message);
+        assert!(
+            err.message
+                .starts_with("lines[0]: missing field `quantity`"),
+            "{}",
+            err.message
+        );
 
         let err = parse_json::<Order>(r#"{"lines":[]} trailing"#, "order_json").unwrap_err();
-        assert!(err.message.starts_with("order_json: trailing characters"), "{}", err.message);
+        assert!(
+            err.message.starts_with("order_json: trailing characters"),
+            "{}",
+            err.message
+        );
 
         let err = parse_json::<Order>("{", "order_json").unwrap_err();
         assert_eq!(err.status, crm_status_t::CRM_STATUS_INVALID_JSON);

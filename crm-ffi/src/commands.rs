@@ -6,9 +6,9 @@ use std::ptr::null_mut;
 
 use chrono::{DateTime, Utc};
 use crm_core::{
-    ClientId, ClientPatch, ConvertLead, DealId, DealPatch, JunkKind, LeadId, ManagerId, NewActivity,
-    NewClient, NewContact, NewDeal, NewLead, NewManager, NewOrder, NewSource, NewSpend, NewStage,
-    OrderId, OrderStatus,
+    ClientId, ClientPatch, ConvertLead, DealId, DealPatch, JunkKind, LeadId, ManagerId,
+    NewActivity, NewClient, NewContact, NewDeal, NewLead, NewManager, NewOrder, NewSource,
+    NewSpend, NewStage, OrderId, OrderStatus,
 };
 
 use crate::boundary::{
@@ -58,7 +58,10 @@ pub unsafe extern "C" fn crm_set_manager_active(
         let crm = unsafe { handle(crm) }?;
         let at = unsafe { time(at, "at") }?;
         let id = ManagerId(manager_id);
-        put_json(out, &crm.run(move |t| on!(t, set_manager_active(id, active, at)))?)
+        put_json(
+            out,
+            &crm.run(move |t| on!(t, set_manager_active(id, active, at)))?,
+        )
     })
 }
 
@@ -127,7 +130,10 @@ pub unsafe extern "C" fn crm_add_lost_reason(
         let code = unsafe { text(code, "code") }?.to_string();
         let label = unsafe { text(label, "label") }?.to_string();
         let at = unsafe { time(at, "at") }?;
-        put_json(out, &crm.run(move |t| on!(t, add_lost_reason(&code, &label, at)))?)
+        put_json(
+            out,
+            &crm.run(move |t| on!(t, add_lost_reason(&code, &label, at)))?,
+        )
     })
 }
 
@@ -200,7 +206,10 @@ pub unsafe extern "C" fn crm_update_client(
         let patch: ClientPatch = unsafe { json(patch_json, "patch_json") }?;
         let at = unsafe { time(at, "at") }?;
         let id = ClientId(client_id);
-        put_json(out, &crm.run(move |t| on!(t, update_client(id, patch, at)))?)
+        put_json(
+            out,
+            &crm.run(move |t| on!(t, update_client(id, patch, at)))?,
+        )
     })
 }
 
@@ -266,7 +275,11 @@ unsafe fn lead_step(
     lead_id: i64,
     at: *const c_char,
     lead_json: *mut *mut c_char,
-    step: fn(crate::handle::Target<'_, '_>, LeadId, DateTime<Utc>) -> crm_core::Result<crm_core::Lead>,
+    step: fn(
+        crate::handle::Target<'_, '_>,
+        LeadId,
+        DateTime<Utc>,
+    ) -> crm_core::Result<crm_core::Lead>,
 ) -> crm_status_t {
     call(|| {
         // SAFETY: pointers as the header's contract says.
@@ -289,7 +302,11 @@ pub unsafe extern "C" fn crm_start_lead(
     lead_json: *mut *mut c_char,
 ) -> crm_status_t {
     // SAFETY: pointers as the header's contract says.
-    unsafe { lead_step(crm, lead_id, at, lead_json, |t, id, at| on!(t, start_lead(id, at))) }
+    unsafe {
+        lead_step(crm, lead_id, at, lead_json, |t, id, at| {
+            on!(t, start_lead(id, at))
+        })
+    }
 }
 
 /// Marks a lead in progress as qualified: a real need with a budget. Only a qualified lead converts.
@@ -303,7 +320,11 @@ pub unsafe extern "C" fn crm_qualify_lead(
     lead_json: *mut *mut c_char,
 ) -> crm_status_t {
     // SAFETY: pointers as the header's contract says.
-    unsafe { lead_step(crm, lead_id, at, lead_json, |t, id, at| on!(t, qualify_lead(id, at))) }
+    unsafe {
+        lead_step(crm, lead_id, at, lead_json, |t, id, at| {
+            on!(t, qualify_lead(id, at))
+        })
+    }
 }
 
 /// Brings a lost or junk lead back to work (→ in_progress); its lost reason is cleared.
@@ -317,7 +338,11 @@ pub unsafe extern "C" fn crm_reopen_lead(
     lead_json: *mut *mut c_char,
 ) -> crm_status_t {
     // SAFETY: pointers as the header's contract says.
-    unsafe { lead_step(crm, lead_id, at, lead_json, |t, id, at| on!(t, reopen_lead(id, at))) }
+    unsafe {
+        lead_step(crm, lead_id, at, lead_json, |t, id, at| {
+            on!(t, reopen_lead(id, at))
+        })
+    }
 }
 
 /// Loses a lead. The reason is mandatory: a code from the lost-reason catalogue (see
@@ -401,7 +426,10 @@ pub unsafe extern "C" fn crm_convert_lead(
         let options: ConvertLead = unsafe { optional_json(options_json, "options_json") }?;
         let at = unsafe { time(at, "at") }?;
         let id = LeadId(lead_id);
-        put_json(out, &crm.run(move |t| on!(t, convert_lead(id, options, at)))?)
+        put_json(
+            out,
+            &crm.run(move |t| on!(t, convert_lead(id, options, at)))?,
+        )
     })
 }
 
@@ -616,11 +644,16 @@ pub unsafe extern "C" fn crm_record_orders(
         let mut recorded = crm.run(move |t| on!(t, record_orders(batch)))?.into_iter();
         let results: Vec<serde_json::Value> = refused
             .into_iter()
-            .map(|refusal| match refusal.map(Err).or_else(|| recorded.next().map(|r| r.map_err(Failure::from))) {
-                Some(Ok(order)) => serde_json::json!({ "order": order }),
-                Some(Err(failure)) => serde_json::json!({ "error": failure.to_json() }),
-                None => serde_json::json!({ "error": Failure::new(
+            .map(|refusal| {
+                match refusal
+                    .map(Err)
+                    .or_else(|| recorded.next().map(|r| r.map_err(Failure::from)))
+                {
+                    Some(Ok(order)) => serde_json::json!({ "order": order }),
+                    Some(Err(failure)) => serde_json::json!({ "error": failure.to_json() }),
+                    None => serde_json::json!({ "error": Failure::new(
                     crm_status_t::CRM_STATUS_STORAGE, "no result for this item").to_json() }),
+                }
             })
             .collect();
         put_json(out, &results)
@@ -647,6 +680,9 @@ pub unsafe extern "C" fn crm_set_order_status(
         let status: OrderStatus = unsafe { text(status, "status") }?.parse()?;
         let at = unsafe { time(at, "at") }?;
         let id = OrderId(order_id);
-        put_json(out, &crm.run(move |t| on!(t, set_order_status(id, status, at)))?)
+        put_json(
+            out,
+            &crm.run(move |t| on!(t, set_order_status(id, status, at)))?,
+        )
     })
 }

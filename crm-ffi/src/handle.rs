@@ -7,12 +7,14 @@
 //! the transaction. Other threads using the handle meanwhile wait for the connection, as they would
 //! wait for any other command.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::ffi::c_char;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, SyncSender};
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
-use std::thread::{self, JoinHandle, ThreadId};
+use std::thread::{self, JoinHandle};
 
 use crm_core::{Crm, Transaction};
 
@@ -23,7 +25,7 @@ use crate::status::crm_status_t;
 pub struct crm_t {
     crm: Arc<Crm>,
     /// The open transactions, by the thread that began each.
-    transactions: Mutex<HashMap<ThreadId, Worker>>,
+    transactions: Mutex<HashMap<CallerId, Worker>>,
 }
 
 /// Where a command runs: on the store itself (a transaction of its own) or in the caller's open
@@ -43,6 +45,23 @@ macro_rules! on {
     };
 }
 pub(crate) use on;
+
+/// Which thread is calling: a number of our own rather than `std::thread::current()`, which on a thread
+/// the host made allocates a handle that is never freed (valgrind reports it as possibly lost).
+type CallerId = u64;
+
+fn caller() -> CallerId {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    thread_local! {
+        static ME: Cell<CallerId> = const { Cell::new(0) };
+    }
+    ME.with(|me| {
+        if me.get() == 0 {
+            me.set(NEXT.fetch_add(1, Ordering::Relaxed));
+        }
+        me.get()
+    })
+}
 
 type Job = Box<dyn for<'a, 'b> FnOnce(&'a Transaction<'b>) + Send>;
 
@@ -81,7 +100,7 @@ impl crm_t {
             .transactions
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .get(&thread::current().id())
+            .get(&caller())
             .map(|worker| worker.jobs.clone());
         let Some(jobs) = jobs else {
             return f(Target::Crm(&self.crm)).map_err(Failure::from);
@@ -102,7 +121,7 @@ impl crm_t {
     }
 
     fn begin(&self, actor: Option<&str>) -> Outcome {
-        let me = thread::current().id();
+        let me = caller();
         if self.workers().contains_key(&me) {
             return Err(Failure::misuse(
                 "crm_begin: this thread already has a transaction open on this handle",
@@ -133,7 +152,7 @@ impl crm_t {
     }
 
     fn finish(&self, message: Message, name: &str) -> Outcome {
-        let worker = self.workers().remove(&thread::current().id());
+        let worker = self.workers().remove(&caller());
         let Some(worker) = worker else {
             return Err(Failure::misuse(format!(
                 "{name}: this thread has no transaction open on this handle"
@@ -145,7 +164,7 @@ impl crm_t {
         outcome
     }
 
-    fn workers(&self) -> std::sync::MutexGuard<'_, HashMap<ThreadId, Worker>> {
+    fn workers(&self) -> std::sync::MutexGuard<'_, HashMap<CallerId, Worker>> {
         self.transactions
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -211,9 +230,8 @@ fn worker_gone() -> Failure {
 /// `crm` is NULL or a handle from `crm_open` that was not closed.
 pub(crate) unsafe fn handle<'a>(crm: *const crm_t) -> Outcome<&'a crm_t> {
     // SAFETY: as promised by the caller.
-    unsafe { crm.as_ref() }.ok_or_else(|| {
-        Failure::new(crm_status_t::CRM_STATUS_NULL_ARGUMENT, "crm: is NULL")
-    })
+    unsafe { crm.as_ref() }
+        .ok_or_else(|| Failure::new(crm_status_t::CRM_STATUS_NULL_ARGUMENT, "crm: is NULL"))
 }
 
 /// Opens a store file, creating it if it does not exist and migrating it if it was written by an older
@@ -306,10 +324,7 @@ pub unsafe extern "C" fn crm_is_strict(crm: *const crm_t, strict: *mut bool) -> 
 
 /// The schema version of the open store (SQLite's `user_version`).
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn crm_schema_version(
-    crm: *const crm_t,
-    version: *mut i64,
-) -> crm_status_t {
+pub unsafe extern "C" fn crm_schema_version(crm: *const crm_t, version: *mut i64) -> crm_status_t {
     call(|| {
         // SAFETY: pointers as the header's contract says.
         let out = unsafe { out_param(version, "version", 0) }?;

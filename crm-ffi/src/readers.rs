@@ -5,8 +5,8 @@ use std::ffi::c_char;
 use std::ptr::null_mut;
 
 use crm_core::{
-    ActivityId, ActivityQuery, ClientId, ClientQuery, ContactId, DealId, DealQuery, LeadId, LeadQuery,
-    ManagerId, OrderId, OrderQuery, Page, SourceId,
+    ActivityId, ActivityQuery, ClientId, ClientQuery, ContactId, DealId, DealQuery, LeadId,
+    LeadQuery, ManagerId, OrderId, OrderQuery, Page, SourceId,
 };
 use serde::Serialize;
 
@@ -19,7 +19,9 @@ unsafe fn read<T: Serialize + Send + 'static>(
     crm: *const crm_t,
     out: *mut *mut c_char,
     out_name: &str,
-    prepare: impl FnOnce() -> Outcome<Box<dyn for<'a, 'b> FnOnce(Target<'a, 'b>) -> crm_core::Result<T> + Send>>,
+    prepare: impl FnOnce() -> Outcome<
+        Box<dyn for<'a, 'b> FnOnce(Target<'a, 'b>) -> crm_core::Result<T> + Send>,
+    >,
 ) -> crm_status_t {
     call(|| {
         // SAFETY: pointers as the header's contract says.
@@ -41,7 +43,11 @@ pub unsafe extern "C" fn crm_get_manager(
 ) -> crm_status_t {
     let id = ManagerId(manager_id);
     // SAFETY: pointers as the header's contract says.
-    unsafe { read(crm, manager_json, "manager_json", || Ok(Box::new(move |t| on!(t, get_manager(id))))) }
+    unsafe {
+        read(crm, manager_json, "manager_json", || {
+            Ok(Box::new(move |t| on!(t, get_manager(id))))
+        })
+    }
 }
 
 /// Every manager, by id.
@@ -53,7 +59,11 @@ pub unsafe extern "C" fn crm_list_managers(
     managers_json: *mut *mut c_char,
 ) -> crm_status_t {
     // SAFETY: pointers as the header's contract says.
-    unsafe { read(crm, managers_json, "managers_json", || Ok(Box::new(|t| on!(t, list_managers())))) }
+    unsafe {
+        read(crm, managers_json, "managers_json", || {
+            Ok(Box::new(|t| on!(t, list_managers())))
+        })
+    }
 }
 
 /// One marketing source.
@@ -67,7 +77,11 @@ pub unsafe extern "C" fn crm_get_source(
 ) -> crm_status_t {
     let id = SourceId(source_id);
     // SAFETY: pointers as the header's contract says.
-    unsafe { read(crm, source_json, "source_json", || Ok(Box::new(move |t| on!(t, get_source(id))))) }
+    unsafe {
+        read(crm, source_json, "source_json", || {
+            Ok(Box::new(move |t| on!(t, get_source(id))))
+        })
+    }
 }
 
 /// Every marketing source, by id.
@@ -79,7 +93,11 @@ pub unsafe extern "C" fn crm_list_sources(
     sources_json: *mut *mut c_char,
 ) -> crm_status_t {
     // SAFETY: pointers as the header's contract says.
-    unsafe { read(crm, sources_json, "sources_json", || Ok(Box::new(|t| on!(t, list_sources())))) }
+    unsafe {
+        read(crm, sources_json, "sources_json", || {
+            Ok(Box::new(|t| on!(t, list_sources())))
+        })
+    }
 }
 
 /// Spend booked from `start` to `end` inclusive, of one source or of all; by date, then id.
@@ -133,7 +151,11 @@ pub unsafe extern "C" fn crm_pipeline(
     pipeline_json: *mut *mut c_char,
 ) -> crm_status_t {
     // SAFETY: pointers as the header's contract says.
-    unsafe { read(crm, pipeline_json, "pipeline_json", || Ok(Box::new(|t| on!(t, pipeline())))) }
+    unsafe {
+        read(crm, pipeline_json, "pipeline_json", || {
+            Ok(Box::new(|t| on!(t, pipeline())))
+        })
+    }
 }
 
 /// One client.
@@ -147,7 +169,11 @@ pub unsafe extern "C" fn crm_get_client(
 ) -> crm_status_t {
     let id = ClientId(client_id);
     // SAFETY: pointers as the header's contract says.
-    unsafe { read(crm, client_json, "client_json", || Ok(Box::new(move |t| on!(t, get_client(id))))) }
+    unsafe {
+        read(crm, client_json, "client_json", || {
+            Ok(Box::new(move |t| on!(t, get_client(id))))
+        })
+    }
 }
 
 /// A page of clients, by id.
@@ -183,7 +209,9 @@ pub unsafe extern "C" fn crm_get_contact(
     let id = ContactId(contact_id);
     // SAFETY: pointers as the header's contract says.
     unsafe {
-        read(crm, contact_json, "contact_json", || Ok(Box::new(move |t| on!(t, get_contact(id)))))
+        read(crm, contact_json, "contact_json", || {
+            Ok(Box::new(move |t| on!(t, get_contact(id))))
+        })
     }
 }
 
@@ -216,7 +244,11 @@ pub unsafe extern "C" fn crm_get_lead(
 ) -> crm_status_t {
     let id = LeadId(lead_id);
     // SAFETY: pointers as the header's contract says.
-    unsafe { read(crm, lead_json, "lead_json", || Ok(Box::new(move |t| on!(t, get_lead(id))))) }
+    unsafe {
+        read(crm, lead_json, "lead_json", || {
+            Ok(Box::new(move |t| on!(t, get_lead(id))))
+        })
+    }
 }
 
 /// A page of leads, by id.
@@ -308,7 +340,11 @@ pub unsafe extern "C" fn crm_get_deal(
 ) -> crm_status_t {
     let id = DealId(deal_id);
     // SAFETY: pointers as the header's contract says.
-    unsafe { read(crm, deal_json, "deal_json", || Ok(Box::new(move |t| on!(t, get_deal(id))))) }
+    unsafe {
+        read(crm, deal_json, "deal_json", || {
+            Ok(Box::new(move |t| on!(t, get_deal(id))))
+        })
+    }
 }
 
 /// A page of deals, by id.
@@ -344,7 +380,9 @@ pub unsafe extern "C" fn crm_deal_history(
     let id = DealId(deal_id);
     // SAFETY: pointers as the header's contract says.
     unsafe {
-        read(crm, visits_json, "visits_json", || Ok(Box::new(move |t| on!(t, deal_history(id)))))
+        read(crm, visits_json, "visits_json", || {
+            Ok(Box::new(move |t| on!(t, deal_history(id))))
+        })
     }
 }
 
@@ -359,7 +397,11 @@ pub unsafe extern "C" fn crm_get_order(
 ) -> crm_status_t {
     let id = OrderId(order_id);
     // SAFETY: pointers as the header's contract says.
-    unsafe { read(crm, order_json, "order_json", || Ok(Box::new(move |t| on!(t, get_order(id))))) }
+    unsafe {
+        read(crm, order_json, "order_json", || {
+            Ok(Box::new(move |t| on!(t, get_order(id))))
+        })
+    }
 }
 
 /// A page of orders with their lines, by id.
@@ -396,7 +438,9 @@ pub unsafe extern "C" fn crm_client_rollup(
     let id = ClientId(client_id);
     // SAFETY: pointers as the header's contract says.
     unsafe {
-        read(crm, rollup_json, "rollup_json", || Ok(Box::new(move |t| on!(t, client_rollup(id)))))
+        read(crm, rollup_json, "rollup_json", || {
+            Ok(Box::new(move |t| on!(t, client_rollup(id))))
+        })
     }
 }
 
