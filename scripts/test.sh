@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one test command: what CI runs and what a new user runs. It installs what it needs on a fresh
-# machine (the machine brings a Rust toolchain), then checks formatting and lints and runs every test.
+# machine (the machine brings a Rust toolchain, gcc and valgrind), then checks formatting and lints and
+# runs every test: Rust, then C (scripts/test-c.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,3 +39,6 @@ assert version >= 1, f"user_version {version}"
 leads = db.execute("SELECT count(*) FROM leads").fetchone()[0]
 print(f"tour.crm read by sqlite3 {sqlite3.sqlite_version}: integrity ok, user_version {version}, {leads} leads")
 PY
+
+step "C: header, tests and quickstart (scripts/test-c.sh)"
+scripts/test-c.sh

@@ -40,3 +40,21 @@ fn readme_rust_tour_is_the_quickstart_example() {
         "README.md's Rust block differs from examples/quickstart.rs"
     );
 }
+
+#[test]
+fn readme_c_tour_is_taken_from_the_c_quickstart() {
+    let example = read("examples/c/quickstart.c");
+    let readme = read("README.md");
+    let block_start = readme.find("```c\n").expect("README has a C block") + "```c\n".len();
+    let block_end = block_start + readme[block_start..].find("```").expect("the block ends");
+    // Every line shown is a line of the example, in the example's order.
+    let mut rest = example.as_str();
+    for line in readme[block_start..block_end].lines().map(str::trim) {
+        let found = rest
+            .lines()
+            .position(|l| l.trim() == line)
+            .unwrap_or_else(|| panic!("README's C line is not in examples/c/quickstart.c (in order): {line}"));
+        let skip: usize = rest.lines().take(found + 1).map(|l| l.len() + 1).sum();
+        rest = &rest[skip.min(rest.len())..];
+    }
+}
