@@ -7,6 +7,15 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
+step "gcc and valgrind"
+for tool in gcc g++ valgrind; do
+  if ! command -v "$tool" >/dev/null; then
+    sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
+    $sudo apt-get update -qq && $sudo apt-get install -y -qq gcc g++ valgrind
+    break
+  fi
+done
+
 cbindgen_version=0.29.4
 step "cbindgen $cbindgen_version"
 if ! command -v cbindgen >/dev/null || [ "$(cbindgen --version)" != "cbindgen $cbindgen_version" ]; then
