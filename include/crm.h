@@ -15,20 +15,58 @@
  * - **Memory.** Every `char *` the library returns is the caller's: free it with crm_string_free().
  *   A handle from crm_open() is freed with crm_close(). crm_version() is static: never free it.
  *   Strings passed in are only read during the call; the library keeps no pointer to them.
- * - **Records are JSON.** Records and lists go in and come out as JSON text: ids are integers, times
- *   RFC 3339 text (`"2026-11-02T09:30:00Z"`; an offset such as `+02:00` is accepted and stored as UTC),
- *   dates `"YYYY-MM-DD"`, money decimal text (`"1234.50"`; a JSON number is read as whole units, a
- *   fraction such as 12.5 is refused because a float cannot be exact), codes lowercase
+ * - **Records are JSON.** Records go in as JSON objects and lists as JSON arrays (anything else is
+ *   refused): ids are integers, times RFC 3339 text (`"2026-11-02T09:30:00Z"`; an offset such as
+ *   `+02:00` is accepted and stored as UTC; a time without an offset is refused), dates `"YYYY-MM-DD"`,
+ *   money decimal text (`"1234.50"`; a JSON integer is read as whole units), codes lowercase
  *   (`"in_progress"`). A field left out of an input object takes its default; an unknown field is
- *   refused. Malformed or mistyped JSON returns #CRM_STATUS_INVALID_JSON and the message gives the
- *   path of the bad field (`new_order_json.lines[0].quantity: invalid type ...`).
+ *   refused. Malformed or mistyped JSON — including money that is not exact decimal text, such as the
+ *   float `12.5` or `"1.999"` — returns #CRM_STATUS_INVALID_JSON; the message starts with the path of
+ *   the bad field (`new_order_json.lines[0].quantity: invalid type ...`) and crm_last_error_json()
+ *   gives that path as `field` (`lines[0].quantity`). Well-formed input that breaks a rule of the CRM
+ *   (a negative amount, an empty name) returns #CRM_STATUS_VALIDATION naming the field.
+ * - **Records out.** Every output object has all its fields, in a fixed order, `null` when unset; parse
+ *   them by name. The records are described in the section below.
  * - **Time is passed in.** Every command takes `at`, the RFC 3339 time the change happened; the library
- *   never reads the clock, so a replay gives the same store.
+ *   never reads the clock, so a replay gives the same store. A change dated before the record's last
+ *   change is refused (#CRM_STATUS_VALIDATION, field `at`); years run from 1 to 9999.
+ * - **Lists and pages.** Lists are in ascending id order unless a function says otherwise. Paged lists
+ *   take `"page": {"after": <the last id seen, or 0>, "limit": <n>}`; a limit of 0 means 100 and more
+ *   than 10000 is cut to 10000; a page shorter than the limit is the last.
  * - **One command, one transaction.** A command either fully happens or leaves nothing behind. Several
  *   commands become one with crm_begin() / crm_commit().
  * - **Threads.** One ::crm_t may be used from several threads at once; commands are serialised on the
  *   store's connection. Several processes may open the same file.
  * - **Panics.** A bug inside the library never unwinds into the host: it returns #CRM_STATUS_PANIC.
+ *   Rust's default panic hook also prints the panic (with a source location) to stderr.
+ *
+ * @section records The records
+ *
+ * - **Lead**: `id`, `status` (new, in_progress, qualified, converted, lost, junk), `channel`,
+ *   `source_id`, `received_at`, `name`, `company`, `phone`, `phone_quality`, `email`, `email_quality`,
+ *   `messenger`, `need`, `interest`, `region`, `language`, `estimated_value`, `owner_id`, `client_id`,
+ *   `deal_id`, `first_response_due`, `first_response_at`, `first_response_by`, `lost_reason`,
+ *   `junk_kind`, `close_note`, `external_ref`, `status_changed_at`, `updated_at`. Phones and e-mails are
+ *   stored as given; their quality is `valid`, `invalid` (malformed, kept with a warning) or null
+ *   (absent).
+ * - **Client**: `id`, `kind` (company, person), `name`, `tax_id`, `tax_id_quality`, `phone`,
+ *   `phone_quality`, `email`, `email_quality`, `website`, `industry`, `region`, `address`, `birth_date`,
+ *   `owner_id`, `tags`, `attributes` (any JSON object), `external_ref`, `created_at`, `updated_at`.
+ * - **Deal**: `id`, `client_id`, `lead_id`, `title`, `amount`, `stage`, `status` (open, won, lost),
+ *   `owner_id`, `expected_close`, `lost_reason`, `lost_note`, `created_at`, `closed_at`,
+ *   `stage_changed_at`.
+ * - **Order**: `id`, `client_id`, `ordered_at`, `status` (completed, cancelled, returned), `total`,
+ *   `lines` (`[{"sku", "quantity", "unit_price"}]`), `deal_id`, `external_ref`.
+ * - **Activity**: `id`, `kind` (call, email, meeting, message, note, document), `direction` (in, out),
+ *   `lead_id`, `client_id`, `deal_id`, `manager_id`, `at`, `subject`, `body`, `outcome`,
+ *   `document_ref`, `duration_seconds`.
+ * - **Manager**: `id`, `name`, `email`, `team`, `active`, `capacity`, `weight`, `skills`, `regions`,
+ *   `languages`, `created_at`. **Source**: `id`, `name`, `channel`, `campaign`, `created_at`.
+ * - **Event** (the audit trail and change feed): `seq` (strictly increasing, never reused), `at`,
+ *   `actor`, `entity`, `entity_id`, `kind`, `data`. Kinds: `created`, `captured`, `recorded`, `opened`,
+ *   `logged` (data: the record as stored), `updated` (data: the fields that changed), `status_changed`
+ *   (a lead: `from`, `to`, `reason`, `note`, ...; an order: its new status), `stage_changed`, `won`,
+ *   `lost`, `first_response`, `active_changed`, `set` (the pipeline), `relabelled` (a lost reason).
  *
  * @section example A first program
  * @code
@@ -156,7 +194,8 @@ char *crm_last_error_message(void);
 char *crm_last_error_json(void);
 
 /**
- * Frees a string the library returned (every `char *` out-parameter and crm_last_error_message()).
+ * Frees a string the library returned (every `char *` out-parameter, crm_last_error_message() and
+ * crm_last_error_json()).
  * NULL is ignored. Do not free a string twice, nor one from crm_version().
  */
 void crm_string_free(char *string);
@@ -292,15 +331,16 @@ crm_status_t crm_add_contact(crm_t *crm,
  * Refused (CRM_STATUS_VALIDATION) only when the request is meaningless: no way at all to reach the
  * person. A malformed phone or e-mail is kept with quality `invalid` and a warning; a source, owner or
  * client that does not exist is dropped with a warning (strict mode refuses these instead). Capturing
- * the same `external_ref` again returns the stored lead; the same reference with other details is
- * CRM_STATUS_CONFLICT.
+ * the same `external_ref` again returns the stored lead (a form sent twice is one request; the time is
+ * not compared); the same reference with other details is CRM_STATUS_CONFLICT.
  *
  * @param new_lead_json  `{"channel": "web", "source_id": 1, "name": "Ivan Petrenko", "company": ...,
  *                       "phone": "067 123 45 67", "email": ..., "messenger": ..., "need": ...,
  *                       "interest": ..., "region": ..., "language": ..., "estimated_value": "18000.00",
- *                       "owner_id": ..., "client_id": ..., "external_ref": ...}`; `channel` is required
- *                       (see crm_add_source()) and one of
- *                       phone, email, messenger or client_id
+ *                       "owner_id": ..., "client_id": ..., "external_ref": ...}`. `channel` is required
+ *                       (a code as in crm_add_source()); so is at least one way to reach the person:
+ *                       `phone`, `email`, `messenger` or `client_id` (else CRM_STATUS_VALIDATION with
+ *                       field `contact`)
  * @param at             RFC 3339 time the request came in
  * @param capture_json   receives `{"lead": {"id": 1, "status": "new", ...}, "warnings": [{"field":
  *                       "phone", "message": ...}]}`
@@ -692,6 +732,7 @@ crm_status_t crm_list_leads(const crm_t *crm,
 
 /**
  * A lead's status transitions, oldest first (the capture itself is the first, from null to new).
+ * CRM_STATUS_NOT_FOUND when there is no such lead.
  *
  * @param transitions_json  receives `[{"lead_id": 1, "from": null, "to": "new", "at": ..., "actor":
  *                          ..., "reason": null}, ...]`
@@ -788,10 +829,11 @@ crm_status_t crm_client_monthly_revenue(const crm_t *crm,
                                         char **months_json);
 
 /**
- * Every change to one record, oldest first: who, when, what.
+ * Every change to one record, oldest first: who, when, what (see the Event record above). An id that
+ * never existed has an empty history (`[]`), not CRM_STATUS_NOT_FOUND.
  *
  * @param entity       `manager`, `source`, `client`, `contact`, `lead`, `deal`, `activity`, `order`,
- *                     `spend`, `pipeline` or `lost_reason` (store-wide records use id 0); any other
+ *                     `spend`, or a store-wide record with id 0: `pipeline`, `lost_reason`; any other
  *                     name is CRM_STATUS_VALIDATION
  * @param events_json  receives `[{"seq": 1, "at": ..., "actor": "system", "entity": "lead",
  *                     "entity_id": 1, "kind": "captured", "data": {...}}, ...]`

@@ -100,9 +100,16 @@ pub const DEFAULT_ACTOR: &str = "system";
 impl Crm {
     /// Opens a store file, creating it if it does not exist and migrating it if it is older than this
     /// library. A file written by a newer crmkit is refused with [`Error::SchemaTooNew`] and left untouched.
-    /// The path `:memory:` opens a private in-memory store.
+    /// The path `:memory:` opens a private in-memory store. An empty path is a validation error (SQLite
+    /// would open a temporary file that vanishes on close: data silently lost).
     pub fn open(path: impl AsRef<Path>) -> Result<Crm> {
         let path = path.as_ref();
+        if path.as_os_str().is_empty() {
+            return Err(Error::validation(
+                "path",
+                "must not be empty (use \":memory:\" for a store in memory)",
+            ));
+        }
         let conn = if path.as_os_str() == ":memory:" {
             store::open_in_memory()?
         } else {

@@ -1234,3 +1234,15 @@ fn an_order_cannot_close_a_lost_deal() {
     assert_eq!(crm.last_seq().unwrap(), seq);
     assert_eq!(crm.client_rollup(client).unwrap().orders, 0);
 }
+
+#[test]
+fn an_empty_path_is_refused_rather_than_a_store_that_vanishes() {
+    // SQLite opens a temporary file for an empty name: everything written would be gone on close.
+    expect_err(Crm::open(""), ErrorKind::Validation, Some("path"));
+}
+
+#[test]
+fn a_page_with_an_unknown_field_is_refused() {
+    let err = serde_json::from_value::<Page>(json!({"after": 3, "limt": 5})).unwrap_err();
+    assert!(err.to_string().contains("unknown field `limt`"), "{err}");
+}

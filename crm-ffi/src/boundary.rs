@@ -161,14 +161,26 @@ pub(crate) unsafe fn optional_text<'a>(ptr: *const c_char, name: &str) -> Outcom
     })
 }
 
-/// A required JSON argument parsed into `T`. A syntax error, a wrong type, an unknown or missing field
-/// is `CRM_STATUS_INVALID_JSON` with the path of the bad field.
+/// A required JSON object argument parsed into `T`. A syntax error, a wrong type, an unknown or
+/// missing field is `CRM_STATUS_INVALID_JSON` with the path of the bad field.
 ///
 /// # Safety
 /// As [`text`].
 pub(crate) unsafe fn json<T: DeserializeOwned>(ptr: *const c_char, name: &str) -> Outcome<T> {
     // SAFETY: as promised by the caller.
     parse_json(unsafe { text(ptr, name) }?, name)
+}
+
+/// A required JSON array argument parsed into `Vec<T>`.
+///
+/// # Safety
+/// As [`text`].
+pub(crate) unsafe fn json_array<T: DeserializeOwned>(
+    ptr: *const c_char,
+    name: &str,
+) -> Outcome<Vec<T>> {
+    // SAFETY: as promised by the caller.
+    parse_json_array(unsafe { text(ptr, name) }?, name)
 }
 
 /// An optional JSON argument: NULL gives `T::default()`.
@@ -186,7 +198,32 @@ pub(crate) unsafe fn optional_json<T: DeserializeOwned + Default>(
     }
 }
 
+/// Parses a JSON object. serde would also take a struct written as an array of its fields in order;
+/// the contract says records are objects, so anything else is refused before it is read.
 pub(crate) fn parse_json<T: DeserializeOwned>(text: &str, name: &str) -> Outcome<T> {
+    expect_shape(text, name, '{', "an object")?;
+    deserialize(text, name)
+}
+
+/// Parses a JSON array.
+pub(crate) fn parse_json_array<T: DeserializeOwned>(text: &str, name: &str) -> Outcome<Vec<T>> {
+    expect_shape(text, name, '[', "an array")?;
+    deserialize(text, name)
+}
+
+fn expect_shape(text: &str, name: &str, opening: char, what: &str) -> Outcome {
+    match text.trim_start().chars().next() {
+        Some(c) if c == opening => Ok(()),
+        None => Err(json_failure(
+            name,
+            "",
+            format!("must be {what}, got empty text"),
+        )),
+        Some(_) => Err(json_failure(name, "", format!("must be {what}"))),
+    }
+}
+
+fn deserialize<T: DeserializeOwned>(text: &str, name: &str) -> Outcome<T> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();
@@ -198,6 +235,12 @@ pub(crate) fn parse_json<T: DeserializeOwned>(text: &str, name: &str) -> Outcome
 }
 
 fn invalid(name: &str, path: &str, error: &serde_json::Error) -> Failure {
+    json_failure(name, path, error.to_string())
+}
+
+/// An invalid JSON argument: the message starts with where (`new_order_json.lines[0].quantity`), and
+/// `field` is the path inside the argument (`lines[0].quantity`), or the argument's name for the whole.
+fn json_failure(name: &str, path: &str, what: String) -> Failure {
     let place = if path.is_empty() {
         name.to_string()
     } else if path.starts_with('[') {
@@ -205,10 +248,15 @@ fn invalid(name: &str, path: &str, error: &serde_json::Error) -> Failure {
     } else {
         format!("{name}.{path}")
     };
-    Failure::new(
-        crm_status_t::CRM_STATUS_INVALID_JSON,
-        format!("{place}: {error}"),
-    )
+    Failure {
+        status: crm_status_t::CRM_STATUS_INVALID_JSON,
+        message: format!("{place}: {what}"),
+        field: Some(if path.is_empty() {
+            name.to_string()
+        } else {
+            path.to_string()
+        }),
+    }
 }
 
 /// A required RFC 3339 time (`2026-11-02T09:30:00Z`, `2026-11-02T11:30:00+02:00`), as UTC.
@@ -312,7 +360,7 @@ mod tests {
         let err = parse_json::<Order>(r#"{"lines":[], "x": 1}"#, "order_json").unwrap_err();
         assert!(err.message.contains("unknown field `x`"), "{}", err.message);
 
-        let err = parse_json::<Vec<Line>>(r#"[{"sku":"A"}]"#, "lines").unwrap_err();
+        let err = parse_json_array::<Line>(r#"[{"sku":"A"}]"#, "lines").unwrap_err();
         assert!(
             err.message
                 .starts_with("lines[0]: missing field `quantity`"),
@@ -329,6 +377,22 @@ mod tests {
 
         let err = parse_json::<Order>("{", "order_json").unwrap_err();
         assert_eq!(err.status, crm_status_t::CRM_STATUS_INVALID_JSON);
+
+        let err = parse_json::<Order>(r#"{"lines":[{"sku":"A","quantity":true}]}"#, "order_json")
+            .unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("lines[0].quantity"));
+    }
+
+    #[test]
+    fn records_are_objects_and_lists_are_arrays() {
+        // serde alone would read a struct from an array of its fields in order.
+        let err = parse_json::<Line>(r#"["A", 2]"#, "line_json").unwrap_err();
+        assert_eq!(err.message, "line_json: must be an object");
+        assert!(parse_json::<Line>(r#" {"sku":"A","quantity":2}"#, "line_json").is_ok());
+        let err = parse_json_array::<Line>(r#"{"sku":"A","quantity":2}"#, "lines").unwrap_err();
+        assert_eq!(err.message, "lines: must be an array");
+        let err = parse_json::<Line>("  ", "line_json").unwrap_err();
+        assert_eq!(err.message, "line_json: must be an object, got empty text");
     }
 
     #[test]

@@ -12,7 +12,8 @@ use crm_core::{
 };
 
 use crate::boundary::{
-    Failure, call, json, optional_json, optional_text, out_param, parse_json, put_json, text, time,
+    Failure, call, json, json_array, optional_json, optional_text, out_param, parse_json, put_json,
+    text, time,
 };
 use crate::handle::{crm_t, handle, on};
 use crate::status::crm_status_t;
@@ -153,7 +154,7 @@ pub unsafe extern "C" fn crm_set_pipeline(
         // SAFETY: pointers as the header's contract says.
         let out = unsafe { out_param(pipeline_json, "pipeline_json", null_mut()) }?;
         let crm = unsafe { handle(crm) }?;
-        let stages: Vec<NewStage> = unsafe { json(stages_json, "stages_json") }?;
+        let stages: Vec<NewStage> = unsafe { json_array(stages_json, "stages_json") }?;
         let at = unsafe { time(at, "at") }?;
         put_json(out, &crm.run(move |t| on!(t, set_pipeline(stages, at)))?)
     })
@@ -240,15 +241,16 @@ pub unsafe extern "C" fn crm_add_contact(
 /// Refused (CRM_STATUS_VALIDATION) only when the request is meaningless: no way at all to reach the
 /// person. A malformed phone or e-mail is kept with quality `invalid` and a warning; a source, owner or
 /// client that does not exist is dropped with a warning (strict mode refuses these instead). Capturing
-/// the same `external_ref` again returns the stored lead; the same reference with other details is
-/// CRM_STATUS_CONFLICT.
+/// the same `external_ref` again returns the stored lead (a form sent twice is one request; the time is
+/// not compared); the same reference with other details is CRM_STATUS_CONFLICT.
 ///
 /// @param new_lead_json  `{"channel": "web", "source_id": 1, "name": "Ivan Petrenko", "company": ...,
 ///                       "phone": "067 123 45 67", "email": ..., "messenger": ..., "need": ...,
 ///                       "interest": ..., "region": ..., "language": ..., "estimated_value": "18000.00",
-///                       "owner_id": ..., "client_id": ..., "external_ref": ...}`; `channel` is required
-///                       (see crm_add_source()) and one of
-///                       phone, email, messenger or client_id
+///                       "owner_id": ..., "client_id": ..., "external_ref": ...}`. `channel` is required
+///                       (a code as in crm_add_source()); so is at least one way to reach the person:
+///                       `phone`, `email`, `messenger` or `client_id` (else CRM_STATUS_VALIDATION with
+///                       field `contact`)
 /// @param at             RFC 3339 time the request came in
 /// @param capture_json   receives `{"lead": {"id": 1, "status": "new", ...}, "warnings": [{"field":
 ///                       "phone", "message": ...}]}`
@@ -628,7 +630,7 @@ pub unsafe extern "C" fn crm_record_orders(
         // SAFETY: pointers as the header's contract says.
         let out = unsafe { out_param(results_json, "results_json", null_mut()) }?;
         let crm = unsafe { handle(crm) }?;
-        let items: Vec<serde_json::Value> = unsafe { json(orders_json, "orders_json") }?;
+        let items: Vec<serde_json::Value> = unsafe { json_array(orders_json, "orders_json") }?;
         // Items that do not parse keep their place with their own error; the rest go to the core.
         let mut refused: Vec<Option<Failure>> = Vec::with_capacity(items.len());
         let mut batch: Vec<(NewOrder, DateTime<Utc>)> = Vec::with_capacity(items.len());

@@ -12,8 +12,8 @@ use std::collections::HashMap;
 use std::ffi::c_char;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, Sender, SyncSender};
-use std::sync::{Arc, Mutex, PoisonError, mpsc};
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::{Arc, Condvar, Mutex, PoisonError, mpsc};
 use std::thread::{self, JoinHandle};
 
 use crm_core::{Crm, Transaction};
@@ -74,8 +74,77 @@ enum Message {
 /// A transaction held open by a thread of its own.
 struct Worker {
     jobs: Sender<Message>,
-    done: Receiver<Outcome>,
+    done: Arc<Answer<()>>,
     thread: JoinHandle<()>,
+}
+
+/// One answer from the worker to a waiting caller. The caller waits on a condition variable rather
+/// than a channel: a blocking receive registers the waiting thread through `std::thread::current()`,
+/// which on a thread the host made (its main thread above all) allocates a handle that is never
+/// freed (rust-lang/rust#135608), and valgrind reports it as possibly lost.
+struct Answer<T> {
+    value: Mutex<Option<Outcome<T>>>,
+    ready: Condvar,
+}
+
+impl<T> Answer<T> {
+    fn new() -> Arc<Answer<T>> {
+        Arc::new(Answer {
+            value: Mutex::new(None),
+            ready: Condvar::new(),
+        })
+    }
+
+    fn wait(&self) -> Outcome<T> {
+        let mut value = self.value.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            if let Some(answer) = value.take() {
+                return answer;
+            }
+            value = self
+                .ready
+                .wait(value)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+}
+
+/// The worker's side of an [`Answer`]: given once; if it is dropped ungiven (the worker stopped), the
+/// caller is told so instead of waiting forever.
+struct Reply<T> {
+    answer: Arc<Answer<T>>,
+    given: bool,
+}
+
+impl<T> Reply<T> {
+    fn to(answer: &Arc<Answer<T>>) -> Reply<T> {
+        Reply {
+            answer: Arc::clone(answer),
+            given: false,
+        }
+    }
+
+    fn give(mut self, value: Outcome<T>) {
+        self.put(value);
+    }
+
+    fn put(&mut self, value: Outcome<T>) {
+        *self
+            .answer
+            .value
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(value);
+        self.given = true;
+        self.answer.ready.notify_all();
+    }
+}
+
+impl<T> Drop for Reply<T> {
+    fn drop(&mut self) {
+        if !self.given {
+            self.put(Err(worker_gone()));
+        }
+    }
 }
 
 /// How the worker's closure ends when it does not commit.
@@ -105,19 +174,18 @@ impl crm_t {
         let Some(jobs) = jobs else {
             return f(Target::Crm(&self.crm)).map_err(Failure::from);
         };
-        let (reply, answer) = mpsc::sync_channel(1);
+        let answer = Answer::new();
+        let reply = Reply::to(&answer);
         let job: Job = Box::new(move |tx| {
-            let result = catch_unwind(AssertUnwindSafe(|| f(Target::Tx(tx))));
-            let _ = reply.send(result);
+            reply.give(match catch_unwind(AssertUnwindSafe(|| f(Target::Tx(tx)))) {
+                Ok(result) => result.map_err(Failure::from),
+                Err(payload) => Err(Failure::panic(payload)),
+            });
         });
         if jobs.send(Message::Run(job)).is_err() {
             return Err(worker_gone());
         }
-        match answer.recv() {
-            Ok(Ok(result)) => result.map_err(Failure::from),
-            Ok(Err(payload)) => Err(Failure::panic(payload)),
-            Err(_) => Err(worker_gone()),
-        }
+        answer.wait()
     }
 
     fn begin(&self, actor: Option<&str>) -> Outcome {
@@ -130,8 +198,8 @@ impl crm_t {
         let crm = Arc::clone(&self.crm);
         let actor = actor.map_or_else(|| crm.actor(), str::to_string);
         let (jobs, inbox) = mpsc::channel::<Message>();
-        let (ready, started) = mpsc::sync_channel::<()>(1);
-        let (report, done) = mpsc::sync_channel::<Outcome>(1);
+        let (started, done) = (Answer::new(), Answer::new());
+        let (ready, report) = (Reply::to(&started), Reply::to(&done));
         let thread = thread::Builder::new()
             .name("crm-transaction".into())
             .spawn(move || hold_transaction(&crm, &actor, inbox, ready, report))
@@ -142,10 +210,9 @@ impl crm_t {
                 )
             })?;
         // Waiting here (not holding the map) lets another thread's transaction end first.
-        if started.recv().is_err() {
-            let failure = done.recv().unwrap_or_else(|_| Err(worker_gone()));
+        if let Err(failure) = started.wait() {
             let _ = thread.join();
-            return failure;
+            return Err(failure);
         }
         self.workers().insert(me, Worker { jobs, done, thread });
         Ok(())
@@ -159,7 +226,7 @@ impl crm_t {
             )));
         };
         let _ = worker.jobs.send(message);
-        let outcome = worker.done.recv().unwrap_or_else(|_| Err(worker_gone()));
+        let outcome = worker.done.wait();
         let _ = worker.thread.join();
         outcome
     }
@@ -195,11 +262,14 @@ fn hold_transaction(
     crm: &Crm,
     actor: &str,
     inbox: Receiver<Message>,
-    ready: SyncSender<()>,
-    report: SyncSender<Outcome>,
+    ready: Reply<()>,
+    report: Reply<()>,
 ) {
+    let mut ready = Some(ready);
     let result = crm.transaction_as(actor, |tx| -> Result<(), Ending> {
-        let _ = ready.send(());
+        if let Some(ready) = ready.take() {
+            ready.give(Ok(()));
+        }
         for message in inbox.iter() {
             match message {
                 Message::Run(job) => job(tx),
@@ -214,7 +284,11 @@ fn hold_transaction(
         Ok(()) | Err(Ending::RolledBack) => Ok(()),
         Err(Ending::Core(error)) => Err(Failure::from(error)),
     };
-    let _ = report.send(outcome);
+    match ready {
+        // The transaction never began (the database refused BEGIN): that is crm_begin's answer.
+        Some(ready) => ready.give(outcome),
+        None => report.give(outcome),
+    }
 }
 
 fn worker_gone() -> Failure {

@@ -68,7 +68,8 @@ pub extern "C" fn crm_last_error_json() -> *mut c_char {
     json
 }
 
-/// Frees a string the library returned (every `char *` out-parameter and crm_last_error_message()).
+/// Frees a string the library returned (every `char *` out-parameter, crm_last_error_message() and
+/// crm_last_error_json()).
 /// NULL is ignored. Do not free a string twice, nor one from crm_version().
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn crm_string_free(string: *mut c_char) {

@@ -273,6 +273,7 @@ pub unsafe extern "C" fn crm_list_leads(
 }
 
 /// A lead's status transitions, oldest first (the capture itself is the first, from null to new).
+/// CRM_STATUS_NOT_FOUND when there is no such lead.
 ///
 /// @param transitions_json  receives `[{"lead_id": 1, "from": null, "to": "new", "at": ..., "actor":
 ///                          ..., "reason": null}, ...]`
@@ -482,10 +483,11 @@ pub unsafe extern "C" fn crm_client_monthly_revenue(
     }
 }
 
-/// Every change to one record, oldest first: who, when, what.
+/// Every change to one record, oldest first: who, when, what (see the Event record above). An id that
+/// never existed has an empty history (`[]`), not CRM_STATUS_NOT_FOUND.
 ///
 /// @param entity       `manager`, `source`, `client`, `contact`, `lead`, `deal`, `activity`, `order`,
-///                     `spend`, `pipeline` or `lost_reason` (store-wide records use id 0); any other
+///                     `spend`, or a store-wide record with id 0: `pipeline`, `lost_reason`; any other
 ///                     name is CRM_STATUS_VALIDATION
 /// @param events_json  receives `[{"seq": 1, "at": ..., "actor": "system", "entity": "lead",
 ///                     "entity_id": 1, "kind": "captured", "data": {...}}, ...]`

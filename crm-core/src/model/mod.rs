@@ -127,7 +127,7 @@ where
 /// One page of a listing: rows with an id greater than `after`, at most `limit` of them (0 means the
 /// default of 100; more than 10 000 is cut to 10 000), in ascending id order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Page {
     /// Start after this id (keyset paging: pass the last id of the previous page).
     pub after: Option<i64>,
