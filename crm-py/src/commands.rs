@@ -1,0 +1,270 @@
+//! Every command and reader of the facade, by name, with its arguments as JSON text and its result as
+//! JSON text: the one narrow path between the Python layer and `crm_core`.
+//!
+//! The Python layer (`crmkit/_crm.py`) turns keyword arguments, `Decimal` and `datetime` into JSON and the
+//! JSON results into typed, frozen objects. Here each command's arguments are read into the core's own
+//! types (`NewLead`, `LeadQuery`, ... which refuse unknown fields), so a malformed amount or time is a
+//! validation error naming its field, and nothing of the Python runtime is touched: the whole call runs
+//! with the GIL released.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use crm_core::{
+    ActivityId, ActivityQuery, ClientId, ClientPatch, ClientQuery, ContactId, ConvertLead, Crm,
+    DealId, DealPatch, DealQuery, JunkKind, LeadId, LeadQuery, ManagerId, NewActivity, NewClient,
+    NewContact, NewDeal, NewLead, NewManager, NewOrder, NewSource, NewSpend, NewStage, OrderId,
+    OrderQuery, OrderStatus, Page, SourceId, Transaction,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::errors::Failure;
+
+type Time = DateTime<Utc>;
+
+/// Generates [`Command`] (one variant per command, its fields the command's arguments), the parser
+/// that reads a command's JSON arguments, and the two runners: on a [`Crm`] (a transaction per command)
+/// and on a [`Transaction`] (a savepoint per command in the caller's transaction).
+macro_rules! commands {
+    ( $( $name:ident { $($arg:ident : $ty:ty),* $(,)? } => |$f:ident| $call:expr ; )* ) => {
+        /// One command or reader with its arguments, read from JSON.
+        #[allow(non_camel_case_types)]
+        pub(crate) enum Command {
+            $(
+                #[doc = concat!("`", stringify!($name), "`")]
+                $name { $($arg: $ty),* },
+            )*
+        }
+
+        /// The names of every command and reader, as the Python layer calls them.
+        pub(crate) const NAMES: &[&str] = &[$(stringify!($name)),*];
+
+        impl Command {
+            /// Reads a command's arguments: a JSON object with one member per argument.
+            pub(crate) fn parse(name: &str, args: &str) -> Result<Command, Failure> {
+                match name {
+                    $(
+                        stringify!($name) => {
+                            #[derive(serde::Deserialize)]
+                            #[serde(deny_unknown_fields)]
+                            struct Args { $($arg: $ty),* }
+                            let Args { $($arg),* } = parse_args(args)?;
+                            Ok(Command::$name { $($arg),* })
+                        }
+                    )*
+                    _ => Err(Failure::Bug(format!("no command is called {name:?}"))),
+                }
+            }
+
+            /// Runs the command in a transaction of its own; the result as JSON.
+            pub(crate) fn run(self, target: &Crm) -> Result<String, Failure> {
+                match self {
+                    $( Command::$name { $($arg),* } => { let $f = target; reply($call) } )*
+                }
+            }
+
+            /// Runs the command inside the caller's transaction; the result as JSON.
+            pub(crate) fn run_in(self, target: &Transaction<'_>) -> Result<String, Failure> {
+                match self {
+                    $( Command::$name { $($arg),* } => { let $f = target; reply($call) } )*
+                }
+            }
+        }
+    };
+}
+
+commands! {
+    // --- set-up ----------------------------------------------------------------------------------------
+    add_manager { new: NewManager, at: Time } => |f| f.add_manager(new, at);
+    set_manager_active { id: ManagerId, active: bool, at: Time } => |f| f.set_manager_active(id, active, at);
+    add_source { new: NewSource, at: Time } => |f| f.add_source(new, at);
+    add_spend { new: NewSpend, at: Time } => |f| f.add_spend(new, at);
+    add_lost_reason { code: String, label: String, at: Time } => |f| f.add_lost_reason(&code, &label, at);
+    set_pipeline { stages: Vec<NewStage>, at: Time } => |f| f.set_pipeline(stages, at);
+    // --- clients -------------------------------------------------------------------------------------------
+    add_client { new: NewClient, at: Time } => |f| f.add_client(new, at);
+    update_client { id: ClientId, patch: ClientPatch, at: Time } => |f| f.update_client(id, patch, at);
+    add_contact { new: NewContact, at: Time } => |f| f.add_contact(new, at);
+    // --- leads ---------------------------------------------------------------------------------------------
+    capture_lead { new: NewLead, at: Time } => |f| f.capture_lead(new, at);
+    start_lead { id: LeadId, at: Time } => |f| f.start_lead(id, at);
+    qualify_lead { id: LeadId, at: Time } => |f| f.qualify_lead(id, at);
+    lose_lead { id: LeadId, reason: String, note: Option<String>, at: Time }
+        => |f| f.lose_lead(id, &reason, note.as_deref(), at);
+    junk_lead { id: LeadId, kind: JunkKind, note: Option<String>, at: Time }
+        => |f| f.junk_lead(id, kind, note.as_deref(), at);
+    reopen_lead { id: LeadId, at: Time } => |f| f.reopen_lead(id, at);
+    convert_lead { id: LeadId, options: ConvertLead, at: Time } => |f| f.convert_lead(id, options, at);
+    log_activity { new: NewActivity, at: Time } => |f| f.log_activity(new, at);
+    // --- deals ---------------------------------------------------------------------------------------------
+    open_deal { new: NewDeal, at: Time } => |f| f.open_deal(new, at);
+    move_deal { id: DealId, stage: String, at: Time } => |f| f.move_deal(id, &stage, at);
+    update_deal { id: DealId, patch: DealPatch, at: Time } => |f| f.update_deal(id, patch, at);
+    win_deal { id: DealId, at: Time } => |f| f.win_deal(id, at);
+    lose_deal { id: DealId, reason: String, note: Option<String>, at: Time }
+        => |f| f.lose_deal(id, &reason, note.as_deref(), at);
+    // --- orders --------------------------------------------------------------------------------------------
+    record_order { new: NewOrder, at: Time } => |f| f.record_order(new, at);
+    set_order_status { id: OrderId, status: OrderStatus, at: Time } => |f| f.set_order_status(id, status, at);
+    // --- readers -------------------------------------------------------------------------------------------
+    get_manager { id: ManagerId } => |f| f.get_manager(id);
+    list_managers {} => |f| f.list_managers();
+    get_source { id: SourceId } => |f| f.get_source(id);
+    list_sources {} => |f| f.list_sources();
+    list_spend { source_id: Option<SourceId>, start: NaiveDate, end: NaiveDate }
+        => |f| f.list_spend(source_id, start, end);
+    lost_reasons {} => |f| f.lost_reasons();
+    pipeline {} => |f| f.pipeline();
+    get_client { id: ClientId } => |f| f.get_client(id);
+    list_clients { query: ClientQuery } => |f| f.list_clients(&query);
+    get_contact { id: ContactId } => |f| f.get_contact(id);
+    list_contacts { client_id: ClientId } => |f| f.list_contacts(client_id);
+    get_lead { id: LeadId } => |f| f.get_lead(id);
+    list_leads { query: LeadQuery } => |f| f.list_leads(&query);
+    lead_transitions { id: LeadId } => |f| f.lead_transitions(id);
+    get_activity { id: ActivityId } => |f| f.get_activity(id);
+    list_activities { query: ActivityQuery } => |f| f.list_activities(&query);
+    get_deal { id: DealId } => |f| f.get_deal(id);
+    list_deals { query: DealQuery } => |f| f.list_deals(&query);
+    deal_history { id: DealId } => |f| f.deal_history(id);
+    get_order { id: OrderId } => |f| f.get_order(id);
+    list_orders { query: OrderQuery } => |f| f.list_orders(&query);
+    client_rollup { client_id: ClientId } => |f| f.client_rollup(client_id);
+    list_rollups { page: Page } => |f| f.list_rollups(page);
+    client_monthly_revenue { client_id: ClientId } => |f| f.client_monthly_revenue(client_id);
+    history { entity: String, id: i64 } => |f| f.history(&entity, id);
+    changes_since { seq: i64, limit: u32 } => |f| f.changes_since(seq, limit);
+    last_seq {} => |f| f.last_seq();
+}
+
+/// A result as JSON text.
+fn reply<T: Serialize>(result: crm_core::Result<T>) -> Result<String, Failure> {
+    let value = result?;
+    serde_json::to_string(&value)
+        .map_err(|e| Failure::Bug(format!("a result could not be written as JSON: {e}")))
+}
+
+/// Reads JSON arguments into `T`; a value that does not fit is a validation error naming its field.
+fn parse_args<T: DeserializeOwned>(args: &str) -> Result<T, Failure> {
+    let mut reader = serde_json::Deserializer::from_str(args);
+    let value = serde_path_to_error::deserialize(&mut reader).map_err(args_failure)?;
+    reader.end().map_err(|e| Failure::Args {
+        field: String::new(),
+        rule: without_position(&e),
+    })?;
+    Ok(value)
+}
+
+/// Names the field of a deserialisation error the way the Python layer's keywords name it: the
+/// wrapper argument (`new`, `patch`, `options`, `query`) is left out, so a bad order line reads
+/// `lines[1].unit_price` and a missing channel `channel`.
+fn args_failure(error: serde_path_to_error::Error<serde_json::Error>) -> Failure {
+    let rule = without_position(error.inner());
+    let mut field = error.path().to_string();
+    if field == "." {
+        field.clear();
+    }
+    for wrapper in ["new", "patch", "options", "query"] {
+        if field == wrapper {
+            field.clear();
+        } else if let Some(rest) = field.strip_prefix(&format!("{wrapper}.")) {
+            field = rest.to_string();
+        }
+    }
+    // serde names a missing or unknown member only in its message.
+    for lead in ["missing field `", "unknown field `"] {
+        if let Some(name) = rule
+            .strip_prefix(lead)
+            .and_then(|rest| rest.split('`').next())
+        {
+            field = if field.is_empty() {
+                name.to_string()
+            } else {
+                format!("{field}.{name}")
+            };
+        }
+    }
+    Failure::Args { field, rule }
+}
+
+/// serde_json's message without its " at line 1 column 57" (the JSON text is ours, not the caller's).
+fn without_position(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    match text.rfind(" at line ") {
+        Some(cut) => text[..cut].to_string(),
+        None => text,
+    }
+}
+
+/// One item of a `record_orders` batch as read: the order and its time, or why it does not parse.
+type BatchItem = Result<(NewOrder, Time), Failure>;
+
+/// The items of a `record_orders` batch, each read on its own: an item that does not parse is reported
+/// at its position like one the core refuses, and the others still go in.
+pub(crate) fn parse_batch(args: &str) -> Result<Vec<BatchItem>, Failure> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Args {
+        batch: Vec<serde_json::Value>,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Item {
+        new: NewOrder,
+        at: Time,
+    }
+    let Args { batch } = parse_args(args)?;
+    Ok(batch
+        .into_iter()
+        .map(|item| {
+            serde_path_to_error::deserialize::<_, Item>(item)
+                .map(|item| (item.new, item.at))
+                .map_err(args_failure)
+        })
+        .collect())
+}
+
+/// One outcome per batch item, in the order given: the stored order as JSON, or why it was refused.
+pub(crate) type BatchReply = Vec<Result<String, Failure>>;
+
+/// Records the good items of a batch in one call of the core and puts every outcome at its position.
+fn record_batch(
+    items: Vec<BatchItem>,
+    record: impl FnOnce(
+        Vec<(NewOrder, Time)>,
+    ) -> crm_core::Result<Vec<crm_core::Result<crm_core::Order>>>,
+) -> Result<BatchReply, Failure> {
+    let mut good = Vec::with_capacity(items.len());
+    let mut outcomes: Vec<Option<Result<String, Failure>>> = Vec::with_capacity(items.len());
+    for item in items {
+        match item {
+            Ok(order) => {
+                good.push(order);
+                outcomes.push(None);
+            }
+            Err(failure) => outcomes.push(Some(Err(failure))),
+        }
+    }
+    let mut recorded = record(good)?.into_iter();
+    outcomes
+        .into_iter()
+        .map(|outcome| match outcome {
+            Some(refused) => Ok(refused),
+            None => match recorded.next() {
+                Some(result) => Ok(reply(result)),
+                None => Err(Failure::Bug(
+                    "record_orders returned fewer results than items".into(),
+                )),
+            },
+        })
+        .collect()
+}
+
+/// `record_orders` on a store: one transaction for the batch.
+pub(crate) fn record_orders(crm: &Crm, args: &str) -> Result<BatchReply, Failure> {
+    record_batch(parse_batch(args)?, |good| crm.record_orders(good))
+}
+
+/// `record_orders` inside the caller's transaction.
+pub(crate) fn record_orders_in(tx: &Transaction<'_>, args: &str) -> Result<BatchReply, Failure> {
+    record_batch(parse_batch(args)?, |good| tx.record_orders(good))
+}
