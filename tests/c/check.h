@@ -10,6 +10,7 @@
  *   CHECK_CONTAINS(text, s)              text is not NULL and contains s
  *   CHECK_I64(got, want)                 two integers, both printed on failure
  *   CHECK_STR(got, want)                 two strings, both printed on failure
+ *   EXPECT(cond, why)
  *   EXPECT_STATUS(call, CRM_STATUS_X, why)
  *                                        NOT fatal: counts a failure and goes on; check_exit_code() at
  *                                        the end of main makes the binary fail. Used for checks of a
@@ -87,6 +88,15 @@ static inline void check_report(const char *file, int line, const char *fmt, ...
 #define CHECK(cond)                       \
   do {                                    \
     if (!(cond)) CHECK_FAIL_("%s", #cond); \
+  } while (0)
+
+#define EXPECT(cond, why)                                                                   \
+  do {                                                                                      \
+    if (!(cond)) {                                                                          \
+      fprintf(stderr, "%s:%d: check failed (non-fatal): %s\n    %s\n", __FILE__, __LINE__, #cond, \
+              (why));                                                                       \
+      atomic_fetch_add(&check_soft_failures, 1);                                            \
+    }                                                                                       \
   } while (0)
 
 #define EXPECT_STATUS(call, want, why)                                                        \
