@@ -9,7 +9,11 @@
  * - the per-thread last error: NULL on a fresh thread, a copy the caller owns, JSON with
  *   status/kind/field/message, left alone by a successful call;
  * - crm_string_free(NULL), crm_close(NULL), crm_version(), crm_abi_version();
- * - a failed command writes nothing (the event log's last seq does not move).
+ * - a failed command writes nothing (the event log's last seq does not move); strings passed in are
+ *   not kept after the call;
+ * - files: a missing directory, a file that is not a database, another application's SQLite file and
+ *   a store from a newer crmkit are refused and left byte for byte as they were, nothing beside them;
+ * - known bugs of the library (test_known_bugs): non-fatal checks that fail the binary until fixed.
  */
 #include "check.h"
 
