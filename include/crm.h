@@ -238,7 +238,7 @@ crm_status_t crm_set_manager_active(crm_t *crm,
  *
  * @param new_source_json  `{"name": "Google Ads", "channel": "ads", "campaign": "winter"}`; channel is
  *                         one of phone, web, email, shop, ads, referral, cold_call, walk_in,
- *                         messenger, other
+ *                         messenger, other; `name` and `channel` are required
  * @param source_json      receives the stored source (with its `id`)
  */
 crm_status_t crm_add_source(crm_t *crm,
@@ -249,7 +249,8 @@ crm_status_t crm_add_source(crm_t *crm,
 /**
  * Records money spent on a source.
  *
- * @param new_spend_json  `{"source_id": 1, "on": "2026-11-01", "amount": "1200.00", "note": ...}`
+ * @param new_spend_json  `{"source_id": 1, "on": "2026-11-01", "amount": "1200.00", "note": ...}`; all
+ *                        but `note` are required
  * @param spend_json      receives the stored spend (with its `id`)
  */
 crm_status_t crm_add_spend(crm_t *crm,
@@ -301,7 +302,8 @@ crm_status_t crm_add_client(crm_t *crm,
 
 /**
  * Changes a client's details: a field the patch leaves out stays as it is, a field set to null is
- * cleared. A patch that changes nothing writes nothing.
+ * cleared. `name` and `kind` cannot be cleared (null leaves them as they are); `tags` and `attributes`
+ * are cleared with `[]` and `{}`. A patch that changes nothing writes nothing.
  *
  * @param patch_json   the fields of crm_add_client() to change, e.g. `{"phone": "+380671234567",
  *                     "website": null}`
@@ -317,7 +319,7 @@ crm_status_t crm_update_client(crm_t *crm,
  * Adds a contact person to a client.
  *
  * @param new_contact_json  `{"client_id": 1, "name": "Ivan Petrenko", "position": "buyer",
- *                          "phones": [...], "emails": [...]}`
+ *                          "phones": [...], "emails": [...]}`; `client_id` and `name` are required
  * @param contact_json      receives the stored contact (with its `id`)
  */
 crm_status_t crm_add_contact(crm_t *crm,
@@ -438,7 +440,8 @@ crm_status_t crm_log_activity(crm_t *crm,
  * Opens a deal with a known client (a repeat sale); converting a lead opens one too.
  *
  * @param new_deal_json  `{"client_id": 1, "title": "Second office", "amount": "5000.00", "owner_id":
- *                       ..., "stage": ..., "expected_close": "2026-12-20"}`
+ *                       ..., "stage": ..., "expected_close": "2026-12-20"}`; `client_id` and `title` are
+ *                       required; `amount` defaults to 0.00 and `stage` to the pipeline's first
  * @param deal_json      receives the stored deal (with its `id`)
  */
 crm_status_t crm_open_deal(crm_t *crm,
@@ -460,7 +463,7 @@ crm_status_t crm_move_deal(crm_t *crm,
 
 /**
  * Changes an open deal's title, amount, owner or expected close date; a field left out stays, a field
- * set to null is cleared. A closed deal does not change (CRM_STATUS_INVALID_TRANSITION).
+ * set to null is cleared. A closed deal does not change (CRM_STATUS_CONFLICT).
  *
  * @param patch_json  `{"title": ..., "amount": "21000.00", "owner_id": ..., "expected_close": ...}`
  * @param deal_json   receives the deal as stored now
@@ -499,7 +502,8 @@ crm_status_t crm_lose_deal(crm_t *crm,
  *
  * @param new_order_json  `{"client_id": 1, "total": "245.90", "lines": [{"sku": "SKU-1", "quantity":
  *                        2, "unit_price": "100.00"}], "status": "completed", "deal_id": ...,
- *                        "external_ref": "WEB-5531"}`; the lines, when given, must add up to the total
+ *                        "external_ref": "WEB-5531"}`; `client_id` and `total` are required; the lines,
+ *                        when given, must add up to the total; `status` defaults to completed
  * @param order_json      receives the stored order (with its `id`)
  */
 crm_status_t crm_record_order(crm_t *crm,
@@ -536,11 +540,13 @@ crm_status_t crm_set_order_status(crm_t *crm,
 
 /**
  * Opens a store file, creating it if it does not exist and migrating it if it was written by an older
- * crmkit. The path `:memory:` opens a private in-memory store, gone when closed.
+ * crmkit. The path `:memory:` opens a private in-memory store, gone when closed; a path starting with
+ * `file:` is read as an SQLite URI (`file:shop.crm?mode=ro`).
  *
- * @param path  the file's path, UTF-8
+ * @param path  the file's path, UTF-8; not empty
  * @param out   receives the handle; close it with crm_close()
- * @return CRM_STATUS_OK; CRM_STATUS_STORAGE when the file cannot be opened or is not a crmkit store;
+ * @return CRM_STATUS_OK; CRM_STATUS_VALIDATION for an empty path; CRM_STATUS_STORAGE when the file
+ *         cannot be opened or is not a crmkit store;
  *         CRM_STATUS_SCHEMA_TOO_NEW when a newer crmkit wrote it (the file is left untouched)
  */
 crm_status_t crm_open(const char *path,
@@ -569,7 +575,8 @@ crm_status_t crm_actor(const crm_t *crm, char **actor);
 /**
  * Turns strict mode on or off. In strict mode a malformed phone, e-mail or tax id is refused with
  * CRM_STATUS_VALIDATION instead of being stored with quality `invalid` and a warning. Off by default:
- * a request is never lost for a typo.
+ * a request is never lost for a typo. It applies to the commands that start after it; an open
+ * transaction keeps the mode it began with.
  */
 crm_status_t crm_set_strict(crm_t *crm,
                             bool strict);
@@ -580,12 +587,13 @@ crm_status_t crm_set_strict(crm_t *crm,
 crm_status_t crm_is_strict(const crm_t *crm, bool *strict);
 
 /**
- * The schema version of the open store (SQLite's `user_version`).
+ * The schema version of the open store (SQLite's `user_version`). Not inside a transaction
+ * (CRM_STATUS_MISUSE).
  */
 crm_status_t crm_schema_version(const crm_t *crm, int64_t *version);
 
 /**
- * Runs SQLite's integrity check.
+ * Runs SQLite's integrity check. Not inside a transaction (CRM_STATUS_MISUSE).
  *
  * @param report_json  receives a JSON array of problems; `["ok"]` when the file is sound
  */

@@ -48,12 +48,18 @@ valgrind=(valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect
           --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1)
 
 step "C tests under valgrind"
+failed=()
 for test in tests/c/test_*.c; do
   name=$(basename "$test" .c)
   gcc "${cflags[@]}" "$test" -o "$build/$name" -L"$lib" -lcrm -Wl,-rpath,"$lib" -lpthread
   echo "--- $name"
-  (cd "$build" && "${valgrind[@]}" "./$name")
+  # Every test runs, so one failure does not hide another's.
+  (cd "$build" && "${valgrind[@]}" "./$name") || failed+=("$name")
 done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "C tests failed: ${failed[*]}" >&2
+  exit 1
+fi
 
 step "examples/c/quickstart.c (linked statically, run as a new user would, under valgrind)"
 gcc "${cflags[@]}" examples/c/quickstart.c -o "$build/quickstart" "$lib/libcrm.a" -lpthread -ldl -lm

@@ -53,7 +53,9 @@ fn readme_c_tour_is_taken_from_the_c_quickstart() {
         let found = rest
             .lines()
             .position(|l| l.trim() == line)
-            .unwrap_or_else(|| panic!("README's C line is not in examples/c/quickstart.c (in order): {line}"));
+            .unwrap_or_else(|| {
+                panic!("README's C line is not in examples/c/quickstart.c (in order): {line}")
+            });
         let skip: usize = rest.lines().take(found + 1).map(|l| l.len() + 1).sum();
         rest = &rest[skip.min(rest.len())..];
     }

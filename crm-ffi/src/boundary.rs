@@ -166,7 +166,10 @@ pub(crate) unsafe fn optional_text<'a>(ptr: *const c_char, name: &str) -> Outcom
 ///
 /// # Safety
 /// As [`text`].
-pub(crate) unsafe fn json<T: DeserializeOwned>(ptr: *const c_char, name: &str) -> Outcome<T> {
+pub(crate) unsafe fn json<T: DeserializeOwned + Serialize>(
+    ptr: *const c_char,
+    name: &str,
+) -> Outcome<T> {
     // SAFETY: as promised by the caller.
     parse_json(unsafe { text(ptr, name) }?, name)
 }
@@ -175,7 +178,7 @@ pub(crate) unsafe fn json<T: DeserializeOwned>(ptr: *const c_char, name: &str) -
 ///
 /// # Safety
 /// As [`text`].
-pub(crate) unsafe fn json_array<T: DeserializeOwned>(
+pub(crate) unsafe fn json_array<T: DeserializeOwned + Serialize>(
     ptr: *const c_char,
     name: &str,
 ) -> Outcome<Vec<T>> {
@@ -187,7 +190,7 @@ pub(crate) unsafe fn json_array<T: DeserializeOwned>(
 ///
 /// # Safety
 /// As [`text`].
-pub(crate) unsafe fn optional_json<T: DeserializeOwned + Default>(
+pub(crate) unsafe fn optional_json<T: DeserializeOwned + Serialize + Default>(
     ptr: *const c_char,
     name: &str,
 ) -> Outcome<T> {
@@ -200,13 +203,16 @@ pub(crate) unsafe fn optional_json<T: DeserializeOwned + Default>(
 
 /// Parses a JSON object. serde would also take a struct written as an array of its fields in order;
 /// the contract says records are objects, so anything else is refused before it is read.
-pub(crate) fn parse_json<T: DeserializeOwned>(text: &str, name: &str) -> Outcome<T> {
+pub(crate) fn parse_json<T: DeserializeOwned + Serialize>(text: &str, name: &str) -> Outcome<T> {
     expect_shape(text, name, '{', "an object")?;
     deserialize(text, name)
 }
 
 /// Parses a JSON array.
-pub(crate) fn parse_json_array<T: DeserializeOwned>(text: &str, name: &str) -> Outcome<Vec<T>> {
+pub(crate) fn parse_json_array<T: DeserializeOwned + Serialize>(
+    text: &str,
+    name: &str,
+) -> Outcome<Vec<T>> {
     expect_shape(text, name, '[', "an array")?;
     deserialize(text, name)
 }
@@ -223,15 +229,60 @@ fn expect_shape(text: &str, name: &str, opening: char, what: &str) -> Outcome {
     }
 }
 
-fn deserialize<T: DeserializeOwned>(text: &str, name: &str) -> Outcome<T> {
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+fn deserialize<T: DeserializeOwned + Serialize>(text: &str, name: &str) -> Outcome<T> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| invalid(name, "", &e))?;
+    from_value(&value, name)
+}
+
+/// Reads `T` from parsed JSON, with the path of a bad field. serde reads a struct from an array of its
+/// fields in order too; the contract says records are objects, so the typed result is written back and
+/// any place where it has an object but the input had an array is refused.
+pub(crate) fn from_value<T: DeserializeOwned + Serialize>(
+    value: &serde_json::Value,
+    name: &str,
+) -> Outcome<T> {
+    let typed: T = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let path = if path == "." { String::new() } else { path };
         invalid(name, &path, e.inner())
     })?;
-    deserializer.end().map_err(|e| invalid(name, "", &e))?;
-    Ok(value)
+    if let Ok(shape) = serde_json::to_value(&typed)
+        && let Some(path) = array_for_object(value, &shape, String::new())
+    {
+        return Err(json_failure(
+            name,
+            &path,
+            "must be an object, not an array".into(),
+        ));
+    }
+    Ok(typed)
+}
+
+/// The path of the first place where `input` has an array and `typed` (what it was read as) an object.
+fn array_for_object(
+    input: &serde_json::Value,
+    typed: &serde_json::Value,
+    path: String,
+) -> Option<String> {
+    use serde_json::Value::{Array, Object};
+    match (input, typed) {
+        (Array(_), Object(_)) => Some(path),
+        (Object(input), Object(typed)) => typed.iter().find_map(|(key, typed)| {
+            let input = input.get(key)?;
+            let path = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
+            array_for_object(input, typed, path)
+        }),
+        (Array(input), Array(typed)) => input
+            .iter()
+            .zip(typed)
+            .enumerate()
+            .find_map(|(i, (input, typed))| array_for_object(input, typed, format!("{path}[{i}]"))),
+        _ => None,
+    }
 }
 
 fn invalid(name: &str, path: &str, error: &serde_json::Error) -> Failure {
@@ -240,7 +291,7 @@ fn invalid(name: &str, path: &str, error: &serde_json::Error) -> Failure {
 
 /// An invalid JSON argument: the message starts with where (`new_order_json.lines[0].quantity`), and
 /// `field` is the path inside the argument (`lines[0].quantity`), or the argument's name for the whole.
-fn json_failure(name: &str, path: &str, what: String) -> Failure {
+pub(crate) fn json_failure(name: &str, path: &str, what: String) -> Failure {
     let place = if path.is_empty() {
         name.to_string()
     } else if path.starts_with('[') {
@@ -330,17 +381,15 @@ pub(crate) unsafe fn free_string(ptr: *mut c_char) {
 mod tests {
     use super::*;
 
-    #[derive(Debug, serde::Deserialize)]
+    #[derive(Debug, serde::Deserialize, serde::Serialize)]
     #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
     struct Line {
         sku: String,
         quantity: i64,
     }
 
-    #[derive(Debug, serde::Deserialize)]
+    #[derive(Debug, serde::Deserialize, serde::Serialize)]
     #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
     struct Order {
         lines: Vec<Line>,
     }
@@ -391,6 +440,16 @@ mod tests {
         assert!(parse_json::<Line>(r#" {"sku":"A","quantity":2}"#, "line_json").is_ok());
         let err = parse_json_array::<Line>(r#"{"sku":"A","quantity":2}"#, "lines").unwrap_err();
         assert_eq!(err.message, "lines: must be an array");
+        let err = parse_json::<Order>(
+            r#"{"lines":[{"sku":"A","quantity":2},["B",3]]}"#,
+            "order_json",
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.message,
+            "order_json.lines[1]: must be an object, not an array"
+        );
+        assert_eq!(err.field.as_deref(), Some("lines[1]"));
         let err = parse_json::<Line>("  ", "line_json").unwrap_err();
         assert_eq!(err.message, "line_json: must be an object, got empty text");
     }

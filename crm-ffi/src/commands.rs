@@ -12,8 +12,8 @@ use crm_core::{
 };
 
 use crate::boundary::{
-    Failure, call, json, json_array, optional_json, optional_text, out_param, parse_json, put_json,
-    text, time,
+    Failure, call, from_value, json, json_array, json_failure, optional_json, optional_text,
+    out_param, put_json, text, time,
 };
 use crate::handle::{crm_t, handle, on};
 use crate::status::crm_status_t;
@@ -70,7 +70,7 @@ pub unsafe extern "C" fn crm_set_manager_active(
 ///
 /// @param new_source_json  `{"name": "Google Ads", "channel": "ads", "campaign": "winter"}`; channel is
 ///                         one of phone, web, email, shop, ads, referral, cold_call, walk_in,
-///                         messenger, other
+///                         messenger, other; `name` and `channel` are required
 /// @param source_json      receives the stored source (with its `id`)
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn crm_add_source(
@@ -91,7 +91,8 @@ pub unsafe extern "C" fn crm_add_source(
 
 /// Records money spent on a source.
 ///
-/// @param new_spend_json  `{"source_id": 1, "on": "2026-11-01", "amount": "1200.00", "note": ...}`
+/// @param new_spend_json  `{"source_id": 1, "on": "2026-11-01", "amount": "1200.00", "note": ...}`; all
+///                        but `note` are required
 /// @param spend_json      receives the stored spend (with its `id`)
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn crm_add_spend(
@@ -187,7 +188,8 @@ pub unsafe extern "C" fn crm_add_client(
 }
 
 /// Changes a client's details: a field the patch leaves out stays as it is, a field set to null is
-/// cleared. A patch that changes nothing writes nothing.
+/// cleared. `name` and `kind` cannot be cleared (null leaves them as they are); `tags` and `attributes`
+/// are cleared with `[]` and `{}`. A patch that changes nothing writes nothing.
 ///
 /// @param patch_json   the fields of crm_add_client() to change, e.g. `{"phone": "+380671234567",
 ///                     "website": null}`
@@ -217,7 +219,7 @@ pub unsafe extern "C" fn crm_update_client(
 /// Adds a contact person to a client.
 ///
 /// @param new_contact_json  `{"client_id": 1, "name": "Ivan Petrenko", "position": "buyer",
-///                          "phones": [...], "emails": [...]}`
+///                          "phones": [...], "emails": [...]}`; `client_id` and `name` are required
 /// @param contact_json      receives the stored contact (with its `id`)
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn crm_add_contact(
@@ -464,7 +466,8 @@ pub unsafe extern "C" fn crm_log_activity(
 /// Opens a deal with a known client (a repeat sale); converting a lead opens one too.
 ///
 /// @param new_deal_json  `{"client_id": 1, "title": "Second office", "amount": "5000.00", "owner_id":
-///                       ..., "stage": ..., "expected_close": "2026-12-20"}`
+///                       ..., "stage": ..., "expected_close": "2026-12-20"}`; `client_id` and `title` are
+///                       required; `amount` defaults to 0.00 and `stage` to the pipeline's first
 /// @param deal_json      receives the stored deal (with its `id`)
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn crm_open_deal(
@@ -507,7 +510,7 @@ pub unsafe extern "C" fn crm_move_deal(
 }
 
 /// Changes an open deal's title, amount, owner or expected close date; a field left out stays, a field
-/// set to null is cleared. A closed deal does not change (CRM_STATUS_INVALID_TRANSITION).
+/// set to null is cleared. A closed deal does not change (CRM_STATUS_CONFLICT).
 ///
 /// @param patch_json  `{"title": ..., "amount": "21000.00", "owner_id": ..., "expected_close": ...}`
 /// @param deal_json   receives the deal as stored now
@@ -585,7 +588,8 @@ pub unsafe extern "C" fn crm_lose_deal(
 ///
 /// @param new_order_json  `{"client_id": 1, "total": "245.90", "lines": [{"sku": "SKU-1", "quantity":
 ///                        2, "unit_price": "100.00"}], "status": "completed", "deal_id": ...,
-///                        "external_ref": "WEB-5531"}`; the lines, when given, must add up to the total
+///                        "external_ref": "WEB-5531"}`; `client_id` and `total` are required; the lines,
+///                        when given, must add up to the total; `status` defaults to completed
 /// @param order_json      receives the stored order (with its `id`)
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn crm_record_order(
@@ -605,11 +609,19 @@ pub unsafe extern "C" fn crm_record_order(
 }
 
 /// One item of a batch of orders.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 struct BatchItem {
     at: DateTime<Utc>,
     order: NewOrder,
+}
+
+/// One entry of a batch's results: `{"order": {...}}` or `{"error": {...}}`.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+enum BatchResult {
+    Order(crm_core::Order),
+    Error(serde_json::Value),
 }
 
 /// Records many orders in one transaction (an ERP exchange, a shop's backlog): far faster than one call
@@ -635,7 +647,12 @@ pub unsafe extern "C" fn crm_record_orders(
         let mut refused: Vec<Option<Failure>> = Vec::with_capacity(items.len());
         let mut batch: Vec<(NewOrder, DateTime<Utc>)> = Vec::with_capacity(items.len());
         for (i, item) in items.into_iter().enumerate() {
-            match parse_json::<BatchItem>(&item.to_string(), &format!("orders_json[{i}]")) {
+            let name = format!("orders_json[{i}]");
+            let item = match item {
+                serde_json::Value::Object(_) => from_value::<BatchItem>(&item, &name),
+                _ => Err(json_failure(&name, "", "must be an object".into())),
+            };
+            match item {
                 Ok(item) => {
                     batch.push((item.order, item.at));
                     refused.push(None);
@@ -644,17 +661,24 @@ pub unsafe extern "C" fn crm_record_orders(
             }
         }
         let mut recorded = crm.run(move |t| on!(t, record_orders(batch)))?.into_iter();
-        let results: Vec<serde_json::Value> = refused
+        let results: Vec<BatchResult> = refused
             .into_iter()
             .map(|refusal| {
-                match refusal
-                    .map(Err)
-                    .or_else(|| recorded.next().map(|r| r.map_err(Failure::from)))
-                {
-                    Some(Ok(order)) => serde_json::json!({ "order": order }),
-                    Some(Err(failure)) => serde_json::json!({ "error": failure.to_json() }),
-                    None => serde_json::json!({ "error": Failure::new(
-                    crm_status_t::CRM_STATUS_STORAGE, "no result for this item").to_json() }),
+                let result = match refusal {
+                    Some(failure) => Err(failure),
+                    None => recorded.next().map_or_else(
+                        || {
+                            Err(Failure::new(
+                                crm_status_t::CRM_STATUS_STORAGE,
+                                "no result for this item",
+                            ))
+                        },
+                        |r| r.map_err(Failure::from),
+                    ),
+                };
+                match result {
+                    Ok(order) => BatchResult::Order(order),
+                    Err(failure) => BatchResult::Error(failure.to_json()),
                 }
             })
             .collect();

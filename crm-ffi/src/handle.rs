@@ -231,6 +231,17 @@ impl crm_t {
         outcome
     }
 
+    /// Refuses a call that needs the connection of its own while this thread's transaction holds it
+    /// (it would wait for itself forever).
+    fn outside_transaction(&self, name: &str) -> Outcome {
+        if self.workers().contains_key(&caller()) {
+            return Err(Failure::misuse(format!(
+                "{name}: not available inside a transaction; call it before crm_begin or after crm_commit"
+            )));
+        }
+        Ok(())
+    }
+
     fn workers(&self) -> std::sync::MutexGuard<'_, HashMap<CallerId, Worker>> {
         self.transactions
             .lock()
@@ -309,11 +320,13 @@ pub(crate) unsafe fn handle<'a>(crm: *const crm_t) -> Outcome<&'a crm_t> {
 }
 
 /// Opens a store file, creating it if it does not exist and migrating it if it was written by an older
-/// crmkit. The path `:memory:` opens a private in-memory store, gone when closed.
+/// crmkit. The path `:memory:` opens a private in-memory store, gone when closed; a path starting with
+/// `file:` is read as an SQLite URI (`file:shop.crm?mode=ro`).
 ///
-/// @param path  the file's path, UTF-8
+/// @param path  the file's path, UTF-8; not empty
 /// @param out   receives the handle; close it with crm_close()
-/// @return CRM_STATUS_OK; CRM_STATUS_STORAGE when the file cannot be opened or is not a crmkit store;
+/// @return CRM_STATUS_OK; CRM_STATUS_VALIDATION for an empty path; CRM_STATUS_STORAGE when the file
+///         cannot be opened or is not a crmkit store;
 ///         CRM_STATUS_SCHEMA_TOO_NEW when a newer crmkit wrote it (the file is left untouched)
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn crm_open(path: *const c_char, out: *mut *mut crm_t) -> crm_status_t {
@@ -373,7 +386,8 @@ pub unsafe extern "C" fn crm_actor(crm: *const crm_t, actor: *mut *mut c_char) -
 
 /// Turns strict mode on or off. In strict mode a malformed phone, e-mail or tax id is refused with
 /// CRM_STATUS_VALIDATION instead of being stored with quality `invalid` and a warning. Off by default:
-/// a request is never lost for a typo.
+/// a request is never lost for a typo. It applies to the commands that start after it; an open
+/// transaction keeps the mode it began with.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn crm_set_strict(crm: *mut crm_t, strict: bool) -> crm_status_t {
     call(|| {
@@ -396,19 +410,21 @@ pub unsafe extern "C" fn crm_is_strict(crm: *const crm_t, strict: *mut bool) -> 
     })
 }
 
-/// The schema version of the open store (SQLite's `user_version`).
+/// The schema version of the open store (SQLite's `user_version`). Not inside a transaction
+/// (CRM_STATUS_MISUSE).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn crm_schema_version(crm: *const crm_t, version: *mut i64) -> crm_status_t {
     call(|| {
         // SAFETY: pointers as the header's contract says.
         let out = unsafe { out_param(version, "version", 0) }?;
         let crm = unsafe { handle(crm) }?;
+        crm.outside_transaction("crm_schema_version")?;
         *out = crm.crm.schema_version()?;
         Ok(())
     })
 }
 
-/// Runs SQLite's integrity check.
+/// Runs SQLite's integrity check. Not inside a transaction (CRM_STATUS_MISUSE).
 ///
 /// @param report_json  receives a JSON array of problems; `["ok"]` when the file is sound
 #[unsafe(no_mangle)]
@@ -420,6 +436,7 @@ pub unsafe extern "C" fn crm_integrity_check(
         // SAFETY: pointers as the header's contract says.
         let out = unsafe { out_param(report_json, "report_json", std::ptr::null_mut()) }?;
         let crm = unsafe { handle(crm) }?;
+        crm.outside_transaction("crm_integrity_check")?;
         let report = crm.crm.integrity_check()?;
         boundary::put_json(out, &report)
     })

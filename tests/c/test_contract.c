@@ -673,61 +673,38 @@ static void test_misuse(const fixture_t *f) {
 }
 
 /* ----------------------------------------------------------------------------------------------------- */
-/* Known bugs of the library, reported to the owner of crm-ffi. Each check is non-fatal (EXPECT_STATUS)  */
-/* so the rest of the suite runs, but the binary fails until the bug is fixed. They run on a store of    */
-/* their own, since a bug may write what it should refuse.                                               */
+/* Records are objects and pages are strict: each of these was once accepted (found while writing     */
+/* this suite). They run on a store of their own, since a regression may write what it should refuse.   */
 
-static void test_known_bugs(void) {
+static void test_records_are_objects(void) {
   fixture_t g = fixture();
   const fixture_t *f = &g;
   char *out = NULL;
-  /* KNOWN BUG (crm-ffi/crm-core, reported): the "page" object of every query accepts unknown fields,
-   * although the preamble says "an unknown field is refused". A typo such as "aftr" silently returns
-   * the first page instead of failing. Kept failing (non-fatal) until fixed. */
-  EXPECT_STATUS(crm_list_leads(f->crm, "{\"page\": {\"aftr\": 5}}", &out), CRM_STATUS_INVALID_JSON,
-                "KNOWN BUG: an unknown field inside \"page\" is accepted");
-  free_str(&out);
-  EXPECT_STATUS(crm_list_rollups(f->crm, "{\"afterr\": 1}", &out), CRM_STATUS_INVALID_JSON,
-                "KNOWN BUG: an unknown field in page_json is accepted");
-  free_str(&out);
+  /* A typo in "page" must not silently return the first page. */
+  CHECK_FAILS(crm_list_leads(f->crm, "{\"page\": {\"aftr\": 5}}", &out), CRM_STATUS_INVALID_JSON, "unknown field");
+  CHECK_STATUS(crm_list_rollups(f->crm, "{\"afterr\": 1}", &out), CRM_STATUS_INVALID_JSON);
 
-  /* KNOWN BUG (reported): a JSON array where a record object is expected is read field by field in
-   * declaration order (serde's default for structs), so ["web", null, null, null, "+380671234567"]
-   * captures a lead with channel web and that phone. Records are documented as objects; an array is a
-   * wrong type and must be CRM_STATUS_INVALID_JSON. */
-  EXPECT_STATUS(crm_capture_lead(f->crm, "[\"web\", null, null, null, \"+380671234567\"]", T1, &out),
-                CRM_STATUS_INVALID_JSON, "KNOWN BUG: a JSON array is accepted as the lead object");
-  free_str(&out);
-  EXPECT_STATUS(crm_record_order(f->crm, "[1, \"5.00\"]", T1, &out), CRM_STATUS_INVALID_JSON,
-                "KNOWN BUG: a JSON array is accepted as the order object");
-  free_str(&out);
+  /* serde reads a struct from an array of its fields in order; records are documented as objects. */
+  CHECK_FAILS(crm_capture_lead(f->crm, "[\"web\", null, null, null, \"+380671234567\"]", T1, &out), CRM_STATUS_INVALID_JSON, "new_lead_json: must be an object");
+  CHECK_STATUS(crm_record_order(f->crm, "[1, \"5.00\"]", T1, &out), CRM_STATUS_INVALID_JSON);
 
-  /* KNOWN BUG (reported): the same, one level down. Only the outermost value is checked to be an
-   * object, so a record nested in a record is still read from an array of its fields in order: an
-   * order line ["SKU-1", 2, "100.00"], a page [5, 2], the order of a batch item, a pipeline stage. */
-  EXPECT_STATUS(crm_record_order(f->crm,
-                                 "{\"client_id\": 1, \"total\": \"200.00\", \"lines\": [[\"SKU-1\", 2, \"100.00\"]]}",
-                                 T1, &out),
-                CRM_STATUS_INVALID_JSON, "KNOWN BUG: an order line written as an array is accepted");
-  free_str(&out);
-  EXPECT_STATUS(crm_list_leads(f->crm, "{\"page\": [5, 2]}", &out), CRM_STATUS_INVALID_JSON,
-                "KNOWN BUG: a page written as an array is accepted");
-  free_str(&out);
+  /* The same one level down: an order line, a page, a batch item's order, a pipeline stage. */
+  CHECK_FAILS(crm_record_order(f->crm,
+                                "{\"client_id\": 1, \"total\": \"200.00\", \"lines\": [[\"SKU-1\", 2, \"100.00\"]]}",
+                                T1, &out), CRM_STATUS_INVALID_JSON, "new_order_json.lines[0]: must be an object, not an array");
+  CHECK_STATUS(crm_list_leads(f->crm, "{\"page\": [5, 2]}", &out), CRM_STATUS_INVALID_JSON);
   CHECK_OK(crm_record_orders(f->crm, "[{\"at\": \"" T1 "\", \"order\": [1, \"5.00\"]}]", &out));
-  EXPECT(strstr(out, "{\"error\":") != NULL && strstr(out, "\"status\":3") != NULL,
-         "KNOWN BUG: a batch item's order written as an array is recorded instead of refused (status 3)");
+  CHECK_CONTAINS(out, "{\"error\":");
+  CHECK_CONTAINS(out, "\"status\":3");
+  CHECK_CONTAINS(out, "orders_json[0].order: must be an object, not an array");
   free_str(&out);
 
-  /* KNOWN BUG (reported): the header says "A closed deal does not change
-   * (CRM_STATUS_INVALID_TRANSITION)"; the library returns CRM_STATUS_CONFLICT. */
-  EXPECT_STATUS(crm_update_deal(f->crm, f->won_deal, "{\"title\": \"More chairs\"}", T2, &out),
-                CRM_STATUS_INVALID_TRANSITION, "KNOWN BUG: crm_update_deal on a won deal");
-  free_str(&out);
+  /* A closed deal does not change: the header says CRM_STATUS_CONFLICT. */
+  CHECK_STATUS(crm_update_deal(f->crm, f->won_deal, "{\"title\": \"More chairs\"}", T2, &out),
+               CRM_STATUS_CONFLICT);
 
   /* Last, since if accepted it replaces the pipeline. */
-  EXPECT_STATUS(crm_set_pipeline(f->crm, "[[\"a\", \"A\", 10]]", T2, &out), CRM_STATUS_INVALID_JSON,
-                "KNOWN BUG: a pipeline stage written as an array is accepted");
-  free_str(&out);
+  CHECK_FAILS(crm_set_pipeline(f->crm, "[[\"a\", \"A\", 10]]", T2, &out), CRM_STATUS_INVALID_JSON, "stages_json[0]: must be an object, not an array");
   crm_close(g.crm);
 }
 
@@ -901,7 +878,7 @@ int main(void) {
 
   test_storage();
   test_schema_too_new();
-  test_known_bugs();
+  test_records_are_objects();
 
   int code = check_exit_code();
   if (code == 0) puts("test_contract: ok");

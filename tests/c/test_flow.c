@@ -226,7 +226,7 @@ int main(void) {
   CHECK_I64(json_count(out, "{\"order\":{"), 2);
   CHECK_I64(json_count(out, "{\"error\":{"), 3);
   CHECK(json_in_order(out, "[{\"order\":{", "\"external_ref\":\"B-1\"", "},{\"error\":{", "\"field\":\"total\"",
-                      "\"status\":4", "},{\"order\":{", "\"external_ref\":\"B-2\"", "\"total\":\"54.00\"", "},{\"error\":{",
+                      "\"status\":4", "},{\"order\":{", "\"total\":\"54.00\"", "\"external_ref\":\"B-2\"", "},{\"error\":{",
                       "\"kind\":\"invalid_json\"", "orders_json[3].order.lines[0].quantity", "\"status\":3",
                       "},{\"error\":{", "\"kind\":\"not_found\"", "\"status\":5", NULL));
   free_str(&out);

@@ -26,35 +26,48 @@ code_enum!(
 
 /// A client to add.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct NewClient {
     /// Company or person; `None` means company.
+    #[serde(default)]
     pub kind: Option<ClientKind>,
     /// Name (company name or person's full name); must not be empty.
     pub name: String,
     /// Tax id (EDRPOU, INN, VAT number).
+    #[serde(default)]
     pub tax_id: Option<String>,
     /// Main phone.
+    #[serde(default)]
     pub phone: Option<String>,
     /// Main e-mail.
+    #[serde(default)]
     pub email: Option<String>,
     /// Web site.
+    #[serde(default)]
     pub website: Option<String>,
     /// Industry or activity.
+    #[serde(default)]
     pub industry: Option<String>,
     /// Region.
+    #[serde(default)]
     pub region: Option<String>,
     /// Postal address.
+    #[serde(default)]
     pub address: Option<String>,
     /// Birth date (for persons).
+    #[serde(default)]
     pub birth_date: Option<NaiveDate>,
     /// The manager who owns the client.
+    #[serde(default)]
     pub owner_id: Option<ManagerId>,
     /// Free tags; stored trimmed, de-duplicated and sorted.
+    #[serde(default)]
     pub tags: Vec<String>,
     /// Free attributes: a JSON object (or null).
+    #[serde(default)]
     pub attributes: serde_json::Value,
     /// The client's id in an ERP or shop (`1C-000123`); unique when present.
+    #[serde(default)]
     pub external_ref: Option<String>,
 }
 
@@ -177,17 +190,20 @@ pub struct ClientQuery {
 
 /// A person at a client to add.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct NewContact {
     /// The client this person works for.
     pub client_id: ClientId,
     /// Full name; must not be empty.
     pub name: String,
     /// Position (`purchasing manager`).
+    #[serde(default)]
     pub position: Option<String>,
     /// Phones, as given.
+    #[serde(default)]
     pub phones: Vec<String>,
     /// E-mails, as given.
+    #[serde(default)]
     pub emails: Vec<String>,
 }
 

@@ -53,19 +53,23 @@ pub struct Stage {
 
 /// A deal to open directly (a repeat sale to a known client); converting a lead opens one too.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct NewDeal {
     /// The client.
     pub client_id: ClientId,
     /// Title; must not be empty.
     pub title: String,
     /// Amount; not negative.
+    #[serde(default)]
     pub amount: Money,
     /// Owner; defaults to the client's owner.
+    #[serde(default)]
     pub owner_id: Option<ManagerId>,
     /// Stage; defaults to the first stage.
+    #[serde(default)]
     pub stage: Option<String>,
     /// Expected close date.
+    #[serde(default)]
     pub expected_close: Option<NaiveDate>,
 }
 

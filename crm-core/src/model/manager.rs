@@ -5,25 +5,33 @@ use super::ManagerId;
 
 /// A sales manager to add.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct NewManager {
     /// Full name; must not be empty.
     pub name: String,
     /// Work e-mail.
+    #[serde(default)]
     pub email: Option<String>,
     /// Team (`sales`, `wholesale`, ...).
+    #[serde(default)]
     pub team: Option<String>,
     /// The most open leads and deals this manager should hold; `None` means no limit.
+    #[serde(default)]
     pub capacity: Option<u32>,
     /// Relative share in weighted distribution; 0 is taken as 1.
+    #[serde(default)]
     pub weight: u32,
     /// Skills routing rules can ask for (`wholesale`, `b2b`, ...).
+    #[serde(default)]
     pub skills: Vec<String>,
     /// Regions this manager serves.
+    #[serde(default)]
     pub regions: Vec<String>,
     /// Languages this manager speaks (`uk`, `en`).
+    #[serde(default)]
     pub languages: Vec<String>,
     /// Whether the manager takes new work; `None` means active.
+    #[serde(default)]
     pub active: Option<bool>,
 }
 

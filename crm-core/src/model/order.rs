@@ -43,19 +43,23 @@ impl OrderLine {
 /// Idempotent by `external_ref`: recording the same web-shop or ERP order again returns the stored one;
 /// the same reference with other content is a conflict.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct NewOrder {
     /// The client who bought.
     pub client_id: ClientId,
     /// The total; not negative, and equal to the sum of the lines when there are lines.
     pub total: Money,
     /// Lines; may be empty when only the total is known.
+    #[serde(default)]
     pub lines: Vec<OrderLine>,
     /// Completed unless said otherwise.
+    #[serde(default)]
     pub status: Option<OrderStatus>,
     /// The deal the order closes.
+    #[serde(default)]
     pub deal_id: Option<DealId>,
     /// The order's id in the shop or ERP; unique when present.
+    #[serde(default)]
     pub external_ref: Option<String>,
 }
 
