@@ -13,7 +13,7 @@
  *   not kept after the call;
  * - files: a missing directory, a file that is not a database, another application's SQLite file and
  *   a store from a newer crmkit are refused and left byte for byte as they were, nothing beside them;
- * - known bugs of the library (test_known_bugs): non-fatal checks that fail the binary until fixed.
+ * - records are objects at every depth, pages are strict, a closed deal is a conflict (test_records_are_objects).
  */
 #include "check.h"
 
