@@ -1,0 +1,222 @@
+"""Python values to the JSON the native module reads, checked at the edge.
+
+A value of the wrong type is a ``TypeError`` naming the argument, as for any Python function. Two
+rules are crmkit's own and raise ``ValidationError``: money given as a ``float`` (it cannot be exact)
+and a ``datetime`` that cannot be expressed in UTC. Everything else — the format of an amount, the
+range of a time, the codes a field allows — is checked once, by the core, and its error names the
+field too.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any, Iterable, List, Mapping, Optional, Union
+
+from ._errors import ValidationError
+
+Money = Union[Decimal, int, str]
+"""An amount of money as crmkit takes it: a ``Decimal``, an ``int`` or decimal text (``"1234.50"``).
+At most two decimals; never a ``float``."""
+
+
+class Keep(enum.Enum):
+    """The default of a patch argument: leave the field as it is (``None`` clears it)."""
+
+    KEEP = "keep"
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP = Keep.KEEP
+"""Leave this field as it is (the default of every argument of ``update_client``/``update_deal``)."""
+
+
+def _type_error(field: str, expected: str, value: Any) -> TypeError:
+    return TypeError(f"{field}: must be {expected}, not {type(value).__name__}")
+
+
+def invalid(field: str, rule: str) -> ValidationError:
+    """A validation error raised at the Python edge, shaped like the core's."""
+    return ValidationError(f"{field}: {rule}", field=field, rule=rule)
+
+
+def time(field: str, value: Optional[datetime]) -> str:
+    """An instant as RFC 3339 UTC text. ``None`` is now; a naive ``datetime`` is taken as UTC; an aware
+    one in any zone is converted."""
+    if value is None:
+        value = datetime.now(timezone.utc)
+    elif not isinstance(value, datetime):
+        raise _type_error(field, "a datetime", value)
+    elif value.tzinfo is None or value.utcoffset() is None:
+        value = value.replace(tzinfo=timezone.utc)
+    else:
+        try:
+            value = value.astimezone(timezone.utc)
+        except OverflowError:
+            raise invalid(field, "is out of range in UTC") from None
+    return value.isoformat()
+
+
+def optional_time(field: str, value: Optional[datetime]) -> Optional[str]:
+    """Like :func:`time`, but ``None`` stays ``None``."""
+    return None if value is None else time(field, value)
+
+
+def day(field: str, value: date) -> str:
+    """A calendar day as ``YYYY-MM-DD``; a ``datetime`` is refused (it would lose its time silently)."""
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise _type_error(field, "a date", value)
+    return value.isoformat()
+
+
+def optional_day(field: str, value: Optional[date]) -> Optional[str]:
+    return None if value is None else day(field, value)
+
+
+def money(field: str, value: Money) -> str:
+    """An amount as decimal text. A ``float`` is refused with a ``ValidationError``: ``0.1 + 0.2`` is not
+    ``0.3``, and money must add up to the cent."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        raise _type_error(field, "a Decimal, an int or a str", value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise invalid(field, "must be a finite amount")
+        return format(value, "f")
+    if isinstance(value, float):
+        raise invalid(
+            field,
+            "must not be a float (it cannot be exact): pass a Decimal, an int or a str, "
+            'like Decimal("1234.50")',
+        )
+    raise _type_error(field, "a Decimal, an int or a str", value)
+
+
+def optional_money(field: str, value: Optional[Money]) -> Optional[str]:
+    return None if value is None else money(field, value)
+
+
+def text(field: str, value: str) -> str:
+    if not isinstance(value, str):
+        raise _type_error(field, "a str", value)
+    return value
+
+
+def optional_text(field: str, value: Optional[str]) -> Optional[str]:
+    if value is None or isinstance(value, str):
+        return value
+    raise _type_error(field, "a str or None", value)
+
+
+def integer(field: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _type_error(field, "an int", value)
+    return value
+
+
+def optional_integer(field: str, value: Optional[int]) -> Optional[int]:
+    return None if value is None else integer(field, value)
+
+
+def flag(field: str, value: bool) -> bool:
+    if not isinstance(value, bool):
+        raise _type_error(field, "a bool", value)
+    return value
+
+
+def texts(field: str, values: Iterable[str]) -> List[str]:
+    """A sequence of strings (a lone ``str`` is refused: it would be read letter by letter)."""
+    if isinstance(values, (str, bytes)) or not _iterable(values):
+        raise _type_error(field, "a list of str", values)
+    out = list(values)
+    for i, v in enumerate(out):
+        text(f"{field}[{i}]", v)
+    return out
+
+
+def mapping(field: str, value: Optional[Mapping[str, Any]]) -> Optional[Mapping[str, Any]]:
+    if value is None or isinstance(value, Mapping):
+        return value
+    raise _type_error(field, "a dict or None", value)
+
+
+def limit(field: str, value: int) -> int:
+    integer(field, value)
+    if value < 1:
+        raise invalid(field, "must be at least 1")
+    return value
+
+
+def _iterable(value: Any) -> bool:
+    try:
+        iter(value)
+    except TypeError:
+        return False
+    return True
+
+
+def iterable(field: str, values: Any) -> List[Any]:
+    if isinstance(values, (str, bytes, Mapping)) or not _iterable(values):
+        raise _type_error(field, "a list", values)
+    return list(values)
+
+
+def order_line(field: str, line: Any) -> dict[str, Any]:
+    """An order line: an ``OrderLine``, a ``(sku, quantity, unit_price)`` tuple or a mapping with those
+    keys."""
+    from ._model import OrderLine
+
+    if isinstance(line, OrderLine):
+        sku, quantity, unit_price = line.sku, line.quantity, line.unit_price
+    elif isinstance(line, Mapping):
+        unknown = set(line) - {"sku", "quantity", "unit_price"}
+        if unknown:
+            raise TypeError(f"{field}: unknown keys {sorted(unknown)}")
+        try:
+            sku, quantity, unit_price = line["sku"], line["quantity"], line["unit_price"]
+        except KeyError as missing:
+            raise TypeError(f"{field}: missing key {missing}") from None
+    elif isinstance(line, (tuple, list)) and len(line) == 3:
+        sku, quantity, unit_price = line
+    else:
+        raise _type_error(field, "an OrderLine or a (sku, quantity, unit_price) tuple", line)
+    return {
+        "sku": text(f"{field}.sku", sku),
+        "quantity": integer(f"{field}.quantity", quantity),
+        "unit_price": money(f"{field}.unit_price", unit_price),
+    }
+
+
+def stage(field: str, value: Any) -> dict[str, Any]:
+    """A pipeline stage: a ``Stage``, a ``(code, label, probability)`` tuple or a mapping with those
+    keys."""
+    from ._model import Stage
+
+    if isinstance(value, Stage):
+        code, label, probability = value.code, value.label, value.probability
+    elif isinstance(value, Mapping):
+        unknown = set(value) - {"code", "label", "probability"}
+        if unknown:
+            raise TypeError(f"{field}: unknown keys {sorted(unknown)}")
+        try:
+            code, label, probability = value["code"], value["label"], value["probability"]
+        except KeyError as missing:
+            raise TypeError(f"{field}: missing key {missing}") from None
+    elif isinstance(value, (tuple, list)) and len(value) == 3:
+        code, label, probability = value
+    else:
+        raise _type_error(field, "a Stage or a (code, label, probability) tuple", value)
+    probability = integer(f"{field}.probability", probability)
+    if not 0 <= probability <= 100:
+        raise invalid(f"{field}.probability", "must be from 0 to 100")
+    return {
+        "code": text(f"{field}.code", code),
+        "label": text(f"{field}.label", label),
+        "probability": probability,
+    }

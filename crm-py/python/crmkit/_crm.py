@@ -1,0 +1,1172 @@
+"""``Crm``, an open store, and ``Transaction``, several commands as one: the whole facade of crm-core with
+keyword arguments, ``datetime`` and ``Decimal``.
+
+Every command that changes something takes ``at=``, the time it happened: an aware ``datetime`` (a naive
+one is taken as UTC; any zone is converted to UTC); ``None``, the default, is now. Every command is one
+transaction: it happens fully (rows, history event, rollups) or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date, datetime
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    TypeVar,
+    Union,
+)
+
+from . import _convert as cv
+from . import _crmkit
+from ._convert import KEEP, Keep, Money
+from ._errors import CrmError, ValidationError
+from ._model import (
+    Activity,
+    ActivityKind,
+    Capture,
+    Channel,
+    Client,
+    ClientKind,
+    ClientRollup,
+    Contact,
+    Conversion,
+    Deal,
+    DealStatus,
+    Direction,
+    Entity,
+    Event,
+    JunkKind,
+    Lead,
+    LeadStatus,
+    LeadTransition,
+    LostReason,
+    Manager,
+    MonthRevenue,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Source,
+    Spend,
+    Stage,
+    StageVisit,
+    _list_of,
+)
+
+__all__ = ["Crm", "Transaction"]
+
+T = TypeVar("T")
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_loads = json.loads
+
+LineInput = Union[OrderLine, Tuple[str, int, Money], Mapping[str, Any]]
+"""An order line as ``record_order`` takes it: an ``OrderLine``, a ``(sku, quantity, unit_price)`` tuple
+or a mapping with those keys."""
+StageInput = Union[Stage, Tuple[str, str, int], Mapping[str, Any]]
+"""A pipeline stage as ``set_pipeline`` takes it: a ``Stage``, a ``(code, label, probability)`` tuple or
+a mapping with those keys."""
+
+# Where a Python keyword differs from the core's field name, errors are reported under the keyword.
+_SOURCE = {"source_id": "source"}
+_ORDER_TIMES = {"from": "ordered_from", "to": "ordered_to"}
+
+
+def _renamed(error: ValidationError, names: Mapping[str, str]) -> ValidationError:
+    field = error.field or ""
+    head, dot, rest = field.partition(".")
+    if head in names:
+        error.field = names[head] + dot + rest
+        error.message = f"{error.field}: {error.rule}"
+        error.args = (error.message,)
+    return error
+
+
+def _order_args(
+    *,
+    client_id: int,
+    total: Money,
+    lines: Iterable[LineInput] = (),
+    status: Optional[OrderStatus] = None,
+    deal_id: Optional[int] = None,
+    external_ref: Optional[str] = None,
+    at: Optional[datetime] = None,
+) -> Dict[str, Any]:
+    return {
+        "new": {
+            "client_id": cv.integer("client_id", client_id),
+            "total": cv.money("total", total),
+            "lines": [
+                cv.order_line(f"lines[{i}]", line) for i, line in enumerate(cv.iterable("lines", lines))
+            ],
+            "status": cv.optional_text("status", status),
+            "deal_id": cv.optional_integer("deal_id", deal_id),
+            "external_ref": cv.optional_text("external_ref", external_ref),
+        },
+        "at": cv.time("at", at),
+    }
+
+
+def _page(after: Optional[int], limit: int) -> Dict[str, Any]:
+    return {"after": cv.optional_integer("after", after), "limit": cv.limit("limit", limit)}
+
+
+def _patch(field: str, value: Any, convert: Callable[[str, Any], Any], patch: Dict[str, Any]) -> None:
+    """Puts a patch field into ``patch`` unless it is ``KEEP``; ``None`` clears it."""
+    if value is KEEP:
+        return
+    patch[field] = None if value is None else convert(field, value)
+
+
+class _Commands:
+    """The commands and readers a ``Crm`` and a ``Transaction`` share."""
+
+    __slots__ = ()
+
+    def _run(self, command: str, args: str) -> str:
+        raise NotImplementedError
+
+    def _run_batch(self, args: str) -> List[Any]:
+        raise NotImplementedError
+
+    def _call(self, command: str, args: Dict[str, Any], names: Optional[Mapping[str, str]] = None) -> Any:
+        try:
+            return _loads(self._run(command, _dumps(args)))
+        except ValidationError as error:
+            if names:
+                raise _renamed(error, names) from None
+            raise
+
+    # --- set-up ---------------------------------------------------------------------------------------------
+
+    def add_manager(
+        self,
+        *,
+        name: str,
+        email: Optional[str] = None,
+        team: Optional[str] = None,
+        capacity: Optional[int] = None,
+        weight: int = 1,
+        skills: Sequence[str] = (),
+        regions: Sequence[str] = (),
+        languages: Sequence[str] = (),
+        active: bool = True,
+        at: Optional[datetime] = None,
+    ) -> Manager:
+        """Adds a sales manager. ``capacity`` is the most open leads and deals the manager should hold
+        (``None``: no limit); ``weight`` is the share in weighted distribution."""
+        new = {
+            "name": cv.text("name", name),
+            "email": cv.optional_text("email", email),
+            "team": cv.optional_text("team", team),
+            "capacity": cv.optional_integer("capacity", capacity),
+            "weight": cv.integer("weight", weight),
+            "skills": cv.texts("skills", skills),
+            "regions": cv.texts("regions", regions),
+            "languages": cv.texts("languages", languages),
+            "active": cv.flag("active", active),
+        }
+        return Manager._from_json(self._call("add_manager", {"new": new, "at": cv.time("at", at)}))
+
+    def set_manager_active(self, manager_id: int, *, active: bool, at: Optional[datetime] = None) -> Manager:
+        """Marks a manager active or inactive (an inactive manager gets no new work)."""
+        args = {
+            "id": cv.integer("manager_id", manager_id),
+            "active": cv.flag("active", active),
+            "at": cv.time("at", at),
+        }
+        return Manager._from_json(self._call("set_manager_active", args))
+
+    def add_source(
+        self,
+        *,
+        name: str,
+        channel: Channel,
+        campaign: Optional[str] = None,
+        at: Optional[datetime] = None,
+    ) -> Source:
+        """Adds a marketing source. A second source with the same name and campaign is a
+        ``ConflictError``."""
+        new = {
+            "name": cv.text("name", name),
+            "channel": cv.text("channel", channel),
+            "campaign": cv.optional_text("campaign", campaign),
+        }
+        return Source._from_json(self._call("add_source", {"new": new, "at": cv.time("at", at)}))
+
+    def add_spend(
+        self,
+        *,
+        source: int,
+        on: date,
+        amount: Money,
+        note: Optional[str] = None,
+        at: Optional[datetime] = None,
+    ) -> Spend:
+        """Records money spent on a source, booked on the day ``on``."""
+        new = {
+            "source_id": cv.integer("source", source),
+            "on": cv.day("on", on),
+            "amount": cv.money("amount", amount),
+            "note": cv.optional_text("note", note),
+        }
+        args = {"new": new, "at": cv.time("at", at)}
+        return Spend._from_json(self._call("add_spend", args, _SOURCE))
+
+    def add_lost_reason(self, code: str, label: str, *, at: Optional[datetime] = None) -> LostReason:
+        """Adds a lost reason to the catalogue (``"price"``, ``"Price too high"``), or relabels an
+        existing code."""
+        args = {"code": cv.text("code", code), "label": cv.text("label", label), "at": cv.time("at", at)}
+        return LostReason._from_json(self._call("add_lost_reason", args))
+
+    def set_pipeline(self, stages: Iterable[StageInput], *, at: Optional[datetime] = None) -> List[Stage]:
+        """Replaces the deal pipeline with ``stages``, in order. A stage that open deals are still in
+        cannot be removed (``ConflictError``); ``won`` and ``lost`` are statuses, not stages."""
+        args = {
+            "stages": [cv.stage(f"stages[{i}]", s) for i, s in enumerate(cv.iterable("stages", stages))],
+            "at": cv.time("at", at),
+        }
+        return _list_of(Stage, self._call("set_pipeline", args))
+
+    # --- clients ------------------------------------------------------------------------------------------
+
+    def add_client(
+        self,
+        *,
+        name: str,
+        kind: Optional[ClientKind] = None,
+        tax_id: Optional[str] = None,
+        phone: Optional[str] = None,
+        email: Optional[str] = None,
+        website: Optional[str] = None,
+        industry: Optional[str] = None,
+        region: Optional[str] = None,
+        address: Optional[str] = None,
+        birth_date: Optional[date] = None,
+        owner_id: Optional[int] = None,
+        tags: Sequence[str] = (),
+        attributes: Optional[Mapping[str, Any]] = None,
+        external_ref: Optional[str] = None,
+        at: Optional[datetime] = None,
+    ) -> Client:
+        """Adds a client (a company unless ``kind="person"``). A malformed phone, e-mail or tax id is
+        stored with quality ``invalid`` (refused in strict mode). An ``external_ref`` (the client's id in
+        an ERP) already used by another client is a ``ConflictError``."""
+        new = {
+            "kind": cv.optional_text("kind", kind),
+            "name": cv.text("name", name),
+            "tax_id": cv.optional_text("tax_id", tax_id),
+            "phone": cv.optional_text("phone", phone),
+            "email": cv.optional_text("email", email),
+            "website": cv.optional_text("website", website),
+            "industry": cv.optional_text("industry", industry),
+            "region": cv.optional_text("region", region),
+            "address": cv.optional_text("address", address),
+            "birth_date": cv.optional_day("birth_date", birth_date),
+            "owner_id": cv.optional_integer("owner_id", owner_id),
+            "tags": cv.texts("tags", tags),
+            "attributes": cv.mapping("attributes", attributes),
+            "external_ref": cv.optional_text("external_ref", external_ref),
+        }
+        return Client._from_json(self._call("add_client", {"new": new, "at": cv.time("at", at)}))
+
+    def update_client(
+        self,
+        client_id: int,
+        *,
+        kind: Union[ClientKind, Keep] = KEEP,
+        name: Union[str, Keep] = KEEP,
+        tax_id: Union[str, None, Keep] = KEEP,
+        phone: Union[str, None, Keep] = KEEP,
+        email: Union[str, None, Keep] = KEEP,
+        website: Union[str, None, Keep] = KEEP,
+        industry: Union[str, None, Keep] = KEEP,
+        region: Union[str, None, Keep] = KEEP,
+        address: Union[str, None, Keep] = KEEP,
+        birth_date: Union[date, None, Keep] = KEEP,
+        owner_id: Union[int, None, Keep] = KEEP,
+        tags: Union[Sequence[str], Keep] = KEEP,
+        attributes: Union[Mapping[str, Any], Keep] = KEEP,
+        external_ref: Union[str, None, Keep] = KEEP,
+        at: Optional[datetime] = None,
+    ) -> Client:
+        """Changes a client's details: an argument left out stays as it is, ``None`` clears the field
+        (the kind, name, tags and attributes cannot be cleared). A patch that changes nothing writes
+        nothing. The event records the fields that changed."""
+        patch: Dict[str, Any] = {}
+        for field, value in (("kind", kind), ("name", name), ("tags", tags), ("attributes", attributes)):
+            if value is None:
+                raise TypeError(f"{field}: cannot be cleared; leave it out to keep it")
+        _patch("kind", kind, cv.text, patch)
+        _patch("name", name, cv.text, patch)
+        _patch("tax_id", tax_id, cv.text, patch)
+        _patch("phone", phone, cv.text, patch)
+        _patch("email", email, cv.text, patch)
+        _patch("website", website, cv.text, patch)
+        _patch("industry", industry, cv.text, patch)
+        _patch("region", region, cv.text, patch)
+        _patch("address", address, cv.text, patch)
+        _patch("birth_date", birth_date, cv.day, patch)
+        _patch("owner_id", owner_id, cv.integer, patch)
+        _patch("tags", tags, cv.texts, patch)
+        _patch("attributes", attributes, cv.mapping, patch)
+        _patch("external_ref", external_ref, cv.text, patch)
+        args = {"id": cv.integer("client_id", client_id), "patch": patch, "at": cv.time("at", at)}
+        return Client._from_json(self._call("update_client", args))
+
+    def add_contact(
+        self,
+        *,
+        client_id: int,
+        name: str,
+        position: Optional[str] = None,
+        phones: Sequence[str] = (),
+        emails: Sequence[str] = (),
+        at: Optional[datetime] = None,
+    ) -> Contact:
+        """Adds a contact person to a client."""
+        new = {
+            "client_id": cv.integer("client_id", client_id),
+            "name": cv.text("name", name),
+            "position": cv.optional_text("position", position),
+            "phones": cv.texts("phones", phones),
+            "emails": cv.texts("emails", emails),
+        }
+        return Contact._from_json(self._call("add_contact", {"new": new, "at": cv.time("at", at)}))
+
+    # --- leads --------------------------------------------------------------------------------------------
+
+    def capture_lead(
+        self,
+        *,
+        channel: Channel,
+        source: Optional[int] = None,
+        at: Optional[datetime] = None,
+        name: Optional[str] = None,
+        company: Optional[str] = None,
+        phone: Optional[str] = None,
+        email: Optional[str] = None,
+        messenger: Optional[str] = None,
+        need: Optional[str] = None,
+        interest: Optional[str] = None,
+        region: Optional[str] = None,
+        language: Optional[str] = None,
+        estimated_value: Optional[Money] = None,
+        owner_id: Optional[int] = None,
+        client_id: Optional[int] = None,
+        external_ref: Optional[str] = None,
+    ) -> Capture:
+        """Captures an incoming request as a new lead (``source`` is the id of its marketing source).
+
+        Refused only when the request is meaningless: no way at all to reach the person (phone, e-mail,
+        messenger or a known ``client_id``). A malformed phone or e-mail is kept with quality ``invalid``
+        and listed in ``Capture.warnings``; a source, owner or client that does not exist is dropped with a
+        warning. Strict mode (``crm.set_strict(True)``) refuses all of these instead. A known client's
+        request goes to the client's owner when no ``owner_id`` is given. Capturing the same
+        ``external_ref`` again returns the stored lead; the same reference with other details is a
+        ``ConflictError``.
+        """
+        new = {
+            "channel": cv.text("channel", channel),
+            "source_id": cv.optional_integer("source", source),
+            "name": cv.optional_text("name", name),
+            "company": cv.optional_text("company", company),
+            "phone": cv.optional_text("phone", phone),
+            "email": cv.optional_text("email", email),
+            "messenger": cv.optional_text("messenger", messenger),
+            "need": cv.optional_text("need", need),
+            "interest": cv.optional_text("interest", interest),
+            "region": cv.optional_text("region", region),
+            "language": cv.optional_text("language", language),
+            "estimated_value": cv.optional_money("estimated_value", estimated_value),
+            "owner_id": cv.optional_integer("owner_id", owner_id),
+            "client_id": cv.optional_integer("client_id", client_id),
+            "external_ref": cv.optional_text("external_ref", external_ref),
+        }
+        result = self._call("capture_lead", {"new": new, "at": cv.time("at", at)}, _SOURCE)
+        for warning in result["warnings"]:
+            if warning["field"] == "source_id":
+                warning["field"] = "source"
+        return Capture._from_json(result)
+
+    def start_lead(self, lead_id: int, *, at: Optional[datetime] = None) -> Lead:
+        """Starts work on a new lead (new → in progress). Logging the first outbound activity does this
+        too."""
+        args = {"id": cv.integer("lead_id", lead_id), "at": cv.time("at", at)}
+        return Lead._from_json(self._call("start_lead", args))
+
+    def qualify_lead(self, lead_id: int, *, at: Optional[datetime] = None) -> Lead:
+        """Marks a lead in progress qualified: a real need with a budget. Only a qualified lead
+        converts."""
+        args = {"id": cv.integer("lead_id", lead_id), "at": cv.time("at", at)}
+        return Lead._from_json(self._call("qualify_lead", args))
+
+    def lose_lead(
+        self,
+        lead_id: int,
+        *,
+        reason: str,
+        at: Optional[datetime] = None,
+        note: Optional[str] = None,
+    ) -> Lead:
+        """Loses a lead. ``reason`` is a code of the lost-reason catalogue (``lost_reasons()``) and is
+        required."""
+        args = {
+            "id": cv.integer("lead_id", lead_id),
+            "reason": cv.text("reason", reason),
+            "note": cv.optional_text("note", note),
+            "at": cv.time("at", at),
+        }
+        return Lead._from_json(self._call("lose_lead", args))
+
+    def junk_lead(
+        self,
+        lead_id: int,
+        *,
+        kind: JunkKind,
+        at: Optional[datetime] = None,
+        note: Optional[str] = None,
+    ) -> Lead:
+        """Marks a lead as junk: ``"spam"``, ``"test"`` or ``"duplicate"``."""
+        args = {
+            "id": cv.integer("lead_id", lead_id),
+            "kind": cv.text("kind", kind),
+            "note": cv.optional_text("note", note),
+            "at": cv.time("at", at),
+        }
+        return Lead._from_json(self._call("junk_lead", args))
+
+    def reopen_lead(self, lead_id: int, *, at: Optional[datetime] = None) -> Lead:
+        """Brings a lost or junk lead back to work (→ in progress); its lost reason is cleared."""
+        args = {"id": cv.integer("lead_id", lead_id), "at": cv.time("at", at)}
+        return Lead._from_json(self._call("reopen_lead", args))
+
+    def convert_lead(
+        self,
+        lead_id: int,
+        *,
+        at: Optional[datetime] = None,
+        amount: Optional[Money] = None,
+        client_id: Optional[int] = None,
+        title: Optional[str] = None,
+        stage: Optional[str] = None,
+    ) -> Conversion:
+        """Converts a qualified lead: links its client (``client_id``, the lead's own, or a new one made
+        from the lead's details) and opens a deal of ``amount`` (default: the lead's estimated value) in
+        the pipeline's first stage (or ``stage``)."""
+        options = {
+            "client_id": cv.optional_integer("client_id", client_id),
+            "amount": cv.optional_money("amount", amount),
+            "title": cv.optional_text("title", title),
+            "stage": cv.optional_text("stage", stage),
+        }
+        args = {"id": cv.integer("lead_id", lead_id), "options": options, "at": cv.time("at", at)}
+        return Conversion._from_json(self._call("convert_lead", args))
+
+    def log_activity(
+        self,
+        *,
+        kind: ActivityKind,
+        direction: Optional[Direction] = None,
+        lead_id: Optional[int] = None,
+        client_id: Optional[int] = None,
+        deal_id: Optional[int] = None,
+        manager_id: Optional[int] = None,
+        subject: Optional[str] = None,
+        body: Optional[str] = None,
+        outcome: Optional[str] = None,
+        document_ref: Optional[str] = None,
+        duration_seconds: Optional[int] = None,
+        at: Optional[datetime] = None,
+    ) -> Activity:
+        """Logs a call, e-mail, meeting, message, note or document sent, linked to a lead, a client or a
+        deal (which must belong together). ``direction`` (``"in"``/``"out"``) is required except for a
+        note and a document (sent unless said). The earliest outbound contact on an open lead is its
+        first response, and moves a new lead to in progress."""
+        new = {
+            "kind": cv.text("kind", kind),
+            "direction": cv.optional_text("direction", direction),
+            "lead_id": cv.optional_integer("lead_id", lead_id),
+            "client_id": cv.optional_integer("client_id", client_id),
+            "deal_id": cv.optional_integer("deal_id", deal_id),
+            "manager_id": cv.optional_integer("manager_id", manager_id),
+            "subject": cv.optional_text("subject", subject),
+            "body": cv.optional_text("body", body),
+            "outcome": cv.optional_text("outcome", outcome),
+            "document_ref": cv.optional_text("document_ref", document_ref),
+            "duration_seconds": cv.optional_integer("duration_seconds", duration_seconds),
+        }
+        return Activity._from_json(self._call("log_activity", {"new": new, "at": cv.time("at", at)}))
+
+    # --- deals --------------------------------------------------------------------------------------------
+
+    def open_deal(
+        self,
+        *,
+        client_id: int,
+        title: str,
+        amount: Money = 0,
+        owner_id: Optional[int] = None,
+        stage: Optional[str] = None,
+        expected_close: Optional[date] = None,
+        at: Optional[datetime] = None,
+    ) -> Deal:
+        """Opens a deal with a known client (a repeat sale); converting a lead opens one too. The owner
+        defaults to the client's, the stage to the pipeline's first."""
+        new = {
+            "client_id": cv.integer("client_id", client_id),
+            "title": cv.text("title", title),
+            "amount": cv.money("amount", amount),
+            "owner_id": cv.optional_integer("owner_id", owner_id),
+            "stage": cv.optional_text("stage", stage),
+            "expected_close": cv.optional_day("expected_close", expected_close),
+        }
+        return Deal._from_json(self._call("open_deal", {"new": new, "at": cv.time("at", at)}))
+
+    def move_deal(self, deal_id: int, *, stage: str, at: Optional[datetime] = None) -> Deal:
+        """Moves an open deal to another stage of the pipeline (forward or back)."""
+        args = {
+            "id": cv.integer("deal_id", deal_id),
+            "stage": cv.text("stage", stage),
+            "at": cv.time("at", at),
+        }
+        return Deal._from_json(self._call("move_deal", args))
+
+    def update_deal(
+        self,
+        deal_id: int,
+        *,
+        title: Union[str, Keep] = KEEP,
+        amount: Union[Money, Keep] = KEEP,
+        owner_id: Union[int, None, Keep] = KEEP,
+        expected_close: Union[date, None, Keep] = KEEP,
+        at: Optional[datetime] = None,
+    ) -> Deal:
+        """Changes an open deal's title, amount, owner or expected close date: an argument left out stays
+        as it is, ``None`` clears it. A closed deal does not change (``ConflictError``)."""
+        patch: Dict[str, Any] = {}
+        for field, value in (("title", title), ("amount", amount)):
+            if value is None:
+                raise TypeError(f"{field}: cannot be cleared; leave it out to keep it")
+        _patch("title", title, cv.text, patch)
+        _patch("amount", amount, cv.money, patch)
+        _patch("owner_id", owner_id, cv.integer, patch)
+        _patch("expected_close", expected_close, cv.day, patch)
+        args = {"id": cv.integer("deal_id", deal_id), "patch": patch, "at": cv.time("at", at)}
+        return Deal._from_json(self._call("update_deal", args))
+
+    def win_deal(self, deal_id: int, *, at: Optional[datetime] = None) -> Deal:
+        """Wins an open deal (final)."""
+        args = {"id": cv.integer("deal_id", deal_id), "at": cv.time("at", at)}
+        return Deal._from_json(self._call("win_deal", args))
+
+    def lose_deal(
+        self,
+        deal_id: int,
+        *,
+        reason: str,
+        at: Optional[datetime] = None,
+        note: Optional[str] = None,
+    ) -> Deal:
+        """Loses an open deal (final). ``reason`` is a code of the lost-reason catalogue and is
+        required."""
+        args = {
+            "id": cv.integer("deal_id", deal_id),
+            "reason": cv.text("reason", reason),
+            "note": cv.optional_text("note", note),
+            "at": cv.time("at", at),
+        }
+        return Deal._from_json(self._call("lose_deal", args))
+
+    # --- orders -------------------------------------------------------------------------------------------
+
+    def record_order(
+        self,
+        *,
+        client_id: int,
+        total: Money,
+        lines: Iterable[LineInput] = (),
+        status: Optional[OrderStatus] = None,
+        deal_id: Optional[int] = None,
+        external_ref: Optional[str] = None,
+        at: Optional[datetime] = None,
+    ) -> Order:
+        """Records an order placed at ``at``. ``lines`` are ``(sku, quantity, unit_price)`` tuples (or
+        ``OrderLine``); their sum must equal ``total``. Idempotent by ``external_ref``: the same order
+        recorded twice is stored once and the stored one is returned; the same reference with other
+        content is a ``ConflictError``. A completed order (the default status) updates the client's
+        rollups in the same transaction."""
+        args = _order_args(
+            client_id=client_id,
+            total=total,
+            lines=lines,
+            status=status,
+            deal_id=deal_id,
+            external_ref=external_ref,
+            at=at,
+        )
+        return Order._from_json(self._call("record_order", args))
+
+    def record_orders(self, orders: Iterable[Mapping[str, Any]]) -> List[Union[Order, CrmError]]:
+        """Records many orders in one transaction (an ERP exchange, a shop's backlog): far faster than one
+        call each. Each item is a mapping with ``record_order``'s keyword arguments.
+
+        Returns one entry per item, in the order given: the ``Order``, or the ``CrmError`` (a
+        ``ValidationError``, ``NotFoundError``, ...) that refused that item. A refused item writes
+        nothing and the good ones are kept; only a storage failure aborts the whole batch (and raises).
+        An item that is not a mapping, or has an unknown or missing key, is a ``TypeError`` for the whole
+        call, before anything is written.
+        """
+        items: List[Union[Dict[str, Any], ValidationError]] = []
+        for i, item in enumerate(cv.iterable("orders", orders)):
+            if not isinstance(item, Mapping):
+                raise TypeError(f"orders[{i}]: must be a mapping, not {type(item).__name__}")
+            try:
+                items.append(_order_args(**item))
+            except ValidationError as refused:
+                items.append(refused)
+            except TypeError as wrong:
+                raise TypeError(f"orders[{i}]: {wrong}") from None
+        good = [item for item in items if not isinstance(item, ValidationError)]
+        outcomes = iter(self._run_batch(_dumps({"batch": good})))
+        results: List[Union[Order, CrmError]] = []
+        for item in items:
+            if isinstance(item, ValidationError):
+                results.append(item)
+                continue
+            outcome = next(outcomes)
+            results.append(outcome if isinstance(outcome, CrmError) else Order._from_json(_loads(outcome)))
+        return results
+
+    def set_order_status(self, order_id: int, *, status: OrderStatus, at: Optional[datetime] = None) -> Order:
+        """Changes an order's status (a cancellation, a return, or back to completed); the client's
+        rollups follow in the same transaction."""
+        args = {
+            "id": cv.integer("order_id", order_id),
+            "status": cv.text("status", status),
+            "at": cv.time("at", at),
+        }
+        return Order._from_json(self._call("set_order_status", args))
+
+    # --- readers: set-up ----------------------------------------------------------------------------------
+
+    def get_manager(self, manager_id: int) -> Manager:
+        """One manager (``NotFoundError`` when there is none with this id)."""
+        return Manager._from_json(self._call("get_manager", {"id": cv.integer("manager_id", manager_id)}))
+
+    def list_managers(self) -> List[Manager]:
+        """Every manager, by id."""
+        return _list_of(Manager, self._call("list_managers", {}))
+
+    def get_source(self, source_id: int) -> Source:
+        """One source."""
+        return Source._from_json(self._call("get_source", {"id": cv.integer("source_id", source_id)}))
+
+    def list_sources(self) -> List[Source]:
+        """Every source, by id."""
+        return _list_of(Source, self._call("list_sources", {}))
+
+    def list_spend(self, *, start: date, end: date, source: Optional[int] = None) -> List[Spend]:
+        """Spend booked from ``start`` to ``end`` inclusive, of one source or of all; by day, then id."""
+        args = {
+            "source_id": cv.optional_integer("source", source),
+            "start": cv.day("start", start),
+            "end": cv.day("end", end),
+        }
+        return _list_of(Spend, self._call("list_spend", args, _SOURCE))
+
+    def lost_reasons(self) -> List[LostReason]:
+        """The lost-reason catalogue, in the order the reasons were added (the defaults first)."""
+        return _list_of(LostReason, self._call("lost_reasons", {}))
+
+    def pipeline(self) -> List[Stage]:
+        """The deal pipeline, in order."""
+        return _list_of(Stage, self._call("pipeline", {}))
+
+    # --- readers: clients ---------------------------------------------------------------------------------
+
+    def get_client(self, client_id: int) -> Client:
+        """One client."""
+        return Client._from_json(self._call("get_client", {"id": cv.integer("client_id", client_id)}))
+
+    def list_clients(
+        self,
+        *,
+        owner_id: Optional[int] = None,
+        kind: Optional[ClientKind] = None,
+        tag: Optional[str] = None,
+        external_ref: Optional[str] = None,
+        after: Optional[int] = None,
+        limit: int = 100,
+    ) -> List[Client]:
+        """A page of clients, by id: those with an id above ``after``, at most ``limit`` (10 000 at
+        most). Every filter that is given must hold. ``iter_clients`` walks all pages."""
+        query = {
+            "owner_id": cv.optional_integer("owner_id", owner_id),
+            "kind": cv.optional_text("kind", kind),
+            "tag": cv.optional_text("tag", tag),
+            "external_ref": cv.optional_text("external_ref", external_ref),
+            "page": _page(after, limit),
+        }
+        return _list_of(Client, self._call("list_clients", {"query": query}))
+
+    def iter_clients(
+        self,
+        *,
+        owner_id: Optional[int] = None,
+        kind: Optional[ClientKind] = None,
+        tag: Optional[str] = None,
+        external_ref: Optional[str] = None,
+        page_size: int = 1000,
+    ) -> Iterator[Client]:
+        """Every client that passes the filters, by id, read ``page_size`` at a time."""
+        return _pages(
+            lambda after: self.list_clients(
+                owner_id=owner_id,
+                kind=kind,
+                tag=tag,
+                external_ref=external_ref,
+                after=after,
+                limit=page_size,
+            ),
+            page_size,
+        )
+
+    def get_contact(self, contact_id: int) -> Contact:
+        """One contact person."""
+        return Contact._from_json(self._call("get_contact", {"id": cv.integer("contact_id", contact_id)}))
+
+    def list_contacts(self, client_id: int) -> List[Contact]:
+        """A client's contact persons, by id."""
+        args = {"client_id": cv.integer("client_id", client_id)}
+        return _list_of(Contact, self._call("list_contacts", args))
+
+    def client_rollup(self, client_id: int) -> ClientRollup:
+        """A client's purchase totals over completed orders (zeros when there are none)."""
+        args = {"client_id": cv.integer("client_id", client_id)}
+        return ClientRollup._from_json(self._call("client_rollup", args))
+
+    def list_rollups(self, *, after: Optional[int] = None, limit: int = 100) -> List[ClientRollup]:
+        """A page of client rollups, by client id; clients who never completed an order are not
+        listed."""
+        return _list_of(ClientRollup, self._call("list_rollups", {"page": _page(after, limit)}))
+
+    def iter_rollups(self, *, page_size: int = 1000) -> Iterator[ClientRollup]:
+        """Every client rollup, by client id, read ``page_size`` at a time."""
+        return _pages(
+            lambda after: self.list_rollups(after=after, limit=page_size),
+            page_size,
+            key=lambda rollup: rollup.client_id,
+        )
+
+    def client_monthly_revenue(self, client_id: int) -> List[MonthRevenue]:
+        """A client's revenue per calendar month (UTC), oldest first; months without orders are not
+        listed."""
+        args = {"client_id": cv.integer("client_id", client_id)}
+        return _list_of(MonthRevenue, self._call("client_monthly_revenue", args))
+
+    # --- readers: leads and activities --------------------------------------------------------------------
+
+    def get_lead(self, lead_id: int) -> Lead:
+        """One lead."""
+        return Lead._from_json(self._call("get_lead", {"id": cv.integer("lead_id", lead_id)}))
+
+    def list_leads(
+        self,
+        *,
+        status: Optional[LeadStatus] = None,
+        owner_id: Optional[int] = None,
+        source: Optional[int] = None,
+        client_id: Optional[int] = None,
+        received_from: Optional[datetime] = None,
+        received_to: Optional[datetime] = None,
+        external_ref: Optional[str] = None,
+        after: Optional[int] = None,
+        limit: int = 100,
+    ) -> List[Lead]:
+        """A page of leads, by id (``received_from`` inclusive, ``received_to`` exclusive). Every filter
+        that is given must hold. ``iter_leads`` walks all pages."""
+        query = {
+            "status": cv.optional_text("status", status),
+            "owner_id": cv.optional_integer("owner_id", owner_id),
+            "source_id": cv.optional_integer("source", source),
+            "client_id": cv.optional_integer("client_id", client_id),
+            "received_from": cv.optional_time("received_from", received_from),
+            "received_to": cv.optional_time("received_to", received_to),
+            "external_ref": cv.optional_text("external_ref", external_ref),
+            "page": _page(after, limit),
+        }
+        return _list_of(Lead, self._call("list_leads", {"query": query}, _SOURCE))
+
+    def iter_leads(
+        self,
+        *,
+        status: Optional[LeadStatus] = None,
+        owner_id: Optional[int] = None,
+        source: Optional[int] = None,
+        client_id: Optional[int] = None,
+        received_from: Optional[datetime] = None,
+        received_to: Optional[datetime] = None,
+        external_ref: Optional[str] = None,
+        page_size: int = 1000,
+    ) -> Iterator[Lead]:
+        """Every lead that passes the filters, by id, read ``page_size`` at a time."""
+        return _pages(
+            lambda after: self.list_leads(
+                status=status,
+                owner_id=owner_id,
+                source=source,
+                client_id=client_id,
+                received_from=received_from,
+                received_to=received_to,
+                external_ref=external_ref,
+                after=after,
+                limit=page_size,
+            ),
+            page_size,
+        )
+
+    def lead_transitions(self, lead_id: int) -> List[LeadTransition]:
+        """A lead's status changes, oldest first (the capture itself is the first)."""
+        args = {"id": cv.integer("lead_id", lead_id)}
+        return _list_of(LeadTransition, self._call("lead_transitions", args))
+
+    def get_activity(self, activity_id: int) -> Activity:
+        """One activity."""
+        args = {"id": cv.integer("activity_id", activity_id)}
+        return Activity._from_json(self._call("get_activity", args))
+
+    def list_activities(
+        self,
+        *,
+        lead_id: Optional[int] = None,
+        client_id: Optional[int] = None,
+        deal_id: Optional[int] = None,
+        manager_id: Optional[int] = None,
+        after: Optional[int] = None,
+        limit: int = 100,
+    ) -> List[Activity]:
+        """A page of activities, by id. Every filter that is given must hold."""
+        query = {
+            "lead_id": cv.optional_integer("lead_id", lead_id),
+            "client_id": cv.optional_integer("client_id", client_id),
+            "deal_id": cv.optional_integer("deal_id", deal_id),
+            "manager_id": cv.optional_integer("manager_id", manager_id),
+            "page": _page(after, limit),
+        }
+        return _list_of(Activity, self._call("list_activities", {"query": query}))
+
+    def iter_activities(
+        self,
+        *,
+        lead_id: Optional[int] = None,
+        client_id: Optional[int] = None,
+        deal_id: Optional[int] = None,
+        manager_id: Optional[int] = None,
+        page_size: int = 1000,
+    ) -> Iterator[Activity]:
+        """Every activity that passes the filters, by id, read ``page_size`` at a time."""
+        return _pages(
+            lambda after: self.list_activities(
+                lead_id=lead_id,
+                client_id=client_id,
+                deal_id=deal_id,
+                manager_id=manager_id,
+                after=after,
+                limit=page_size,
+            ),
+            page_size,
+        )
+
+    # --- readers: deals and orders ------------------------------------------------------------------------
+
+    def get_deal(self, deal_id: int) -> Deal:
+        """One deal."""
+        return Deal._from_json(self._call("get_deal", {"id": cv.integer("deal_id", deal_id)}))
+
+    def list_deals(
+        self,
+        *,
+        status: Optional[DealStatus] = None,
+        stage: Optional[str] = None,
+        owner_id: Optional[int] = None,
+        client_id: Optional[int] = None,
+        after: Optional[int] = None,
+        limit: int = 100,
+    ) -> List[Deal]:
+        """A page of deals, by id. Every filter that is given must hold."""
+        query = {
+            "status": cv.optional_text("status", status),
+            "stage": cv.optional_text("stage", stage),
+            "owner_id": cv.optional_integer("owner_id", owner_id),
+            "client_id": cv.optional_integer("client_id", client_id),
+            "page": _page(after, limit),
+        }
+        return _list_of(Deal, self._call("list_deals", {"query": query}))
+
+    def iter_deals(
+        self,
+        *,
+        status: Optional[DealStatus] = None,
+        stage: Optional[str] = None,
+        owner_id: Optional[int] = None,
+        client_id: Optional[int] = None,
+        page_size: int = 1000,
+    ) -> Iterator[Deal]:
+        """Every deal that passes the filters, by id, read ``page_size`` at a time."""
+        return _pages(
+            lambda after: self.list_deals(
+                status=status,
+                stage=stage,
+                owner_id=owner_id,
+                client_id=client_id,
+                after=after,
+                limit=page_size,
+            ),
+            page_size,
+        )
+
+    def deal_history(self, deal_id: int) -> List[StageVisit]:
+        """A deal's stage history, oldest first: time in a stage is the gap to the next entry."""
+        return _list_of(StageVisit, self._call("deal_history", {"id": cv.integer("deal_id", deal_id)}))
+
+    def get_order(self, order_id: int) -> Order:
+        """One order with its lines."""
+        return Order._from_json(self._call("get_order", {"id": cv.integer("order_id", order_id)}))
+
+    def list_orders(
+        self,
+        *,
+        client_id: Optional[int] = None,
+        status: Optional[OrderStatus] = None,
+        ordered_from: Optional[datetime] = None,
+        ordered_to: Optional[datetime] = None,
+        external_ref: Optional[str] = None,
+        after: Optional[int] = None,
+        limit: int = 100,
+    ) -> List[Order]:
+        """A page of orders with their lines, by id (``ordered_from`` inclusive, ``ordered_to``
+        exclusive). Every filter that is given must hold."""
+        query = {
+            "client_id": cv.optional_integer("client_id", client_id),
+            "status": cv.optional_text("status", status),
+            "from": cv.optional_time("ordered_from", ordered_from),
+            "to": cv.optional_time("ordered_to", ordered_to),
+            "external_ref": cv.optional_text("external_ref", external_ref),
+            "page": _page(after, limit),
+        }
+        return _list_of(Order, self._call("list_orders", {"query": query}, _ORDER_TIMES))
+
+    def iter_orders(
+        self,
+        *,
+        client_id: Optional[int] = None,
+        status: Optional[OrderStatus] = None,
+        ordered_from: Optional[datetime] = None,
+        ordered_to: Optional[datetime] = None,
+        external_ref: Optional[str] = None,
+        page_size: int = 1000,
+    ) -> Iterator[Order]:
+        """Every order that passes the filters, by id, read ``page_size`` at a time."""
+        return _pages(
+            lambda after: self.list_orders(
+                client_id=client_id,
+                status=status,
+                ordered_from=ordered_from,
+                ordered_to=ordered_to,
+                external_ref=external_ref,
+                after=after,
+                limit=page_size,
+            ),
+            page_size,
+        )
+
+    # --- readers: the event log ---------------------------------------------------------------------------
+
+    def history(self, entity: Entity, entity_id: int) -> List[Event]:
+        """Every change to one record, oldest first: who, when, what. ``entity`` is ``"client"``,
+        ``"lead"``, ``"deal"``, ``"order"``, ... (any other name is a ``ValidationError``); store-wide
+        records (``"pipeline"``, ``"lost_reason"``) use id 0."""
+        args = {"entity": cv.text("entity", entity), "id": cv.integer("entity_id", entity_id)}
+        return _list_of(Event, self._call("history", args))
+
+    def changes_since(self, seq: int, *, limit: int = 1000) -> List[Event]:
+        """The change feed: events after sequence number ``seq``, oldest first, at most ``limit`` (10 000
+        at most). A host polls it with the last ``seq`` it has seen; ``iter_changes`` walks all pages."""
+        args = {"seq": cv.integer("seq", seq), "limit": cv.limit("limit", limit)}
+        return _list_of(Event, self._call("changes_since", args))
+
+    def iter_changes(self, since: int = 0, *, page_size: int = 1000) -> Iterator[Event]:
+        """Every event after ``since``, oldest first, read ``page_size`` at a time."""
+        return _pages(
+            lambda after: self.changes_since(since if after is None else after, limit=page_size),
+            page_size,
+            key=lambda event: event.seq,
+        )
+
+    def last_seq(self) -> int:
+        """The newest sequence number in the event log (0 when it is empty)."""
+        value: int = self._call("last_seq", {})
+        return value
+
+
+def _pages(
+    read: Callable[[Optional[int]], List[T]],
+    page_size: int,
+    key: Callable[[Any], int] = lambda row: row.id,
+) -> Iterator[T]:
+    """Walks keyset pages: each page starts after the last key of the one before; a short page is the
+    last. The first page is read (and its arguments checked) when the iterator is first advanced."""
+    cv.limit("page_size", page_size)
+
+    def walk() -> Iterator[T]:
+        after: Optional[int] = None
+        while True:
+            page = read(after)
+            yield from page
+            if len(page) < page_size:
+                return
+            after = key(page[-1])
+
+    return walk()
+
+
+class Transaction(_Commands):
+    """Several commands as one, handed to the function given to ``Crm.transaction``: it has every command
+    and reader of ``Crm``; the readers see the transaction's own writes.
+
+    A command that fails inside leaves nothing of itself, so the function may catch its error and go on.
+    The handle is valid only while that function runs, and only on its thread (``ConflictError``
+    otherwise).
+    """
+
+    __slots__ = ("_tx",)
+
+    def __init__(self, tx: _crmkit.Tx) -> None:
+        self._tx = tx
+
+    def _run(self, command: str, args: str) -> str:
+        return self._tx.call(command, args)
+
+    def _run_batch(self, args: str) -> List[Any]:
+        return self._tx.record_orders(args)
+
+    @property
+    def active(self) -> bool:
+        """Whether the transaction is still running."""
+        return self._tx.active
+
+    def __repr__(self) -> str:
+        return f"<crmkit.Transaction {'active' if self.active else 'over'}>"
+
+
+class Crm(_Commands):
+    """An open crmkit store: one SQLite file (or an in-memory store) with the whole client lifecycle.
+
+    Open it with ``Crm.open(path)``; use it as a context manager to close it on exit. One ``Crm`` may be
+    shared by threads: every call releases the GIL, and the calls queue on the store's connection.
+    """
+
+    __slots__ = ("_store", "_path")
+
+    def __init__(self, store: _crmkit.Store, path: str) -> None:
+        """Use ``Crm.open``."""
+        self._store = store
+        self._path = path
+
+    @classmethod
+    def open(cls, path: Union[str, os.PathLike[str]]) -> Crm:
+        """Opens a store file, creating it if it does not exist and migrating it if it is older than this
+        library. ``":memory:"`` opens a private in-memory store (gone when closed). A file written by a
+        newer crmkit raises ``SchemaTooNewError``; a SQLite file of another application raises
+        ``StorageError``; both are left untouched."""
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"path: must be a str or a path, not {type(path).__name__}")
+        text = os.fspath(path)
+        return cls(_crmkit.Store.open(text), text)
+
+    def _run(self, command: str, args: str) -> str:
+        return self._store.call(command, args)
+
+    def _run_batch(self, args: str) -> List[Any]:
+        return self._store.record_orders(args)
+
+    @property
+    def path(self) -> str:
+        """The path the store was opened with."""
+        return self._path
+
+    @property
+    def closed(self) -> bool:
+        """Whether the store was closed."""
+        return self._store.closed
+
+    def close(self) -> None:
+        """Closes the store: writes SQLite's log back into the file (so the file alone is complete) and
+        releases it, after calls in flight on other threads finish. Closing twice does nothing; any other
+        call on a closed store raises ``StorageError``."""
+        self._store.close()
+
+    def __enter__(self) -> Crm:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = " closed" if self.closed else ""
+        return f"<crmkit.Crm {self._path!r}{state}>"
+
+    def transaction(self, body: Callable[[Transaction], T], *, actor: Optional[str] = None) -> T:
+        """Runs ``body(tx)`` as one transaction: all of its commands happen, or none does.
+
+        Commits when ``body`` returns, and returns what it returned; rolls back when it raises, and
+        raises the same exception. ``actor`` names the author in the event log for this transaction only
+        (for a ``Crm`` shared by threads acting for different people). One transaction for many commands
+        is also many times faster than one each.
+
+        Inside ``body`` use ``tx``, not this ``Crm``: calling the store from inside its own transaction
+        raises ``ConflictError`` (waiting for itself would never end).
+        """
+        if not callable(body):
+            raise TypeError(f"body: must be callable, not {type(body).__name__}")
+        actor = cv.optional_text("actor", actor)
+        return self._store.transaction(lambda tx: body(Transaction(tx)), actor)
+
+    def set_actor(self, actor: str) -> None:
+        """Sets who the event log names as the author of the following commands (``"olena"``,
+        ``"1C exchange"``); an empty name means ``"system"``."""
+        self._store.set_actor(cv.text("actor", actor))
+
+    @property
+    def actor(self) -> str:
+        """Who the event log names as the author of commands (``"system"`` unless set)."""
+        return self._store.actor()
+
+    def set_strict(self, strict: bool) -> None:
+        """In strict mode a malformed phone, e-mail or tax id, or a stale reference in a captured lead, is
+        refused with a ``ValidationError``/``NotFoundError`` instead of being stored with a warning. Off
+        by default: a request is never lost for a typo."""
+        self._store.set_strict(cv.flag("strict", strict))
+
+    @property
+    def strict(self) -> bool:
+        """Whether strict mode is on."""
+        return self._store.is_strict()
+
+    def schema_version(self) -> int:
+        """The schema version of the open store."""
+        return self._store.schema_version()
+
+    def integrity_check(self) -> List[str]:
+        """SQLite's integrity check: ``["ok"]`` when the file is sound."""
+        return self._store.integrity_check()

@@ -1,0 +1,570 @@
+"""The typed results of crmkit: frozen dataclasses built from what the core stores.
+
+Every result compares by value (``==``), shows all its fields in its ``repr``, cannot be changed
+(``dataclasses.FrozenInstanceError``), and has ``to_dict()``. Sequences inside a result are tuples; the
+lists that readers return are lists. Money is ``decimal.Decimal`` with two decimals, times are aware
+``datetime`` in UTC, days are ``datetime.date``, codes (statuses, kinds, channels) are plain strings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import (
+    Any,
+    Callable,
+    ClassVar,
+    Dict,
+    List,
+    Literal,
+    Mapping,
+    Optional,
+    Tuple,
+    Type,
+    TypeVar,
+    Union,
+)
+
+__all__ = [
+    "Channel",
+    "LeadStatus",
+    "JunkKind",
+    "ClientKind",
+    "Quality",
+    "ActivityKind",
+    "Direction",
+    "DealStatus",
+    "OrderStatus",
+    "Entity",
+    "Manager",
+    "Source",
+    "Spend",
+    "LostReason",
+    "Stage",
+    "Client",
+    "Contact",
+    "Lead",
+    "CaptureWarning",
+    "Capture",
+    "Conversion",
+    "LeadTransition",
+    "Activity",
+    "Deal",
+    "StageVisit",
+    "OrderLine",
+    "Order",
+    "ClientRollup",
+    "MonthRevenue",
+    "Event",
+]
+
+# Each set of codes is spelled as a Union of one-value Literals (not ``Literal["a", "b"]``, which means the
+# same to a type checker) so that the runtime object is a Union too, as ``mypy.stubtest`` checks.
+Channel = Union[
+    Literal["phone"],
+    Literal["web"],
+    Literal["email"],
+    Literal["shop"],
+    Literal["ads"],
+    Literal["referral"],
+    Literal["cold_call"],
+    Literal["walk_in"],
+    Literal["messenger"],
+    Literal["other"],
+]
+"""How a request reached the company, or what kind of marketing source it is."""
+LeadStatus = Union[
+    Literal["new"],
+    Literal["in_progress"],
+    Literal["qualified"],
+    Literal["converted"],
+    Literal["lost"],
+    Literal["junk"],
+]
+"""Where a lead stands."""
+JunkKind = Union[Literal["spam"], Literal["test"], Literal["duplicate"]]
+"""Why a lead is junk."""
+ClientKind = Union[Literal["company"], Literal["person"]]
+"""A company or a private person."""
+Quality = Union[Literal["valid"], Literal["invalid"]]
+"""Whether a phone, e-mail or tax id was well-formed when stored (an invalid one is kept as given)."""
+ActivityKind = Union[
+    Literal["call"],
+    Literal["email"],
+    Literal["meeting"],
+    Literal["message"],
+    Literal["note"],
+    Literal["document"],
+]
+"""What kind of contact an activity is."""
+Direction = Union[Literal["in"], Literal["out"]]
+"""Who started a contact: the client (``in``) or we (``out``)."""
+DealStatus = Union[Literal["open"], Literal["won"], Literal["lost"]]
+"""Whether a deal is open; won and lost are final."""
+OrderStatus = Union[Literal["completed"], Literal["cancelled"], Literal["returned"]]
+"""What became of an order; only completed orders count as revenue."""
+Entity = Union[
+    Literal["activity"],
+    Literal["client"],
+    Literal["contact"],
+    Literal["deal"],
+    Literal["lead"],
+    Literal["lost_reason"],
+    Literal["manager"],
+    Literal["order"],
+    Literal["pipeline"],
+    Literal["source"],
+    Literal["spend"],
+]
+"""The kinds of record the event log knows (``history`` takes them)."""
+
+_R = TypeVar("_R", bound="_Result")
+
+
+_fromisoformat = datetime.fromisoformat
+
+
+def _time(text: str) -> datetime:
+    """RFC 3339 UTC text as the core writes it (``2026-11-02T09:30:00Z``, ``...:00.123456789Z``); a
+    fraction finer than a microsecond is cut, as ``datetime`` cannot hold it."""
+    if text[19] == "Z":
+        return _fromisoformat(text[:19] + "+00:00")
+    # ``fromisoformat`` before Python 3.11 takes neither ``Z`` nor 3 or 9 decimals.
+    return _fromisoformat(f"{text[:19]}.{text[20:-1][:6]:0<6}+00:00")
+
+
+_day = date.fromisoformat
+
+
+def _optional(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else convert(value)
+
+
+def _dict_value(value: Any) -> Any:
+    if isinstance(value, _Result):
+        return value.to_dict()
+    if isinstance(value, tuple):
+        return [_dict_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _dict_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dict_value(v) for v in value]
+    return value
+
+
+_BUILDERS: Dict[type, Callable[[Mapping[str, Any]], Any]] = {}
+
+
+class _Result:
+    """What every result shares: construction from the core's JSON and ``to_dict``.
+
+    A subclass is a frozen dataclass; ``_convert`` says how a field is read from its JSON value (when it
+    is not used as it is) and ``_members`` which JSON member a field is read from (when the names
+    differ).
+    """
+
+    __slots__ = ()
+
+    _convert: ClassVar[Dict[str, Callable[[Any], Any]]] = {}
+    _members: ClassVar[Dict[str, str]] = {}
+
+    @classmethod
+    def _from_json(cls: Type[_R], data: Mapping[str, Any]) -> _R:
+        builder = _BUILDERS.get(cls)
+        if builder is None:
+            builder = _BUILDERS[cls] = _builder(cls)
+        result: _R = builder(data)
+        return result
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The fields as a plain ``dict``: nested results become dicts and tuples lists; values keep their
+        types (``Decimal``, ``datetime``, ``date``)."""
+        return {
+            f.name: _dict_value(getattr(self, f.name))
+            for f in dataclasses.fields(self)  # type: ignore[arg-type]
+        }
+
+
+def _builder(cls: type) -> Callable[[Mapping[str, Any]], Any]:
+    """Writes the function that makes a ``cls`` from the core's JSON, field by field, as ``dataclasses``
+    writes ``__init__``. The data comes from the core and is checked there, so the frozen instance is
+    filled directly."""
+    names: Dict[str, Any] = {"cls": cls, "new": object.__new__}
+    values = []
+    for f in dataclasses.fields(cls):
+        member = cls._members.get(f.name, f.name)  # type: ignore[attr-defined]
+        value = f"data[{member!r}]"
+        convert = cls._convert.get(f.name)  # type: ignore[attr-defined]
+        if convert is not None:
+            names[f"convert_{f.name}"] = convert
+            value = f"convert_{f.name}({value})"
+        values.append(f"{f.name!r}: {value}")
+    source = (
+        "def build(data):\n"
+        "    result = new(cls)\n"
+        f"    result.__dict__.update({{{', '.join(values)}}})\n"
+        "    return result\n"
+    )
+    exec(source, names)  # noqa: S102 - generated from the class's own field names
+    built: Callable[[Mapping[str, Any]], Any] = names["build"]
+    return built
+
+
+_time_or_none = _optional(_time)
+_day_or_none = _optional(_day)
+_money_or_none = _optional(Decimal)
+
+
+@dataclass(frozen=True)
+class Manager(_Result):
+    """A sales manager."""
+
+    _convert = {"skills": tuple, "regions": tuple, "languages": tuple, "created_at": _time}
+
+    id: int
+    name: str
+    email: Optional[str]
+    team: Optional[str]
+    active: bool
+    """Whether the manager takes new work."""
+    capacity: Optional[int]
+    """The most open leads and deals this manager should hold; ``None`` means no limit."""
+    weight: int
+    skills: Tuple[str, ...]
+    regions: Tuple[str, ...]
+    languages: Tuple[str, ...]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Source(_Result):
+    """A marketing source (a campaign within it, when ``campaign`` is set)."""
+
+    _convert = {"created_at": _time}
+
+    id: int
+    name: str
+    channel: Channel
+    campaign: Optional[str]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Spend(_Result):
+    """Money spent on a source, booked on one day."""
+
+    _convert = {"on": _day, "amount": Decimal, "created_at": _time}
+
+    id: int
+    source_id: int
+    on: date
+    amount: Decimal
+    note: Optional[str]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class LostReason(_Result):
+    """A lost reason of the catalogue: ``code`` is what commands take, ``label`` what people read."""
+
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Stage(_Result):
+    """A stage of the deal pipeline."""
+
+    code: str
+    label: str
+    probability: int
+    """Win probability at this stage, in percent."""
+    position: int
+    """Position in the pipeline, from 0."""
+
+
+@dataclass(frozen=True)
+class Client(_Result):
+    """A client: a company or a person. A malformed phone, e-mail or tax id is kept as given, with quality
+    ``invalid``."""
+
+    _convert = {"birth_date": _day_or_none, "tags": tuple, "created_at": _time, "updated_at": _time}
+
+    id: int
+    kind: ClientKind
+    name: str
+    tax_id: Optional[str]
+    tax_id_quality: Optional[Quality]
+    phone: Optional[str]
+    phone_quality: Optional[Quality]
+    email: Optional[str]
+    email_quality: Optional[Quality]
+    website: Optional[str]
+    industry: Optional[str]
+    region: Optional[str]
+    address: Optional[str]
+    birth_date: Optional[date]
+    owner_id: Optional[int]
+    tags: Tuple[str, ...]
+    attributes: Any
+    """Free attributes: a ``dict`` (or ``None``)."""
+    external_ref: Optional[str]
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Contact(_Result):
+    """A person at a client."""
+
+    _convert = {"phones": tuple, "emails": tuple, "created_at": _time}
+
+    id: int
+    client_id: int
+    name: str
+    position: Optional[str]
+    phones: Tuple[str, ...]
+    emails: Tuple[str, ...]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Lead(_Result):
+    """An incoming request and where it stands."""
+
+    _convert = {
+        "received_at": _time,
+        "estimated_value": _money_or_none,
+        "first_response_due": _time_or_none,
+        "first_response_at": _time_or_none,
+        "status_changed_at": _time,
+        "updated_at": _time,
+    }
+
+    id: int
+    status: LeadStatus
+    channel: Channel
+    source_id: Optional[int]
+    received_at: datetime
+    name: Optional[str]
+    company: Optional[str]
+    phone: Optional[str]
+    phone_quality: Optional[Quality]
+    email: Optional[str]
+    email_quality: Optional[Quality]
+    messenger: Optional[str]
+    need: Optional[str]
+    interest: Optional[str]
+    region: Optional[str]
+    language: Optional[str]
+    estimated_value: Optional[Decimal]
+    owner_id: Optional[int]
+    client_id: Optional[int]
+    deal_id: Optional[int]
+    first_response_due: Optional[datetime]
+    first_response_at: Optional[datetime]
+    """When the first outbound contact happened (the first response)."""
+    first_response_by: Optional[int]
+    lost_reason: Optional[str]
+    junk_kind: Optional[JunkKind]
+    close_note: Optional[str]
+    external_ref: Optional[str]
+    status_changed_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class CaptureWarning(_Result):
+    """A problem with captured data that did not stop the capture (a malformed phone is stored and
+    flagged). Not an exception and not a ``warnings`` category: it is part of the result."""
+
+    field: str
+    message: str
+
+
+def _warnings(values: Any) -> Tuple[CaptureWarning, ...]:
+    return tuple(CaptureWarning._from_json(v) for v in values)
+
+
+@dataclass(frozen=True)
+class Capture(_Result):
+    """The result of ``capture_lead``: the stored lead and what was wrong with the data."""
+
+    _convert = {"lead": Lead._from_json, "warnings": _warnings}
+
+    lead: Lead
+    warnings: Tuple[CaptureWarning, ...]
+
+
+@dataclass(frozen=True)
+class Conversion(_Result):
+    """The result of ``convert_lead``: the client the lead now belongs to and the deal opened."""
+
+    _convert = {"client": Client._from_json}
+
+    lead_id: int
+    client_id: int
+    deal_id: int
+    client_created: bool
+    """Whether the conversion made a new client (``False``: an existing one was linked)."""
+    client: Client
+
+
+@dataclass(frozen=True)
+class LeadTransition(_Result):
+    """A recorded change of a lead's status (the capture itself is the first: from ``None`` to
+    ``new``)."""
+
+    _convert = {"at": _time}
+    _members = {"from_status": "from", "to_status": "to"}
+
+    lead_id: int
+    from_status: Optional[LeadStatus]
+    to_status: LeadStatus
+    at: datetime
+    actor: str
+    reason: Optional[str]
+    """The lost reason code or junk kind, when there is one."""
+
+
+@dataclass(frozen=True)
+class Activity(_Result):
+    """A call, e-mail, meeting, message, note or document sent."""
+
+    _convert = {"at": _time}
+
+    id: int
+    kind: ActivityKind
+    direction: Optional[Direction]
+    lead_id: Optional[int]
+    client_id: Optional[int]
+    deal_id: Optional[int]
+    manager_id: Optional[int]
+    at: datetime
+    subject: Optional[str]
+    body: Optional[str]
+    outcome: Optional[str]
+    document_ref: Optional[str]
+    duration_seconds: Optional[int]
+
+
+@dataclass(frozen=True)
+class Deal(_Result):
+    """A deal in the pipeline."""
+
+    _convert = {
+        "amount": Decimal,
+        "expected_close": _day_or_none,
+        "created_at": _time,
+        "closed_at": _time_or_none,
+        "stage_changed_at": _time,
+    }
+
+    id: int
+    client_id: int
+    lead_id: Optional[int]
+    title: str
+    amount: Decimal
+    stage: str
+    """The current stage, or for a closed deal the stage it was closed from."""
+    status: DealStatus
+    owner_id: Optional[int]
+    expected_close: Optional[date]
+    lost_reason: Optional[str]
+    lost_note: Optional[str]
+    created_at: datetime
+    closed_at: Optional[datetime]
+    stage_changed_at: datetime
+
+
+@dataclass(frozen=True)
+class StageVisit(_Result):
+    """One entry of a deal's stage history: the deal entered ``stage`` with ``status`` at ``at``."""
+
+    _convert = {"at": _time}
+
+    deal_id: int
+    stage: str
+    status: DealStatus
+    at: datetime
+    actor: str
+
+
+@dataclass(frozen=True)
+class OrderLine(_Result):
+    """One line of an order; also accepted as input by ``record_order``."""
+
+    _convert = {"unit_price": Decimal}
+
+    sku: str
+    quantity: int
+    unit_price: Decimal
+
+
+def _lines(values: Any) -> Tuple[OrderLine, ...]:
+    return tuple(OrderLine._from_json(v) for v in values)
+
+
+@dataclass(frozen=True)
+class Order(_Result):
+    """An order with its lines."""
+
+    _convert = {"ordered_at": _time, "total": Decimal, "lines": _lines}
+
+    id: int
+    client_id: int
+    ordered_at: datetime
+    status: OrderStatus
+    total: Decimal
+    lines: Tuple[OrderLine, ...]
+    deal_id: Optional[int]
+    external_ref: Optional[str]
+
+
+@dataclass(frozen=True)
+class ClientRollup(_Result):
+    """A client's purchase totals over completed orders."""
+
+    _convert = {"revenue": Decimal, "first_order_at": _time_or_none, "last_order_at": _time_or_none}
+
+    client_id: int
+    revenue: Decimal
+    orders: int
+    first_order_at: Optional[datetime]
+    last_order_at: Optional[datetime]
+
+
+@dataclass(frozen=True)
+class MonthRevenue(_Result):
+    """A client's revenue in one calendar month (UTC)."""
+
+    _convert = {"revenue": Decimal}
+
+    client_id: int
+    month: str
+    """The month as ``YYYY-MM``."""
+    revenue: Decimal
+    orders: int
+
+
+@dataclass(frozen=True)
+class Event(_Result):
+    """One entry of the append-only event log: the audit trail and the change feed."""
+
+    _convert = {"at": _time}
+
+    seq: int
+    """Sequence number: strictly increasing, never reused."""
+    at: datetime
+    actor: str
+    entity: str
+    entity_id: int
+    kind: str
+    data: Any
+    """Details, as decoded JSON."""
+
+
+def _list_of(cls: Type[_R], values: List[Any]) -> List[_R]:
+    return [cls._from_json(v) for v in values]
