@@ -43,6 +43,15 @@ step "libcrm (shared and static)"
 cargo build --locked -p crm-ffi
 lib="$PWD/target/debug"
 
+step "every function libcrm exports is declared in the header, and every declared one exported"
+nm -D --defined-only "$lib/libcrm.so" | awk '$2 == "T" && $3 ~ /^crm_/ { print $3 }' | sort >"$build/exported"
+grep -oE '\bcrm_[a-z0-9_]+\(' include/crm.h | tr -d '(' | sort -u >"$build/declared"
+if ! diff -u "$build/declared" "$build/exported"; then
+  echo "include/crm.h and libcrm disagree on the functions above" >&2
+  exit 1
+fi
+echo "$(wc -l <"$build/exported") functions"
+
 cflags=(-std=c11 -Wall -Wextra -Werror -g -Iinclude -Itests/c)
 valgrind=(valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect,possible
           --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=1)
