@@ -170,18 +170,16 @@ fn args_failure(error: serde_path_to_error::Error<serde_json::Error>) -> Failure
             field = rest.to_string();
         }
     }
-    // serde names a missing or unknown member only in its message.
-    for lead in ["missing field `", "unknown field `"] {
-        if let Some(name) = rule
-            .strip_prefix(lead)
-            .and_then(|rest| rest.split('`').next())
-        {
-            field = if field.is_empty() {
-                name.to_string()
-            } else {
-                format!("{field}.{name}")
-            };
-        }
+    // serde names a missing member only in its message (the path ends at the object that lacks it).
+    if let Some(name) = rule
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+    {
+        field = if field.is_empty() {
+            name.to_string()
+        } else {
+            format!("{field}.{name}")
+        };
     }
     Failure::Args { field, rule }
 }
@@ -267,4 +265,103 @@ pub(crate) fn record_orders(crm: &Crm, args: &str) -> Result<BatchReply, Failure
 /// `record_orders` inside the caller's transaction.
 pub(crate) fn record_orders_in(tx: &Transaction<'_>, args: &str) -> Result<BatchReply, Failure> {
     record_batch(parse_batch(args)?, |good| tx.record_orders(good))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AT: &str = "2026-11-02T09:30:00Z";
+
+    fn refusal(name: &str, args: &str) -> (String, String) {
+        match Command::parse(name, args) {
+            Err(Failure::Args { field, rule }) => (field, rule),
+            Err(other) => panic!("{name}: expected an argument error, got {other:?}"),
+            Ok(_) => panic!("{name}: {args} was accepted"),
+        }
+    }
+
+    #[test]
+    fn every_command_runs_on_a_store_and_in_a_transaction() {
+        let crm = Crm::open_in_memory().unwrap();
+        let lead =
+            format!(r#"{{"new": {{"channel": "web", "phone": "+380671234567"}}, "at": "{AT}"}}"#);
+        let json = Command::parse("capture_lead", &lead)
+            .unwrap()
+            .run(&crm)
+            .unwrap();
+        assert!(json.contains(r#""status":"new""#), "{json}");
+        let listed = crm
+            .transaction(|tx| Command::parse("list_leads", r#"{"query": {}}"#)?.run_in(tx))
+            .unwrap();
+        assert!(listed.starts_with(r#"[{"id":1,"#), "{listed}");
+        assert_eq!(
+            Command::parse("last_seq", "{}").unwrap().run(&crm).unwrap(),
+            "1"
+        );
+    }
+
+    #[test]
+    fn a_bad_argument_is_named_as_the_python_keyword_names_it() {
+        let order = format!(
+            r#"{{"new": {{"client_id": 1, "total": "10", "lines": [{{"sku": "A", "quantity": 1, "unit_price": "1.005"}}]}}, "at": "{AT}"}}"#
+        );
+        let (field, rule) = refusal("record_order", &order);
+        assert_eq!(field, "lines[0].unit_price");
+        assert!(rule.contains("at most two decimals"), "{rule}");
+        assert!(
+            !rule.contains("line 1"),
+            "no position in our own JSON: {rule}"
+        );
+
+        let (field, rule) = refusal("capture_lead", &format!(r#"{{"new": {{}}, "at": "{AT}"}}"#));
+        assert_eq!(
+            (field.as_str(), rule.as_str()),
+            ("channel", "missing field `channel`")
+        );
+
+        let (field, _) = refusal(
+            "capture_lead",
+            &format!(r#"{{"new": {{"channel": "web", "colour": "red"}}, "at": "{AT}"}}"#),
+        );
+        assert_eq!(field, "colour");
+
+        let (field, _) = refusal("start_lead", r#"{"id": 1, "at": "yesterday"}"#);
+        assert_eq!(field, "at");
+        let (field, _) = refusal("list_orders", r#"{"query": {"page": {"after": "x"}}}"#);
+        assert_eq!(field, "page.after");
+    }
+
+    #[test]
+    fn an_unknown_command_is_a_bug_of_the_binding_not_a_user_error() {
+        assert!(matches!(
+            Command::parse("drop_everything", "{}"),
+            Err(Failure::Bug(_))
+        ));
+        assert!(NAMES.contains(&"capture_lead") && NAMES.contains(&"changes_since"));
+    }
+
+    #[test]
+    fn a_batch_keeps_items_that_do_not_parse_at_their_position() {
+        let crm = Crm::open_in_memory().unwrap();
+        let client = format!(r#"{{"new": {{"name": "Romashka"}}, "at": "{AT}"}}"#);
+        Command::parse("add_client", &client)
+            .unwrap()
+            .run(&crm)
+            .unwrap();
+        let batch = format!(
+            r#"{{"batch": [{{"new": {{"client_id": 1, "total": "5"}}, "at": "{AT}"}},
+                           {{"new": {{"client_id": 1, "total": 5.5}}, "at": "{AT}"}},
+                           {{"new": {{"client_id": 2, "total": "5"}}, "at": "{AT}"}},
+                           {{"new": {{"client_id": 1, "total": "7"}}, "at": "{AT}"}}]}}"#
+        );
+        let outcomes = record_orders(&crm, &batch).unwrap();
+        assert_eq!(outcomes.len(), 4);
+        assert!(matches!(&outcomes[0], Ok(json) if json.contains(r#""total":"5.00""#)));
+        assert!(matches!(&outcomes[1], Err(Failure::Args { field, .. }) if field == "total"));
+        assert!(
+            matches!(&outcomes[2], Err(Failure::Core(e)) if e.kind() == crm_core::ErrorKind::NotFound)
+        );
+        assert!(matches!(&outcomes[3], Ok(json) if json.contains(r#""total":"7.00""#)));
+    }
 }

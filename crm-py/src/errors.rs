@@ -91,8 +91,14 @@ impl Failure {
                 (class, error.to_string())
             }
             Failure::Args { field, rule } => {
-                let message = format!("{field}: {rule}");
-                kwargs.set_item("field", field)?;
+                let message = if field.is_empty() {
+                    rule.clone()
+                } else {
+                    format!("{field}: {rule}")
+                };
+                if !field.is_empty() {
+                    kwargs.set_item("field", field)?;
+                }
                 kwargs.set_item("rule", rule)?;
                 ("ValidationError", message)
             }
