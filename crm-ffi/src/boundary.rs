@@ -246,7 +246,9 @@ pub(crate) fn from_value<T: DeserializeOwned + Serialize>(
         let path = if path == "." { String::new() } else { path };
         invalid(name, &path, e.inner())
     })?;
-    if let Ok(shape) = serde_json::to_value(&typed)
+    // Most input has no array at all; only where there is one can it stand for an object.
+    if has_array(value)
+        && let Ok(shape) = serde_json::to_value(&typed)
         && let Some(path) = array_for_object(value, &shape, String::new())
     {
         return Err(json_failure(
@@ -256,6 +258,14 @@ pub(crate) fn from_value<T: DeserializeOwned + Serialize>(
         ));
     }
     Ok(typed)
+}
+
+fn has_array(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::Array(_) => true,
+        serde_json::Value::Object(map) => map.values().any(has_array),
+        _ => false,
+    }
 }
 
 /// The path of the first place where `input` has an array and `typed` (what it was read as) an object.
