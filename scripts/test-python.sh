@@ -36,7 +36,7 @@ step "python -m mypy.stubtest crmkit (the stubs against the built module)"
 
 step "mypy --strict over the tests and the example (the typed API as a user's type checker sees it)"
 "$python" -m mypy --config-file crm-py/pyproject.toml --cache-dir "$venv/.mypy_cache" \
-  crm-py/tests examples/python
+  crm-py/tests crm-py/bench examples/python
 
 step "pytest crm-py/tests (warnings are errors)"
 "$python" -m pytest -p no:cacheprovider crm-py/tests

@@ -44,6 +44,35 @@ def capture_per_second(path: str, n: int) -> float:
         return n / (time.perf_counter() - started)
 
 
+def native_only_per_second(n: int) -> float:
+    """The same leads straight into the native module with their JSON made beforehand: what the core
+    and the native boundary (JSON read and written in Rust, the GIL released) cost without the Python
+    layer (keyword checks, ``json`` both ways, the typed result)."""
+    store = crmkit._crmkit.Store.open(":memory:")
+    args = [
+        json.dumps(
+            {
+                "new": {
+                    "channel": "web",
+                    "name": f"Client {i}",
+                    "phone": f"+38067{i % 10_000_000:07d}",
+                    "email": f"client{i}@example.com",
+                    "need": "office chairs",
+                },
+                "at": (START + timedelta(seconds=i)).isoformat(),
+            }
+        )
+        for i in range(n)
+    ]
+    call = store.call
+    started = time.perf_counter()
+    for text in args:
+        call("capture_lead", text)
+    elapsed = time.perf_counter() - started
+    store.close()
+    return n / elapsed
+
+
 def rust_per_second(quick: bool) -> Optional[Dict[str, Any]]:
     """The Rust benchmark's own report of the same call, or None when cargo cannot run it."""
     command = ["cargo", "bench", "--quiet", "--bench", "core", "--", "--only", "capture"]
@@ -68,6 +97,7 @@ def main() -> int:
         capture_per_second(":memory:", min(n, 1_000))  # warm up
         file_store = capture_per_second(str(Path(scratch) / "py.crm"), n)
         in_memory = capture_per_second(":memory:", n)
+        native_only = native_only_per_second(n)
 
     report: Dict[str, Any] = {
         "benchmark": "capture_lead from Python vs the same call in Rust, one transaction each",
@@ -78,6 +108,8 @@ def main() -> int:
         "python_file_store_us_per_call": round(1e6 / file_store, 1),
         "python_in_memory_per_s": round(in_memory),
         "python_in_memory_us_per_call": round(1e6 / in_memory, 1),
+        "native_module_only_in_memory_us_per_call": round(1e6 / native_only, 1),
+        "python_layer_us_per_call": round(1e6 / in_memory - 1e6 / native_only, 1),
     }
     if args.rust:
         rust = rust_per_second(args.quick)

@@ -71,6 +71,8 @@ def test_memory_stores_are_private() -> None:
 def test_open_refuses_what_is_not_a_path() -> None:
     with pytest.raises(TypeError, match="path"):
         crmkit.Crm.open(42)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"crmkit.Crm.open\(path\)"):
+        crmkit.Crm("shop.crm", "shop.crm")  # type: ignore[arg-type]
 
 
 def test_strict_mode_is_per_handle(store_path: Path) -> None:

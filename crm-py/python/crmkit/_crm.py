@@ -1079,7 +1079,9 @@ class Crm(_Commands):
     __slots__ = ("_store", "_path")
 
     def __init__(self, store: _crmkit.Store, path: str) -> None:
-        """Use ``Crm.open``."""
+        """Use ``Crm.open(path)``."""
+        if not isinstance(store, _crmkit.Store):
+            raise TypeError("open a store with crmkit.Crm.open(path)")
         self._store = store
         self._path = path
 
