@@ -44,3 +44,13 @@ step "pytest crm-py/tests (warnings are errors)"
 step "examples/python/quickstart.py (run as a new user would, in a scratch directory)"
 (cd "$scratch" && "$python" "$root/examples/python/quickstart.py" quickstart.crm)
 test -s "$scratch/quickstart.crm"
+
+step "README's Python block runs as shown (in a scratch directory)"
+"$python" - "$root/README.md" >"$scratch/readme_block.py" <<'PY'
+import re, sys
+blocks = re.findall(r"```python\n(.*?)```", open(sys.argv[1], encoding="utf-8").read(), re.S)
+assert blocks, "README.md has no Python block"
+print(blocks[0])
+PY
+(cd "$scratch" && "$python" readme_block.py >/dev/null)
+echo "ok"

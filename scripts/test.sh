@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test command: what CI runs and what a new user runs. It installs what it needs on a fresh
-# machine (the machine brings a Rust toolchain, gcc and valgrind), then checks formatting and lints and
-# runs every test: Rust, then C (scripts/test-c.sh).
+# machine (the machine brings a Rust toolchain, gcc, valgrind and python3 with pip), then checks formatting and lints and
+# runs every test: Rust, then C (scripts/test-c.sh), then Python (scripts/test-python.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,3 +42,6 @@ PY
 
 step "C: header, tests and quickstart (scripts/test-c.sh)"
 scripts/test-c.sh
+
+step "Python: pip install ./crm-py, stubtest, mypy, pytest and quickstart (scripts/test-python.sh)"
+scripts/test-python.sh
