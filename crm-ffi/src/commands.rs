@@ -10,13 +10,37 @@ use crm_core::{
     NewActivity, NewClient, NewContact, NewDeal, NewLead, NewManager, NewOrder, NewSource,
     NewSpend, NewStage, OrderId, OrderStatus,
 };
+use serde::Serialize;
 
 use crate::boundary::{
-    Failure, call, from_value, json, json_array, json_failure, optional_json, optional_text,
-    out_param, put_json, text, time,
+    Failure, Outcome, call, from_value, json, json_array, json_failure, optional_json,
+    optional_text, out_param, put_json, text, time,
 };
-use crate::handle::{crm_t, handle, on};
+use crate::handle::{Target, crm_t, handle, on};
 use crate::status::crm_status_t;
+
+/// A command's work once its arguments are read: the facade method on the target, with the time.
+type Work<I, T> = for<'a, 'b> fn(Target<'a, 'b>, I, DateTime<Utc>) -> crm_core::Result<T>;
+
+/// The common body of a command: empty the out-parameter, check the handle, read the arguments and the
+/// time, run the work (in the caller's transaction if it has one open), write the result as JSON.
+unsafe fn command<I: Send + 'static, T: Serialize + Send + 'static>(
+    crm: *mut crm_t,
+    out: *mut *mut c_char,
+    out_name: &str,
+    at: *const c_char,
+    arguments: impl FnOnce() -> Outcome<I>,
+    work: Work<I, T>,
+) -> crm_status_t {
+    call(|| {
+        // SAFETY: pointers as the header's contract says.
+        let out = unsafe { out_param(out, out_name, null_mut()) }?;
+        let crm = unsafe { handle(crm) }?;
+        let arguments = arguments()?;
+        let at = unsafe { time(at, "at") }?;
+        put_json(out, &crm.run(move |t| work(t, arguments, at))?)
+    })
+}
 
 /// Adds a sales manager.
 ///
@@ -32,14 +56,17 @@ pub unsafe extern "C" fn crm_add_manager(
     at: *const c_char,
     manager_json: *mut *mut c_char,
 ) -> crm_status_t {
-    call(|| {
-        // SAFETY: pointers as the header's contract says.
-        let out = unsafe { out_param(manager_json, "manager_json", null_mut()) }?;
-        let crm = unsafe { handle(crm) }?;
-        let new: NewManager = unsafe { json(new_manager_json, "new_manager_json") }?;
-        let at = unsafe { time(at, "at") }?;
-        put_json(out, &crm.run(move |t| on!(t, add_manager(new, at)))?)
-    })
+    // SAFETY: pointers as the header's contract says.
+    unsafe {
+        command(
+            crm,
+            manager_json,
+            "manager_json",
+            at,
+            || json::<NewManager>(new_manager_json, "new_manager_json"),
+            |t, new, at| on!(t, add_manager(new, at)),
+        )
+    }
 }
 
 /// Marks a manager active or inactive (an inactive manager gets no new work).
@@ -53,17 +80,17 @@ pub unsafe extern "C" fn crm_set_manager_active(
     at: *const c_char,
     manager_json: *mut *mut c_char,
 ) -> crm_status_t {
-    call(|| {
-        // SAFETY: pointers as the header's contract says.
-        let out = unsafe { out_param(manager_json, "manager_json", null_mut()) }?;
-        let crm = unsafe { handle(crm) }?;
-        let at = unsafe { time(at, "at") }?;
-        let id = ManagerId(manager_id);
-        put_json(
-            out,
-            &crm.run(move |t| on!(t, set_manager_active(id, active, at)))?,
+    // SAFETY: pointers as the header's contract says.
+    unsafe {
+        command(
+            crm,
+            manager_json,
+            "manager_json",
+            at,
+            || Ok((ManagerId(manager_id), active)),
+            |t, (id, active), at| on!(t, set_manager_active(id, active, at)),
         )
-    })
+    }
 }
 
 /// Adds a marketing source. A second source with the same name and campaign is CRM_STATUS_CONFLICT.
@@ -79,14 +106,17 @@ pub unsafe extern "C" fn crm_add_source(
     at: *const c_char,
     source_json: *mut *mut c_char,
 ) -> crm_status_t {
-    call(|| {
-        // SAFETY: pointers as the header's contract says.
-        let out = unsafe { out_param(source_json, "source_json", null_mut()) }?;
-        let crm = unsafe { handle(crm) }?;
-        let new: NewSource = unsafe { json(new_source_json, "new_source_json") }?;
-        let at = unsafe { time(at, "at") }?;
-        put_json(out, &crm.run(move |t| on!(t, add_source(new, at)))?)
-    })
+    // SAFETY: pointers as the header's contract says.
+    unsafe {
+        command(
+            crm,
+            source_json,
+            "source_json",
+            at,
+            || json::<NewSource>(new_source_json, "new_source_json"),
+            |t, new, at| on!(t, add_source(new, at)),
+        )
+    }
 }
 
 /// Records money spent on a source.
@@ -101,14 +131,17 @@ pub unsafe extern "C" fn crm_add_spend(
     at: *const c_char,
     spend_json: *mut *mut c_char,
 ) -> crm_status_t {
-    call(|| {
-        // SAFETY: pointers as the header's contract says.
-        let out = unsafe { out_param(spend_json, "spend_json", null_mut()) }?;
-        let crm = unsafe { handle(crm) }?;
-        let new: NewSpend = unsafe { json(new_spend_json, "new_spend_json") }?;
-        let at = unsafe { time(at, "at") }?;
-        put_json(out, &crm.run(move |t| on!(t, add_spend(new, at)))?)
-    })
+    // SAFETY: pointers as the header's contract says.
+    unsafe {
+        command(
+            crm,
+            spend_json,
+            "spend_json",
+            at,
+            || json::<NewSpend>(new_spend_json, "new_spend_json"),
+            |t, new, at| on!(t, add_spend(new, at)),
+        )
+    }
 }
 
 /// Adds a lost reason to the catalogue, or relabels an existing code. The catalogue starts with price,
@@ -125,18 +158,22 @@ pub unsafe extern "C" fn crm_add_lost_reason(
     at: *const c_char,
     lost_reason_json: *mut *mut c_char,
 ) -> crm_status_t {
-    call(|| {
-        // SAFETY: pointers as the header's contract says.
-        let out = unsafe { out_param(lost_reason_json, "lost_reason_json", null_mut()) }?;
-        let crm = unsafe { handle(crm) }?;
-        let code = unsafe { text(code, "code") }?.to_string();
-        let label = unsafe { text(label, "label") }?.to_string();
-        let at = unsafe { time(at, "at") }?;
-        put_json(
-            out,
-            &crm.run(move |t| on!(t, add_lost_reason(&code, &label, at)))?,
+    // SAFETY: pointers as the header's contract says.
+    unsafe {
+        command(
+            crm,
+            lost_reason_json,
+            "lost_reason_json",
+            at,
+            || {
+                Ok((
+                    text(code, "code")?.to_string(),
+                    text(label, "label")?.to_string(),
+                ))
+            },
+            |t, (code, label), at| on!(t, add_lost_reason(&code, &label, at)),
         )
-    })
+    }
 }
 
 /// Replaces the deal pipeline with the stages given, in order. A stage that open deals are still in
@@ -151,14 +188,17 @@ pub unsafe extern "C" fn crm_set_pipeline(
     at: *const c_char,
     pipeline_json: *mut *mut c_char,
 ) -> crm_status_t {
-    call(|| {
-        // SAFETY: pointers as the header's contract says.
-        let out = unsafe { out_param(pipeline_json, "pipeline_json", null_mut()) }?;
-        let crm = unsafe { handle(crm) }?;
-        let stages: Vec<NewStage> = unsafe { json_array(stages_json, "stages_json") }?;
-        let at = unsafe { time(at, "at") }?;
-        put_json(out, &crm.run(move |t| on!(t, set_pipeline(stages, at)))?)
-    })
+    // SAFETY: pointers as the header's contract says.
+    unsafe {
+        command(
+            crm,
+            pipeline_json,
+            "pipeline_json",
+            at,
+            || json_array::<NewStage>(stages_json, "stages_json"),
+            |t, stages, at| on!(t, set_pipeline(stages, at)),
+        )
+    }
 }
 
 /// Adds a client. A malformed phone, e-mail or tax id is stored with quality `invalid` (refused in
@@ -177,14 +217,17 @@ pub unsafe extern "C" fn crm_add_client(
     at: *const c_char,
     client_json: *mut *mut c_char,
 ) -> crm_status_t {
-    call(|| {
-        // SAFETY: pointers as the header's contract says.
-        let out = unsafe { out_param(client_json, "client_json", null_mut()) }?;
-        let crm = unsafe { handle(crm) }?;
-        let new: NewClient = unsafe { json(new_client_json, "new_client_json") }?;
-        let at = unsafe { time(at, "at") }?;
-        put_json(out, &crm.run(move |t| on!(t, add_client(new, at)))?)
-    })
+    // SAFETY: pointers as the header's contract says.
+    unsafe {
+        command(
+            crm,
+            client_json,
+            "client_json",
+            at,
+            || json::<NewClient>(new_client_json, "new_client_json"),
+            |t, new, at| on!(t, add_client(new, at)),
+        )
+    }
 }
 
 /// Changes a client's details: a field the patch leaves out stays as it is, a field set to null is
@@ -202,18 +245,22 @@ pub unsafe extern "C" fn crm_update_client(
     at: *const c_char,
     client_json: *mut *mut c_char,
 ) -> crm_status_t {
-    call(|| {
-        // SAFETY: pointers as the header's contract says.
-        let out = unsafe { out_param(client_json, "client_json", null_mut()) }?;
-        let crm = unsafe { handle(crm) }?;
-        let patch: ClientPatch = unsafe { json(patch_json, "patch_json") }?;
-        let at = unsafe { time(at, "at") }?;
-        let id = ClientId(client_id);
-        put_json(
-            out,
-            &crm.run(move |t| on!(t, update_client(id, patch, at)))?,
+    // SAFETY: pointers as the header's contract says.
+    unsafe {
+        command(
+            crm,
+            client_json,
+            "client_json",
+            at,
+            || {
+                Ok((
+                    ClientId(client_id),
+                    json::<ClientPatch>(patch_json, "patch_json")?,
+                ))
+            },
+            |t, (id, patch), at| on!(t, update_client(id, patch, at)),
         )
-    })
+    }
 }
 
 /// Adds a contact person to a client.
@@ -228,14 +275,17 @@ pub unsafe extern "C" fn crm_add_contact(
     at: *const c_char,
     contact_json: *mut *mut c_char,
 ) -> crm_status_t {
-    call(|| {
-        // SAFETY: pointers as the header's contract says.
-        let out = unsafe { out_param(contact_json, "contact_json", null_mut()) }?;
-        let crm = unsafe { handle(crm) }?;
-        let new: NewContact = unsafe { json(new_contact_json, "new_contact_json") }?;
-        let at = unsafe { time(at, "at") }?;
-        put_json(out, &crm.run(move |t| on!(t, add_contact(new, at)))?)
-    })
+    // SAFETY: pointers as the header's contract says.
+    unsafe {
+        command(
+            crm,
+            contact_json,
+            "contact_json",
+            at,
+            || json::<NewContact>(new_contact_json, "new_contact_json"),
+            |t, new, at| on!(t, add_contact(new, at)),
+        )
+    }
 }
 
 /// Captures an incoming request as a new lead.
@@ -263,36 +313,17 @@ pub unsafe extern "C" fn crm_capture_lead(
     at: *const c_char,
     capture_json: *mut *mut c_char,
 ) -> crm_status_t {
-    call(|| {
-        // SAFETY: pointers as the header's contract says.
-        let out = unsafe { out_param(capture_json, "capture_json", null_mut()) }?;
-        let crm = unsafe { handle(crm) }?;
-        let new: NewLead = unsafe { json(new_lead_json, "new_lead_json") }?;
-        let at = unsafe { time(at, "at") }?;
-        put_json(out, &crm.run(move |t| on!(t, capture_lead(new, at)))?)
-    })
-}
-
-/// A lead command that takes only the lead and the time.
-unsafe fn lead_step(
-    crm: *mut crm_t,
-    lead_id: i64,
-    at: *const c_char,
-    lead_json: *mut *mut c_char,
-    step: fn(
-        crate::handle::Target<'_, '_>,
-        LeadId,
-        DateTime<Utc>,
-    ) -> crm_core::Result<crm_core::Lead>,
-) -> crm_status_t {
-    call(|| {
-        // SAFETY: pointers as the header's contract says.
-        let out = unsafe { out_param(lead_json, "lead_json", null_mut()) }?;
-        let crm = unsafe { handle(crm) }?;
-        let at = unsafe { time(at, "at") }?;
-        let id = LeadId(lead_id);
-        put_json(out, &crm.run(move |t| step(t, id, at))?)
-    })
+    // SAFETY: pointers as the header's contract says.
+    unsafe {
+        command(
+            crm,
+            capture_json,
+            "capture_json",
+            at,
+            || json::<NewLead>(new_lead_json, "new_lead_json"),
+            |t, new, at| on!(t, capture_lead(new, at)),
+        )
+    }
 }
 
 /// Starts work on a new lead (new → in_progress). Logging the first outbound activity does this too.
@@ -307,9 +338,14 @@ pub unsafe extern "C" fn crm_start_lead(
 ) -> crm_status_t {
     // SAFETY: pointers as the header's contract says.
     unsafe {
-        lead_step(crm, lead_id, at, lead_json, |t, id, at| {
-            on!(t, start_lead(id, at))
-        })
+        command(
+            crm,
+            lead_json,
+            "lead_json",
+            at,
+            || Ok(LeadId(lead_id)),
+            |t, id, at| on!(t, start_lead(id, at)),
+        )
     }
 }
 
@@ -325,9 +361,14 @@ pub unsafe extern "C" fn crm_qualify_lead(
 ) -> crm_status_t {
     // SAFETY: pointers as the header's contract says.
     unsafe {
-        lead_step(crm, lead_id, at, lead_json, |t, id, at| {
-            on!(t, qualify_lead(id, at))
-        })
+        command(
+            crm,
+            lead_json,
+            "lead_json",
+            at,
+            || Ok(LeadId(lead_id)),
+            |t, id, at| on!(t, qualify_lead(id, at)),
+        )
     }
 }
 
@@ -343,9 +384,14 @@ pub unsafe extern "C" fn crm_reopen_lead(
 ) -> crm_status_t {
     // SAFETY: pointers as the header's contract says.
     unsafe {
-        lead_step(crm, lead_id, at, lead_json, |t, id, at| {
-            on!(t, reopen_lead(id, at))
-        })
+        command(
+            crm,
+            lead_json,
+            "lead_json",
+            at,
+            || Ok(LeadId(lead_id)),
+            |t, id, at| on!(t, reopen_lead(id, at)),
+        )
     }
 }
 
@@ -364,19 +410,23 @@ pub unsafe extern "C" fn crm_lose_lead(
     at: *const c_char,
     lead_json: *mut *mut c_char,
 ) -> crm_status_t {
-    call(|| {
-        // SAFETY: pointers as the header's contract says.
-        let out = unsafe { out_param(lead_json, "lead_json", null_mut()) }?;
-        let crm = unsafe { handle(crm) }?;
-        let reason = unsafe { text(reason, "reason") }?.to_string();
-        let note = unsafe { optional_text(note, "note") }?.map(str::to_string);
-        let at = unsafe { time(at, "at") }?;
-        let id = LeadId(lead_id);
-        put_json(
-            out,
-            &crm.run(move |t| on!(t, lose_lead(id, &reason, note.as_deref(), at)))?,
+    // SAFETY: pointers as the header's contract says.
+    unsafe {
+        command(
+            crm,
+            lead_json,
+            "lead_json",
+            at,
+            || {
+                Ok((
+                    LeadId(lead_id),
+                    text(reason, "reason")?.to_string(),
+                    optional_text(note, "note")?.map(str::to_string),
+                ))
+            },
+            |t, (id, reason, note), at| on!(t, lose_lead(id, &reason, note.as_deref(), at)),
         )
-    })
+    }
 }
 
 /// Marks a lead as junk.
@@ -393,19 +443,23 @@ pub unsafe extern "C" fn crm_junk_lead(
     at: *const c_char,
     lead_json: *mut *mut c_char,
 ) -> crm_status_t {
-    call(|| {
-        // SAFETY: pointers as the header's contract says.
-        let out = unsafe { out_param(lead_json, "lead_json", null_mut()) }?;
-        let crm = unsafe { handle(crm) }?;
-        let kind: JunkKind = unsafe { text(kind, "kind") }?.parse()?;
-        let note = unsafe { optional_text(note, "note") }?.map(str::to_string);
-        let at = unsafe { time(at, "at") }?;
-        let id = LeadId(lead_id);
-        put_json(
-            out,
-            &crm.run(move |t| on!(t, junk_lead(id, kind, note.as_deref(), at)))?,
+    // SAFETY: pointers as the header's contract says.
+    unsafe {
+        command(
+            crm,
+            lead_json,
+            "lead_json",
+            at,
+            || {
+                Ok((
+                    LeadId(lead_id),
+                    text(kind, "kind")?.parse::<JunkKind>()?,
+                    optional_text(note, "note")?.map(str::to_string),
+                ))
+            },
+            |t, (id, kind, note), at| on!(t, junk_lead(id, kind, note.as_deref(), at)),
         )
-    })
+    }
 }
 
 /// Converts a qualified lead: links its client (the one given, the lead's own, or a new one made from
@@ -423,18 +477,22 @@ pub unsafe extern "C" fn crm_convert_lead(
     at: *const c_char,
     conversion_json: *mut *mut c_char,
 ) -> crm_status_t {
-    call(|| {
-        // SAFETY: pointers as the header's contract says.
-        let out = unsafe { out_param(conversion_json, "conversion_json", null_mut()) }?;
-        let crm = unsafe { handle(crm) }?;
-        let options: ConvertLead = unsafe { optional_json(options_json, "options_json") }?;
-        let at = unsafe { time(at, "at") }?;
-        let id = LeadId(lead_id);
-        put_json(
-            out,
-            &crm.run(move |t| on!(t, convert_lead(id, options, at)))?,
+    // SAFETY: pointers as the header's contract says.
+    unsafe {
+        command(
+            crm,
+            conversion_json,
+            "conversion_json",
+            at,
+            || {
+                Ok((
+                    LeadId(lead_id),
+                    optional_json::<ConvertLead>(options_json, "options_json")?,
+                ))
+            },
+            |t, (id, options), at| on!(t, convert_lead(id, options, at)),
         )
-    })
+    }
 }
 
 /// Logs a call, e-mail, meeting, message, note or document sent. A direction is required except for a
@@ -453,14 +511,17 @@ pub unsafe extern "C" fn crm_log_activity(
     at: *const c_char,
     activity_json: *mut *mut c_char,
 ) -> crm_status_t {
-    call(|| {
-        // SAFETY: pointers as the header's contract says.
-        let out = unsafe { out_param(activity_json, "activity_json", null_mut()) }?;
-        let crm = unsafe { handle(crm) }?;
-        let new: NewActivity = unsafe { json(new_activity_json, "new_activity_json") }?;
-        let at = unsafe { time(at, "at") }?;
-        put_json(out, &crm.run(move |t| on!(t, log_activity(new, at)))?)
-    })
+    // SAFETY: pointers as the header's contract says.
+    unsafe {
+        command(
+            crm,
+            activity_json,
+            "activity_json",
+            at,
+            || json::<NewActivity>(new_activity_json, "new_activity_json"),
+            |t, new, at| on!(t, log_activity(new, at)),
+        )
+    }
 }
 
 /// Opens a deal with a known client (a repeat sale); converting a lead opens one too.
@@ -476,14 +537,17 @@ pub unsafe extern "C" fn crm_open_deal(
     at: *const c_char,
     deal_json: *mut *mut c_char,
 ) -> crm_status_t {
-    call(|| {
-        // SAFETY: pointers as the header's contract says.
-        let out = unsafe { out_param(deal_json, "deal_json", null_mut()) }?;
-        let crm = unsafe { handle(crm) }?;
-        let new: NewDeal = unsafe { json(new_deal_json, "new_deal_json") }?;
-        let at = unsafe { time(at, "at") }?;
-        put_json(out, &crm.run(move |t| on!(t, open_deal(new, at)))?)
-    })
+    // SAFETY: pointers as the header's contract says.
+    unsafe {
+        command(
+            crm,
+            deal_json,
+            "deal_json",
+            at,
+            || json::<NewDeal>(new_deal_json, "new_deal_json"),
+            |t, new, at| on!(t, open_deal(new, at)),
+        )
+    }
 }
 
 /// Moves an open deal to another stage of the pipeline (forward or back).
@@ -498,15 +562,17 @@ pub unsafe extern "C" fn crm_move_deal(
     at: *const c_char,
     deal_json: *mut *mut c_char,
 ) -> crm_status_t {
-    call(|| {
-        // SAFETY: pointers as the header's contract says.
-        let out = unsafe { out_param(deal_json, "deal_json", null_mut()) }?;
-        let crm = unsafe { handle(crm) }?;
-        let stage = unsafe { text(stage, "stage") }?.to_string();
-        let at = unsafe { time(at, "at") }?;
-        let id = DealId(deal_id);
-        put_json(out, &crm.run(move |t| on!(t, move_deal(id, &stage, at)))?)
-    })
+    // SAFETY: pointers as the header's contract says.
+    unsafe {
+        command(
+            crm,
+            deal_json,
+            "deal_json",
+            at,
+            || Ok((DealId(deal_id), text(stage, "stage")?.to_string())),
+            |t, (id, stage), at| on!(t, move_deal(id, &stage, at)),
+        )
+    }
 }
 
 /// Changes an open deal's title, amount, owner or expected close date; a field left out stays, a field
@@ -522,15 +588,22 @@ pub unsafe extern "C" fn crm_update_deal(
     at: *const c_char,
     deal_json: *mut *mut c_char,
 ) -> crm_status_t {
-    call(|| {
-        // SAFETY: pointers as the header's contract says.
-        let out = unsafe { out_param(deal_json, "deal_json", null_mut()) }?;
-        let crm = unsafe { handle(crm) }?;
-        let patch: DealPatch = unsafe { json(patch_json, "patch_json") }?;
-        let at = unsafe { time(at, "at") }?;
-        let id = DealId(deal_id);
-        put_json(out, &crm.run(move |t| on!(t, update_deal(id, patch, at)))?)
-    })
+    // SAFETY: pointers as the header's contract says.
+    unsafe {
+        command(
+            crm,
+            deal_json,
+            "deal_json",
+            at,
+            || {
+                Ok((
+                    DealId(deal_id),
+                    json::<DealPatch>(patch_json, "patch_json")?,
+                ))
+            },
+            |t, (id, patch), at| on!(t, update_deal(id, patch, at)),
+        )
+    }
 }
 
 /// Wins an open deal (final).
@@ -543,14 +616,17 @@ pub unsafe extern "C" fn crm_win_deal(
     at: *const c_char,
     deal_json: *mut *mut c_char,
 ) -> crm_status_t {
-    call(|| {
-        // SAFETY: pointers as the header's contract says.
-        let out = unsafe { out_param(deal_json, "deal_json", null_mut()) }?;
-        let crm = unsafe { handle(crm) }?;
-        let at = unsafe { time(at, "at") }?;
-        let id = DealId(deal_id);
-        put_json(out, &crm.run(move |t| on!(t, win_deal(id, at)))?)
-    })
+    // SAFETY: pointers as the header's contract says.
+    unsafe {
+        command(
+            crm,
+            deal_json,
+            "deal_json",
+            at,
+            || Ok(DealId(deal_id)),
+            |t, id, at| on!(t, win_deal(id, at)),
+        )
+    }
 }
 
 /// Loses an open deal (final). The reason is mandatory: a code from the lost-reason catalogue.
@@ -567,19 +643,23 @@ pub unsafe extern "C" fn crm_lose_deal(
     at: *const c_char,
     deal_json: *mut *mut c_char,
 ) -> crm_status_t {
-    call(|| {
-        // SAFETY: pointers as the header's contract says.
-        let out = unsafe { out_param(deal_json, "deal_json", null_mut()) }?;
-        let crm = unsafe { handle(crm) }?;
-        let reason = unsafe { text(reason, "reason") }?.to_string();
-        let note = unsafe { optional_text(note, "note") }?.map(str::to_string);
-        let at = unsafe { time(at, "at") }?;
-        let id = DealId(deal_id);
-        put_json(
-            out,
-            &crm.run(move |t| on!(t, lose_deal(id, &reason, note.as_deref(), at)))?,
+    // SAFETY: pointers as the header's contract says.
+    unsafe {
+        command(
+            crm,
+            deal_json,
+            "deal_json",
+            at,
+            || {
+                Ok((
+                    DealId(deal_id),
+                    text(reason, "reason")?.to_string(),
+                    optional_text(note, "note")?.map(str::to_string),
+                ))
+            },
+            |t, (id, reason, note), at| on!(t, lose_deal(id, &reason, note.as_deref(), at)),
         )
-    })
+    }
 }
 
 /// Records an order placed at `at`. Idempotent by `external_ref`: the same order recorded twice is
@@ -598,14 +678,17 @@ pub unsafe extern "C" fn crm_record_order(
     at: *const c_char,
     order_json: *mut *mut c_char,
 ) -> crm_status_t {
-    call(|| {
-        // SAFETY: pointers as the header's contract says.
-        let out = unsafe { out_param(order_json, "order_json", null_mut()) }?;
-        let crm = unsafe { handle(crm) }?;
-        let new: NewOrder = unsafe { json(new_order_json, "new_order_json") }?;
-        let at = unsafe { time(at, "at") }?;
-        put_json(out, &crm.run(move |t| on!(t, record_order(new, at)))?)
-    })
+    // SAFETY: pointers as the header's contract says.
+    unsafe {
+        command(
+            crm,
+            order_json,
+            "order_json",
+            at,
+            || json::<NewOrder>(new_order_json, "new_order_json"),
+            |t, new, at| on!(t, record_order(new, at)),
+        )
+    }
 }
 
 /// One item of a batch of orders.
@@ -699,16 +782,20 @@ pub unsafe extern "C" fn crm_set_order_status(
     at: *const c_char,
     order_json: *mut *mut c_char,
 ) -> crm_status_t {
-    call(|| {
-        // SAFETY: pointers as the header's contract says.
-        let out = unsafe { out_param(order_json, "order_json", null_mut()) }?;
-        let crm = unsafe { handle(crm) }?;
-        let status: OrderStatus = unsafe { text(status, "status") }?.parse()?;
-        let at = unsafe { time(at, "at") }?;
-        let id = OrderId(order_id);
-        put_json(
-            out,
-            &crm.run(move |t| on!(t, set_order_status(id, status, at)))?,
+    // SAFETY: pointers as the header's contract says.
+    unsafe {
+        command(
+            crm,
+            order_json,
+            "order_json",
+            at,
+            || {
+                Ok((
+                    OrderId(order_id),
+                    text(status, "status")?.parse::<OrderStatus>()?,
+                ))
+            },
+            |t, (id, status), at| on!(t, set_order_status(id, status, at)),
         )
-    })
+    }
 }
