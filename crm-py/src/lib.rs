@@ -152,9 +152,10 @@ impl Store {
             Ok(crm.transaction_as(&actor, |tx| {
                 Python::attach(|py| {
                     let handle = Bound::new(py, Tx::new(tx))?;
-                    let result = body.call1(py, (handle.clone(),));
-                    handle.get().end();
-                    result
+                    // Invalidates the handle however the callback ends, an unwinding panic included:
+                    // Python may keep `tx`, and it must never reach the finished transaction.
+                    let _end = EndOnDrop(handle.get());
+                    body.call1(py, (handle.clone(),))
                 })
                 .map_err(BodyFailure::Python)
             }))
@@ -295,6 +296,15 @@ impl Tx {
         // no other thread can reach it through this handle.
         let tx = unsafe { &*ptr.cast_const().cast::<Transaction<'_>>() };
         f(tx)
+    }
+}
+
+/// Ends a [`Tx`] when dropped.
+struct EndOnDrop<'a>(&'a Tx);
+
+impl Drop for EndOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.end();
     }
 }
 
