@@ -22,11 +22,12 @@ use crate::model::{
     DealId, DealPatch, DealQuery, DealStatus, Direction, Event, JunkKind, Lead, LeadId, LeadQuery,
     LeadStatus, LeadTransition, LostReason, Manager, ManagerId, Money, MonthRevenue, NewActivity,
     NewClient, NewContact, NewDeal, NewLead, NewManager, NewOrder, NewSource, NewSpend, NewStage,
-    Order, OrderId, OrderLine, OrderQuery, OrderStatus, Page, Source, SourceId, Spend, Stage,
-    StageVisit, Warning,
+    Order, OrderId, OrderLine, OrderQuery, OrderStatus, Page, Segment, SegmentChange, Source,
+    SourceId, Spend, Stage, StageVisit, Warning,
 };
+use crate::segment::{self, Condition, FieldInfo, Subject};
 use crate::store::clients::MatchKeys;
-use crate::store::{self, activities, catalog, clients, deals, events, leads, orders};
+use crate::store::{self, activities, catalog, clients, deals, events, leads, orders, segments};
 use crate::validate::{self, ContactKind};
 
 /// An open crmkit store: one SQLite file (or an in-memory database) with the whole client lifecycle.
@@ -90,6 +91,7 @@ pub const ENTITIES: &[&str] = &[
     "manager",
     "order",
     "pipeline",
+    "segment",
     "source",
     "spend",
 ];
@@ -279,6 +281,11 @@ impl Crm {
         Ok(value)
     }
 
+    /// The fields an expression about `subject` may name, with their types (see [`crate::segment`]).
+    pub fn fields(&self, subject: Subject) -> Vec<FieldInfo> {
+        segment::fields(subject)
+    }
+
     /// Closes the store: writes the log back into the database file (so the file alone is complete)
     /// and releases it. Dropping a `Crm` closes it too, but silently; `close` reports a failure.
     pub fn close(self) -> Result<()> {
@@ -409,6 +416,17 @@ facade! {
         /// Changes an order's status (a cancellation, a return, or back to completed); the client's rollups
         /// follow in the same transaction. Setting the status it has changes nothing.
         fn set_order_status(id: OrderId, status: OrderStatus, at: DateTime<Utc>) -> Order;
+        /// Saves a segment of clients under `name`: an expression of the segment language (see
+        /// [`crate::segment`]), checked now and stored as written. Saving a name again replaces its
+        /// expression. A name that itself reads as an expression is refused (it could not be told apart
+        /// in [`Crm::segment`]).
+        fn save_segment(name: &str, expression: &str, at: DateTime<Utc>) -> Segment;
+        /// Deletes a saved segment and its recorded members (the events stay); returns what was deleted.
+        fn delete_segment(name: &str, at: DateTime<Utc>) -> Segment;
+        /// Computes a saved segment's members as of `as_of`, compares them with the last refresh, records
+        /// the new members and an event on each client who entered (`segment_entered`) or left
+        /// (`segment_left`), dated `as_of`. Refreshing at a time before the last refresh is refused.
+        fn refresh_segment(name: &str, as_of: DateTime<Utc>) -> SegmentChange;
     }
     reads {
         /// One manager.
@@ -467,6 +485,27 @@ facade! {
         fn changes_since(seq: i64, limit: u32) -> Vec<Event>;
         /// The newest sequence number in the event log (0 when it is empty).
         fn last_seq() -> i64;
+        /// One saved segment, by name.
+        fn get_segment(name: &str) -> Segment;
+        /// Every saved segment, by name.
+        fn list_segments() -> Vec<Segment>;
+        /// The ids of the clients in a segment as of `as_of`, ascending. `which` is a saved segment's
+        /// name or an expression (`orders >= 2 and days_since_last_order > 90`); a saved name wins.
+        fn segment(which: &str, as_of: DateTime<Utc>) -> Vec<ClientId>;
+        /// How many clients are in a segment as of `as_of` (see [`Crm::segment`]).
+        fn segment_count(which: &str, as_of: DateTime<Utc>) -> u64;
+        /// Writes a segment's members with their contact details as CSV (a header, then one row per
+        /// client by id: `client_id,name,kind,email,phone,contact_name,contact_email,contact_phone,region,
+        /// industry,owner_id,tags`; the contact is the client's first contact person; tags joined with
+        /// `;`), for a mailing tool. Returns the number of members written.
+        fn export_segment(which: &str, as_of: DateTime<Utc>, out: &mut dyn std::io::Write) -> u64;
+        /// Checks an expression about `subject` (names of managers and sources included) and returns
+        /// it in canonical form; an error says what and where.
+        fn check_expression(subject: Subject, expression: &str) -> String;
+        /// Whether one client matches an expression as of `as_of`, evaluated in memory from its orders.
+        fn client_matches(expression: &str, id: ClientId, as_of: DateTime<Utc>) -> bool;
+        /// Whether one lead matches an expression about leads (a routing or response-time condition).
+        fn lead_matches(expression: &str, id: LeadId, as_of: DateTime<Utc>) -> bool;
     }
 }
 
@@ -1551,6 +1590,246 @@ impl Session<'_> {
     pub(crate) fn last_seq(&self) -> Result<i64> {
         events::last_seq(self.conn)
     }
+
+    // --- segments -----------------------------------------------------------------------------------------
+    /// Compiles `text` about `subject` against the store's managers and sources.
+    fn compile(&self, field: &str, subject: Subject, text: &str) -> Result<Condition> {
+        let names = segments::names(self.conn)?;
+        segment::compile(text, subject, &names).map_err(|e| Error::expression(field, text, &e))
+    }
+
+    /// A saved segment's condition, or `which` compiled as an expression.
+    fn segment_condition(&self, which: &str) -> Result<Condition> {
+        if let Some(saved) = segments::by_name(self.conn, which.trim())? {
+            return self.compile("expression", Subject::Clients, &saved.expression);
+        }
+        let word = which.trim();
+        if !word.is_empty()
+            && word
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+        {
+            // A bare word is a segment name that was never saved, not a broken expression.
+            if segment::parse(word).is_err() {
+                return Err(Error::not_found("segment", word));
+            }
+        }
+        self.compile("expression", Subject::Clients, which)
+    }
+
+    pub(crate) fn save_segment(
+        &self,
+        name: &str,
+        expression: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Segment> {
+        let at = validate::time("at", at)?;
+        let name = validate::required("name", name)?;
+        if segment::parse(&name).is_ok() {
+            return Err(Error::validation(
+                "name",
+                "reads as an expression; choose a name that does not (e.g. without operators)",
+            ));
+        }
+        let expression = validate::required_long("expression", expression)?;
+        self.compile("expression", Subject::Clients, &expression)?;
+        let (tx, actor) = (self.conn, self.actor);
+        match segments::by_name(tx, &name)? {
+            Some(existing) if existing.expression == expression => Ok(existing),
+            Some(existing) => {
+                not_before(at, existing.updated_at)?;
+                segments::set_expression(tx, existing.id, &expression, &at)?;
+                log(
+                    tx,
+                    at,
+                    actor,
+                    "segment",
+                    existing.id.0,
+                    "updated",
+                    &json!({ "expression": expression, "was": existing.expression }),
+                )?;
+                load_segment(tx, &name)
+            }
+            None => {
+                let id = segments::insert(tx, &name, &expression, &at)?;
+                log(
+                    tx,
+                    at,
+                    actor,
+                    "segment",
+                    id.0,
+                    "created",
+                    &json!({ "name": name, "expression": expression }),
+                )?;
+                load_segment(tx, &name)
+            }
+        }
+    }
+
+    pub(crate) fn delete_segment(&self, name: &str, at: DateTime<Utc>) -> Result<Segment> {
+        let at = validate::time("at", at)?;
+        let (tx, actor) = (self.conn, self.actor);
+        let existing = load_segment(tx, name.trim())?;
+        segments::delete(tx, existing.id)?;
+        log(
+            tx,
+            at,
+            actor,
+            "segment",
+            existing.id.0,
+            "deleted",
+            &json!({ "name": existing.name, "expression": existing.expression }),
+        )?;
+        Ok(existing)
+    }
+
+    pub(crate) fn refresh_segment(
+        &self,
+        name: &str,
+        as_of: DateTime<Utc>,
+    ) -> Result<SegmentChange> {
+        let as_of = validate::time("as_of", as_of)?;
+        let (tx, actor) = (self.conn, self.actor);
+        let saved = load_segment(tx, name.trim())?;
+        if let Some(last) = saved.refreshed_at {
+            if as_of < last {
+                return Err(Error::validation(
+                    "as_of",
+                    format!(
+                        "is before the segment's last refresh ({})",
+                        last.to_rfc3339()
+                    ),
+                ));
+            }
+        }
+        let cond = self.compile("expression", Subject::Clients, &saved.expression)?;
+        let now = segments::client_ids(tx, &cond, segments::as_of(tx, as_of)?)?;
+        let before = segments::members(tx, saved.id)?;
+        let (entered, left) = segment::diff(&before, &now);
+        segments::record_refresh(tx, saved.id, &entered, &left, now.len(), &as_of)?;
+        let data = json!({ "segment_id": saved.id, "segment": saved.name });
+        for client in &entered {
+            events::append(
+                tx,
+                &as_of,
+                actor,
+                "client",
+                client.0,
+                "segment_entered",
+                &data,
+            )?;
+        }
+        for client in &left {
+            events::append(tx, &as_of, actor, "client", client.0, "segment_left", &data)?;
+        }
+        let members = i64::try_from(now.len()).unwrap_or(i64::MAX);
+        log(
+            tx,
+            as_of,
+            actor,
+            "segment",
+            saved.id.0,
+            "refreshed",
+            &json!({ "entered": entered.len(), "left": left.len(), "members": members }),
+        )?;
+        Ok(SegmentChange {
+            segment_id: saved.id,
+            name: saved.name,
+            as_of,
+            entered,
+            left,
+            members,
+        })
+    }
+
+    pub(crate) fn get_segment(&self, name: &str) -> Result<Segment> {
+        load_segment(self.conn, name.trim())
+    }
+
+    pub(crate) fn list_segments(&self) -> Result<Vec<Segment>> {
+        segments::all(self.conn)
+    }
+
+    pub(crate) fn segment(&self, which: &str, as_of: DateTime<Utc>) -> Result<Vec<ClientId>> {
+        let as_of = validate::time("as_of", as_of)?;
+        let cond = self.segment_condition(which)?;
+        segments::client_ids(self.conn, &cond, segments::as_of(self.conn, as_of)?)
+    }
+
+    pub(crate) fn segment_count(&self, which: &str, as_of: DateTime<Utc>) -> Result<u64> {
+        let as_of = validate::time("as_of", as_of)?;
+        let cond = self.segment_condition(which)?;
+        segments::client_count(self.conn, &cond, segments::as_of(self.conn, as_of)?)
+    }
+
+    pub(crate) fn export_segment(
+        &self,
+        which: &str,
+        as_of: DateTime<Utc>,
+        out: &mut dyn std::io::Write,
+    ) -> Result<u64> {
+        let as_of = validate::time("as_of", as_of)?;
+        let cond = self.segment_condition(which)?;
+        out.write_all(
+            crate::export::record(segment::EXPORT_COLUMNS.iter().map(|c| Some(*c))).as_bytes(),
+        )?;
+        let mut buffer = std::io::BufWriter::new(out);
+        let n = segments::each_member(self.conn, &cond, segments::as_of(self.conn, as_of)?, |m| {
+            let id = m.id.to_string();
+            let owner = m.owner_id.map(|o| o.to_string());
+            let tags = m.tags.join(";");
+            let line = crate::export::record([
+                Some(id.as_str()),
+                Some(m.name.as_str()),
+                Some(m.kind.as_str()),
+                m.email.as_deref(),
+                m.phone.as_deref(),
+                m.contact_name.as_deref(),
+                m.contact_email.as_deref(),
+                m.contact_phone.as_deref(),
+                m.region.as_deref(),
+                m.industry.as_deref(),
+                owner.as_deref(),
+                Some(tags.as_str()),
+            ]);
+            std::io::Write::write_all(&mut buffer, line.as_bytes())?;
+            Ok(())
+        })?;
+        std::io::Write::flush(&mut buffer)?;
+        Ok(n)
+    }
+
+    pub(crate) fn check_expression(&self, subject: Subject, expression: &str) -> Result<String> {
+        Ok(self
+            .compile("expression", subject, expression)?
+            .canonical()
+            .to_string())
+    }
+
+    pub(crate) fn client_matches(
+        &self,
+        expression: &str,
+        id: ClientId,
+        as_of: DateTime<Utc>,
+    ) -> Result<bool> {
+        let as_of = validate::time("as_of", as_of)?;
+        let cond = self.compile("expression", Subject::Clients, expression)?;
+        let facts = segments::client_facts(self.conn, id, as_of)?
+            .ok_or_else(|| Error::not_found("client", id))?;
+        Ok(facts.created_at <= as_of && cond.matches_client(&facts, as_of))
+    }
+
+    pub(crate) fn lead_matches(
+        &self,
+        expression: &str,
+        id: LeadId,
+        as_of: DateTime<Utc>,
+    ) -> Result<bool> {
+        let as_of = validate::time("as_of", as_of)?;
+        let cond = self.compile("expression", Subject::Leads, expression)?;
+        let lead = leads::by_id(self.conn, id)?.ok_or_else(|| Error::not_found("lead", id))?;
+        Ok(cond.matches_lead(&lead, as_of))
+    }
 }
 
 /// Handles a reference in a captured request that does not hold: refused in strict mode (the error as
@@ -2041,4 +2320,19 @@ fn changed_fields<T: Serialize>(
         .into_iter()
         .filter(|(field, value)| old.get(field) != Some(value))
         .collect())
+}
+
+fn load_segment(conn: &Connection, name: &str) -> Result<Segment> {
+    segments::by_name(conn, name)?.ok_or_else(|| Error::not_found("segment", name))
+}
+
+/// Refuses a change dated before the record's last one.
+fn not_before(at: DateTime<Utc>, last: DateTime<Utc>) -> Result<()> {
+    if at < last {
+        return Err(Error::validation(
+            "at",
+            format!("is before the record's last change ({})", last.to_rfc3339()),
+        ));
+    }
+    Ok(())
 }

@@ -17,6 +17,19 @@ pub enum Error {
         /// The rule that was broken.
         rule: String,
     },
+    /// An expression of the segment language is malformed or does not type-check; nothing was written.
+    /// The message says what and where (`unknown field 'regoin' at 1:1; did you mean 'region'?`).
+    #[error("{field}: {message}")]
+    Expression {
+        /// The input field that held the expression (`expression`).
+        field: String,
+        /// What is wrong, with the position and a hint.
+        message: String,
+        /// 1-based line of the error in the expression.
+        line: u32,
+        /// 1-based column (in characters) of the error in the expression.
+        column: u32,
+    },
     /// A referenced record does not exist.
     #[error("{entity} {key} not found")]
     NotFound {
@@ -50,6 +63,9 @@ pub enum Error {
     /// SQLite failed (I/O, a locked or corrupt file).
     #[error("storage: {0}")]
     Storage(#[from] rusqlite::Error),
+    /// Writing an export failed (a full disk, a closed pipe).
+    #[error("i/o: {0}")]
+    Io(#[from] std::io::Error),
     /// Stored data could not be read back (a value no version of crmkit writes).
     #[error("corrupt data: {0}")]
     Corrupt(String),
@@ -77,7 +93,7 @@ pub enum ErrorKind {
     Conflict,
     /// See [`Error::SchemaTooNew`].
     SchemaTooNew,
-    /// See [`Error::Storage`], [`Error::Corrupt`], [`Error::NotACrmStore`], [`Error::TransactionAborted`].
+    /// See [`Error::Storage`], [`Error::Io`], [`Error::Corrupt`], [`Error::NotACrmStore`], [`Error::TransactionAborted`].
     Storage,
 }
 
@@ -98,12 +114,13 @@ impl Error {
     /// The kind of this error.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Validation { .. } => ErrorKind::Validation,
+            Error::Validation { .. } | Error::Expression { .. } => ErrorKind::Validation,
             Error::NotFound { .. } => ErrorKind::NotFound,
             Error::InvalidTransition { .. } => ErrorKind::InvalidTransition,
             Error::Conflict(_) => ErrorKind::Conflict,
             Error::SchemaTooNew { .. } => ErrorKind::SchemaTooNew,
             Error::Storage(_)
+            | Error::Io(_)
             | Error::Corrupt(_)
             | Error::NotACrmStore(_)
             | Error::TransactionAborted => ErrorKind::Storage,
@@ -113,8 +130,31 @@ impl Error {
     /// The input field a validation error names, if any.
     pub fn field(&self) -> Option<&str> {
         match self {
-            Error::Validation { field, .. } => Some(field),
+            Error::Validation { field, .. } | Error::Expression { field, .. } => Some(field),
             _ => None,
+        }
+    }
+
+    /// Where an expression error points: 1-based line and column.
+    pub fn position(&self) -> Option<(u32, u32)> {
+        match self {
+            Error::Expression { line, column, .. } => Some((*line, *column)),
+            _ => None,
+        }
+    }
+
+    /// An error in the expression `text` given in `field`.
+    pub fn expression(
+        field: impl Into<String>,
+        text: &str,
+        error: &crate::segment::ExprError,
+    ) -> Self {
+        let (line, column) = error.position(text);
+        Error::Expression {
+            field: field.into(),
+            message: error.render(text),
+            line,
+            column,
         }
     }
 

@@ -53,12 +53,15 @@ const _: () = {
 };
 pub mod dedup;
 mod error;
+mod export;
 pub mod lifecycle;
 pub mod model;
+pub mod segment;
 mod store;
 mod validate;
 
 pub use crate::crm::{Crm, DEFAULT_ACTOR, ENTITIES, Transaction};
 pub use crate::error::{Error, ErrorKind, Result};
 pub use crate::model::*;
+pub use crate::segment::{ClientFacts, Condition, FieldInfo, FieldType, Subject};
 pub use crate::store::schema::SCHEMA_VERSION;

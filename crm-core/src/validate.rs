@@ -45,6 +45,16 @@ pub(crate) fn optional(field: &str, text: Option<&str>) -> Result<Option<String>
     optional_within(field, text, SHORT_TEXT)
 }
 
+/// A required long text (an expression): trimmed, not empty, at most `LONG_TEXT` bytes.
+pub(crate) fn required_long(field: &str, text: &str) -> Result<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(Error::validation(field, "must not be empty"));
+    }
+    check_length(field, text, LONG_TEXT)?;
+    Ok(text.to_string())
+}
+
 /// An optional free text: trimmed; empty counts as absent.
 pub(crate) fn optional_long(field: &str, text: Option<&str>) -> Result<Option<String>> {
     optional_within(field, text, LONG_TEXT)

@@ -9,6 +9,7 @@ mod lead;
 mod manager;
 mod money;
 mod order;
+mod segment;
 mod source;
 
 pub use activity::{Activity, ActivityKind, ActivityQuery, Direction, NewActivity};
@@ -24,6 +25,7 @@ pub use lead::{
 pub use manager::{Manager, NewManager};
 pub use money::Money;
 pub use order::{ClientRollup, MonthRevenue, NewOrder, Order, OrderLine, OrderQuery, OrderStatus};
+pub use segment::{Segment, SegmentChange};
 pub use source::{Channel, NewSource, NewSpend, Source, Spend};
 
 /// Declares an integer id newtype: `Copy`, ordered, serialised as a bare integer.
@@ -67,6 +69,8 @@ id_type!(
     ActivityId,
     /// Id of an [`Order`].
     OrderId,
+    /// Id of a saved [`Segment`].
+    SegmentId,
 );
 
 /// Declares a closed set of codes: an enum with `as_str`, `FromStr` (the error names the field and lists

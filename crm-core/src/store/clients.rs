@@ -6,6 +6,7 @@ use super::convert::{Day, Json, Time, json, ts};
 use super::filter::Filter;
 use crate::error::Result;
 use crate::model::{Client, ClientId, ClientQuery, Contact, ContactId};
+use crate::segment;
 
 /// The normal forms of a record's phone, e-mail and tax id (only of valid values): its matching keys.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -77,7 +78,21 @@ pub(crate) fn insert(conn: &Connection, c: &Client, keys: &MatchKeys) -> Result<
         ts(&c.created_at),
         ts(&c.updated_at),
     ])?;
-    Ok(ClientId(conn.last_insert_rowid()))
+    let id = ClientId(conn.last_insert_rowid());
+    replace_tags(conn, id, &c.tags)?;
+    Ok(id)
+}
+
+/// Keeps `client_tags` (folded tags, for `has tag` lookups) in step with the client's tag list.
+fn replace_tags(conn: &Connection, id: ClientId, tags: &[String]) -> Result<()> {
+    conn.prepare_cached("DELETE FROM client_tags WHERE client_id = ?1")?
+        .execute([id])?;
+    let mut stmt =
+        conn.prepare_cached("INSERT OR IGNORE INTO client_tags (tag, client_id) VALUES (?1, ?2)")?;
+    for tag in tags {
+        stmt.execute(params![segment::fold(tag), id])?;
+    }
+    Ok(())
 }
 
 /// Writes every field of a stored client.
@@ -114,6 +129,7 @@ pub(crate) fn update(conn: &Connection, c: &Client, keys: &MatchKeys) -> Result<
         c.external_ref,
         ts(&c.updated_at),
     ])?;
+    replace_tags(conn, c.id, &c.tags)?;
     Ok(())
 }
 

@@ -11,13 +11,17 @@ mod filter;
 pub(crate) mod leads;
 pub(crate) mod orders;
 pub mod schema;
+pub(crate) mod segments;
 
 use std::path::Path;
 use std::time::Duration;
 
+use rusqlite::functions::{Context, FunctionFlags};
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
 use crate::error::Result;
+use crate::segment;
 
 /// How long a writer waits for another process's write lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -52,6 +56,38 @@ pub(crate) fn configure(conn: &Connection) -> Result<()> {
     // Statement journals and temporary indexes stay in memory rather than in temporary files.
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.set_prepared_statement_cache_capacity(64);
+    register_functions(conn)?;
+    Ok(())
+}
+
+/// The text of argument `i`, if it is text (a missing value is `None`).
+fn text_arg<'a>(ctx: &'a Context<'_>, i: usize) -> Option<&'a str> {
+    match ctx.get_raw(i) {
+        ValueRef::Text(bytes) => std::str::from_utf8(bytes).ok(),
+        _ => None,
+    }
+}
+
+/// The segment language's case-insensitive text tests, as SQL functions, so that SQL and the
+/// in-memory evaluation fold text with the same code (SQLite's own `lower` and `LIKE` fold ASCII only).
+/// Each returns NULL for a missing value, as a comparison would.
+fn register_functions(conn: &Connection) -> Result<()> {
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    conn.create_scalar_function("crm_fold", 1, flags, |ctx| {
+        Ok(text_arg(ctx, 0).map(segment::fold))
+    })?;
+    conn.create_scalar_function("crm_contains", 2, flags, |ctx| {
+        Ok(match (text_arg(ctx, 0), text_arg(ctx, 1)) {
+            (Some(text), Some(needle)) => Some(segment::contains(text, needle)),
+            _ => None,
+        })
+    })?;
+    conn.create_scalar_function("crm_starts_with", 2, flags, |ctx| {
+        Ok(match (text_arg(ctx, 0), text_arg(ctx, 1)) {
+            (Some(text), Some(prefix)) => Some(segment::starts_with(text, prefix)),
+            _ => None,
+        })
+    })?;
     Ok(())
 }
 

@@ -10,7 +10,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// The migrations, oldest first.
-pub(crate) const MIGRATIONS: &[&str] = &[V1];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this library writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -78,6 +78,45 @@ pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
     tx.commit()?;
     Ok(())
 }
+
+/// Version 2: what segments need. Indexes behind the client fields a segment tests most (region,
+/// industry, creation date, last order, revenue); tags in a table of their own, folded to lower case
+/// (`crm_fold`, Unicode lower case, registered on every connection), so `has tag 'vip'` is an index
+/// lookup; saved segments and their last computed members.
+const V2: &str = r#"
+CREATE INDEX clients_by_region ON clients (region);
+CREATE INDEX clients_by_industry ON clients (industry);
+CREATE INDEX clients_by_created ON clients (created_at);
+CREATE INDEX client_rollups_by_last_order ON client_rollups (last_order_at);
+CREATE INDEX client_rollups_by_revenue ON client_rollups (revenue);
+
+CREATE TABLE client_tags (
+    tag       TEXT NOT NULL,
+    client_id INTEGER NOT NULL REFERENCES clients (id),
+    PRIMARY KEY (tag, client_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX client_tags_by_client ON client_tags (client_id);
+INSERT OR IGNORE INTO client_tags (tag, client_id)
+    SELECT crm_fold(value), clients.id FROM clients, json_each(clients.tags);
+
+CREATE TABLE segments (
+    id           INTEGER PRIMARY KEY,
+    name         TEXT NOT NULL UNIQUE,
+    expression   TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    updated_at   TEXT NOT NULL,
+    refreshed_at TEXT,
+    members      INTEGER NOT NULL DEFAULT 0 CHECK (members >= 0)
+) STRICT;
+
+CREATE TABLE segment_members (
+    segment_id INTEGER NOT NULL REFERENCES segments (id),
+    client_id  INTEGER NOT NULL REFERENCES clients (id),
+    since      TEXT NOT NULL,
+    PRIMARY KEY (segment_id, client_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX segment_members_by_client ON segment_members (client_id);
+"#;
 
 /// Version 1: the client, lead, deal and order model, rollups and the event log.
 const V1: &str = r#"

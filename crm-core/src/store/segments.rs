@@ -1,0 +1,738 @@
+//! Segments in SQL: a checked condition compiled to one parameterised statement over the clients, and
+//! the saved segments with their last computed members.
+//!
+//! Every value of an expression is a bound parameter; the statement's text is built only from fixed
+//! fragments chosen by field and test. The translation keeps the evaluator's meaning exactly (the
+//! differential test holds the two together):
+//! - a client without orders has revenue and orders 0: a test that 0 passes also takes clients with no
+//!   rollup row; one it fails requires the row (and then the index on the rollup serves it);
+//! - a date test on a stored time becomes a range of its text (`created_at >= '2026-11-01'`), which the
+//!   time's index serves; `days_since_last_order > 90` becomes `last_order_at < 'as_of date − 90'`;
+//! - `and`/`or` with many terms are grouped as a balanced tree, so SQLite's expression depth stays
+//!   small whatever the number of terms.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+
+use super::convert::{Json, Time, ts};
+use crate::error::{Error, Result};
+use crate::model::{ClientId, ClientKind, Money, Segment, SegmentId};
+use crate::segment::{ClientFacts, CmpOp, Condition, Field, Node, Test, Val};
+
+/// The time-dependent parts of a statement: the evaluation time, and whether the stored rollups and
+/// client list already are the state at that time.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AsOf {
+    at: DateTime<Utc>,
+    /// No completed order is dated after `at`: `client_rollups` is the state at `at`.
+    rollups_current: bool,
+    /// No client was added after `at`: no filter on the creation time is needed.
+    clients_current: bool,
+}
+
+/// Reads what decides how a statement for `at` is built (two index lookups).
+pub(crate) fn as_of(conn: &Connection, at: DateTime<Utc>) -> Result<AsOf> {
+    let key = ts(&at);
+    let last_order: Option<String> =
+        conn.query_row("SELECT max(ordered_at) FROM orders", [], |r| r.get(0))?;
+    let last_client: Option<String> =
+        conn.query_row("SELECT max(created_at) FROM clients", [], |r| r.get(0))?;
+    Ok(AsOf {
+        at,
+        rollups_current: last_order.is_none_or(|t| t <= key),
+        clients_current: last_client.is_none_or(|t| t <= key),
+    })
+}
+
+/// A statement under construction: text and bound values.
+struct Builder {
+    sql: String,
+    params: Vec<SqlValue>,
+    as_of: DateTime<Utc>,
+    /// Day number (from the common era) of the evaluation date.
+    as_of_day: i64,
+    rollups: bool,
+}
+
+/// How a field is read in SQL.
+enum Column {
+    /// A column or expression compared directly; NULL when missing.
+    Plain(String),
+    /// A stored time tested by its UTC date.
+    Time(&'static str),
+    /// A rollup column that is 0 for a client without a rollup row.
+    ZeroWithoutOrders(&'static str),
+    /// Days since the last order: tested as a date range of the last order's time.
+    DaysSinceLastOrder,
+    /// An attribute path (bound as `$."a"."b"`).
+    Attribute(Vec<String>),
+}
+
+/// A day number as the text a stored time is compared with. Days beyond the years 0000–9999 (which no
+/// stored time reaches) become text below or above every stored time.
+fn day_key(day: i64) -> String {
+    i32::try_from(day)
+        .ok()
+        .and_then(NaiveDate::from_num_days_from_ce_opt)
+        .filter(|d| (0..=9999).contains(&d.year()))
+        .map_or_else(
+            || {
+                if day > 0 {
+                    "9999-99".to_string()
+                } else {
+                    String::new()
+                }
+            },
+            |d| d.format("%Y-%m-%d").to_string(),
+        )
+}
+
+fn day_number(d: NaiveDate) -> i64 {
+    i64::from(d.num_days_from_ce())
+}
+
+/// Whether a test holds for the value 0 (for revenue and orders of a client without orders).
+fn holds_for_zero(test: &Test) -> bool {
+    let zero = |v: &Val| match v {
+        Val::Int(i) => Some(0.cmp(i)),
+        _ => None,
+    };
+    match test {
+        Test::Compare(op, v) => zero(v).is_some_and(|o| op.holds(o)),
+        Test::In(vs) => vs
+            .iter()
+            .any(|v| zero(v) == Some(std::cmp::Ordering::Equal)),
+        Test::Between(lo, hi) => {
+            zero(lo).is_some_and(|o| o != std::cmp::Ordering::Less)
+                && zero(hi).is_some_and(|o| o != std::cmp::Ordering::Greater)
+        }
+        Test::Contains(_) | Test::StartsWith(_) | Test::IsNull => false,
+    }
+}
+
+fn sql_value(v: &Val) -> SqlValue {
+    match v {
+        Val::Int(i) => SqlValue::Integer(*i),
+        Val::Real(x) => SqlValue::Real(*x),
+        Val::Text(t) => SqlValue::Text(t.clone()),
+        Val::Bool(b) => SqlValue::Integer(i64::from(*b)),
+        Val::Date(d) => SqlValue::Text(d.format("%Y-%m-%d").to_string()),
+        Val::DaysAgo(n) => SqlValue::Integer(*n),
+    }
+}
+
+fn flip(op: CmpOp) -> CmpOp {
+    match op {
+        CmpOp::Lt => CmpOp::Gt,
+        CmpOp::Le => CmpOp::Ge,
+        CmpOp::Gt => CmpOp::Lt,
+        CmpOp::Ge => CmpOp::Le,
+        other => other,
+    }
+}
+
+fn unsupported() -> Error {
+    Error::Corrupt("a checked condition holds a test its field does not take".into())
+}
+
+impl Builder {
+    fn new(as_of: DateTime<Utc>) -> Builder {
+        Builder {
+            sql: String::new(),
+            // ?1 is always the evaluation time.
+            params: vec![SqlValue::Text(ts(&as_of))],
+            as_of,
+            as_of_day: day_number(as_of.date_naive()),
+            rollups: false,
+        }
+    }
+
+    fn param(&mut self, value: SqlValue) -> String {
+        self.params.push(value);
+        format!("?{}", self.params.len())
+    }
+
+    fn node(&mut self, node: &Node) -> Result<()> {
+        match node {
+            Node::All(items) => self.balanced(items, " AND "),
+            Node::Any(items) => self.balanced(items, " OR "),
+            Node::Not(inner) => {
+                self.sql.push_str("NOT (");
+                self.node(inner)?;
+                self.sql.push(')');
+                Ok(())
+            }
+            Node::HasTag(tag) => {
+                let p = self.param(SqlValue::Text(tag.clone()));
+                self.sql.push_str(&format!(
+                    "c.id IN (SELECT t.client_id FROM client_tags t WHERE t.tag = {p})"
+                ));
+                Ok(())
+            }
+            Node::Test(field, test) => self.test(field, test),
+        }
+    }
+
+    /// Joins `items` with `op` as a balanced tree of parentheses.
+    fn balanced(&mut self, items: &[Node], op: &str) -> Result<()> {
+        match items {
+            [] => {
+                self.sql.push_str(if op == " AND " { "1" } else { "0" });
+                Ok(())
+            }
+            [one] => {
+                self.sql.push('(');
+                self.node(one)?;
+                self.sql.push(')');
+                Ok(())
+            }
+            _ => {
+                let (left, right) = items.split_at(items.len() / 2);
+                self.sql.push('(');
+                self.balanced(left, op)?;
+                self.sql.push_str(op);
+                self.balanced(right, op)?;
+                self.sql.push(')');
+                Ok(())
+            }
+        }
+    }
+
+    fn column(&mut self, field: &Field) -> Result<Column> {
+        let plain = |s: &str| Ok(Column::Plain(s.to_string()));
+        match field {
+            Field::Name => plain("c.name"),
+            Field::Kind => plain("c.kind"),
+            Field::Region => plain("c.region"),
+            Field::Industry => plain("c.industry"),
+            Field::Owner => plain("c.owner_id"),
+            Field::Email => plain("c.email"),
+            Field::Phone => plain("c.phone"),
+            Field::TaxId => plain("c.tax_id"),
+            Field::Created => Ok(Column::Time("c.created_at")),
+            Field::FirstSource => plain(
+                "(SELECT l.source_id FROM leads l WHERE l.client_id = c.id AND l.received_at <= ?1
+                  ORDER BY l.received_at, l.id LIMIT 1)",
+            ),
+            Field::Revenue => {
+                self.rollups = true;
+                Ok(Column::ZeroWithoutOrders("r.revenue"))
+            }
+            Field::Orders => {
+                self.rollups = true;
+                Ok(Column::ZeroWithoutOrders("r.orders"))
+            }
+            Field::FirstOrder => {
+                self.rollups = true;
+                Ok(Column::Time("r.first_order_at"))
+            }
+            Field::LastOrder => {
+                self.rollups = true;
+                Ok(Column::Time("r.last_order_at"))
+            }
+            Field::DaysSinceLastOrder => {
+                self.rollups = true;
+                Ok(Column::DaysSinceLastOrder)
+            }
+            Field::AverageOrder => {
+                self.rollups = true;
+                plain(
+                    "(CASE WHEN r.orders > 0 THEN (2 * r.revenue + r.orders) / (2 * r.orders) END)",
+                )
+            }
+            Field::Revenue90 | Field::Revenue365 => {
+                let days = if *field == Field::Revenue90 { 90 } else { 365 };
+                let start = self.as_of - Duration::days(days);
+                let p = self.param(SqlValue::Text(ts(&start)));
+                Ok(Column::Plain(format!(
+                    "coalesce((SELECT sum(o.total) FROM orders o WHERE o.client_id = c.id
+                      AND o.status = 'completed' AND o.ordered_at > {p} AND o.ordered_at <= ?1), 0)"
+                )))
+            }
+            Field::Attribute(path) => Ok(Column::Attribute(path.clone())),
+            Field::Tags => Err(unsupported()),
+            _ => Err(Error::validation(
+                "expression",
+                "a condition about leads cannot select clients",
+            )),
+        }
+    }
+
+    fn test(&mut self, field: &Field, test: &Test) -> Result<()> {
+        match self.column(field)? {
+            Column::Plain(expr) => self.plain(&expr, test),
+            Column::ZeroWithoutOrders(col) => {
+                let guard = if holds_for_zero(test) {
+                    "r.client_id IS NULL OR "
+                } else {
+                    "r.client_id IS NOT NULL AND "
+                };
+                self.sql.push('(');
+                self.sql.push_str(guard);
+                self.plain(col, test)?;
+                self.sql.push(')');
+                Ok(())
+            }
+            Column::Time(col) => self.time(col, test, false),
+            Column::DaysSinceLastOrder => self.time("r.last_order_at", test, true),
+            Column::Attribute(path) => {
+                let quoted: Vec<String> = path.iter().map(|k| format!("\"{k}\"")).collect();
+                let p = self.param(SqlValue::Text(format!("$.{}", quoted.join("."))));
+                let types = match test {
+                    Test::IsNull => {
+                        self.sql.push_str(&format!(
+                            "coalesce(json_type(c.attributes, {p}), 'null') = 'null'"
+                        ));
+                        return Ok(());
+                    }
+                    Test::Contains(_) | Test::StartsWith(_) => "'text'",
+                    Test::Compare(_, v) | Test::Between(v, _) => json_types(v),
+                    Test::In(vs) => vs.first().map_or("'text'", json_types),
+                };
+                let expr = format!(
+                    "(CASE WHEN json_type(c.attributes, {p}) IN ({types}) THEN json_extract(c.attributes, {p}) END)"
+                );
+                self.plain(&expr, test)
+            }
+        }
+    }
+
+    /// `expr <test>` with bound values.
+    fn plain(&mut self, expr: &str, test: &Test) -> Result<()> {
+        let text = match test {
+            Test::Compare(op, v) => {
+                let p = self.param(sql_value(v));
+                format!("{expr} {} {p}", op.as_str())
+            }
+            Test::In(vs) => {
+                let ps: Vec<String> = vs.iter().map(|v| self.param(sql_value(v))).collect();
+                format!("{expr} IN ({})", ps.join(", "))
+            }
+            Test::Between(lo, hi) => {
+                let lo = self.param(sql_value(lo));
+                let hi = self.param(sql_value(hi));
+                format!("{expr} BETWEEN {lo} AND {hi}")
+            }
+            Test::Contains(needle) => {
+                let p = self.param(SqlValue::Text(needle.clone()));
+                format!("crm_contains({expr}, {p})")
+            }
+            Test::StartsWith(prefix) => {
+                let p = self.param(SqlValue::Text(prefix.clone()));
+                format!("crm_starts_with({expr}, {p})")
+            }
+            Test::IsNull => format!("{expr} IS NULL"),
+        };
+        self.sql.push_str(&text);
+        Ok(())
+    }
+
+    /// The day number a date value stands for.
+    fn day(&self, v: &Val) -> Result<i64> {
+        match v {
+            Val::Date(d) => Ok(day_number(*d)),
+            Val::DaysAgo(n) => Ok(self.as_of_day - n),
+            _ => Err(unsupported()),
+        }
+    }
+
+    /// `col` holds a time whose UTC date is `day`.
+    fn on_day(&mut self, col: &str, day: i64) -> String {
+        let from = self.param(SqlValue::Text(day_key(day)));
+        let to = self.param(SqlValue::Text(day_key(day + 1)));
+        format!("({col} >= {from} AND {col} < {to})")
+    }
+
+    fn day_compare(&mut self, col: &str, op: CmpOp, day: i64) -> String {
+        match op {
+            CmpOp::Eq => self.on_day(col, day),
+            CmpOp::Ne => format!("NOT {}", self.on_day(col, day)),
+            CmpOp::Lt => format!("{col} < {}", self.param(SqlValue::Text(day_key(day)))),
+            CmpOp::Le => format!("{col} < {}", self.param(SqlValue::Text(day_key(day + 1)))),
+            CmpOp::Gt => format!("{col} >= {}", self.param(SqlValue::Text(day_key(day + 1)))),
+            CmpOp::Ge => format!("{col} >= {}", self.param(SqlValue::Text(day_key(day)))),
+        }
+    }
+
+    /// A date test on a stored time; with `days_since`, the values are days before the evaluation
+    /// date (a larger number is an earlier date).
+    fn time(&mut self, col: &str, test: &Test, days_since: bool) -> Result<()> {
+        let as_of_day = self.as_of_day;
+        let day_of = |b: &Builder, v: &Val| -> Result<i64> {
+            if days_since {
+                match v {
+                    Val::Int(n) => Ok(as_of_day - n),
+                    _ => Err(unsupported()),
+                }
+            } else {
+                b.day(v)
+            }
+        };
+        let text = match test {
+            Test::IsNull => format!("{col} IS NULL"),
+            Test::Compare(op, v) => {
+                let day = day_of(self, v)?;
+                let op = if days_since { flip(*op) } else { *op };
+                self.day_compare(col, op, day)
+            }
+            Test::In(vs) => {
+                let mut parts = Vec::with_capacity(vs.len());
+                for v in vs {
+                    let day = day_of(self, v)?;
+                    parts.push(self.on_day(col, day));
+                }
+                // Balanced, like `or` itself.
+                balanced_text(&parts, " OR ")
+            }
+            Test::Between(lo, hi) => {
+                let (lo, hi) = (day_of(self, lo)?, day_of(self, hi)?);
+                let (first, last) = if days_since { (hi, lo) } else { (lo, hi) };
+                let from = self.param(SqlValue::Text(day_key(first)));
+                let to = self.param(SqlValue::Text(day_key(last + 1)));
+                format!("({col} >= {from} AND {col} < {to})")
+            }
+            Test::Contains(_) | Test::StartsWith(_) => return Err(unsupported()),
+        };
+        self.sql.push_str(&text);
+        Ok(())
+    }
+}
+
+fn balanced_text(parts: &[String], op: &str) -> String {
+    match parts {
+        [] => "0".into(),
+        [one] => one.clone(),
+        _ => {
+            let (l, r) = parts.split_at(parts.len() / 2);
+            format!("({}{op}{})", balanced_text(l, op), balanced_text(r, op))
+        }
+    }
+}
+
+/// The JSON types an attribute must have to be compared with `v`.
+fn json_types(v: &Val) -> &'static str {
+    match v {
+        Val::Int(_) | Val::Real(_) => "'integer', 'real'",
+        Val::Bool(_) => "'true', 'false'",
+        _ => "'text'",
+    }
+}
+
+/// The `FROM … WHERE …` of a segment: clients `c`, their order figures `r` when the condition needs
+/// them, and the condition.
+fn from_where(cond: &Condition, as_of: AsOf) -> Result<(String, Vec<SqlValue>)> {
+    let mut b = Builder::new(as_of.at);
+    b.node(&cond.node)?;
+    let mut from = String::from("FROM clients c");
+    if b.rollups {
+        from.push_str(if as_of.rollups_current {
+            "\n LEFT JOIN client_rollups r ON r.client_id = c.id"
+        } else {
+            "\n LEFT JOIN (SELECT client_id, sum(total) AS revenue, count(*) AS orders,
+                   min(ordered_at) AS first_order_at, max(ordered_at) AS last_order_at
+                   FROM orders WHERE status = 'completed' AND ordered_at <= ?1 GROUP BY client_id) r
+               ON r.client_id = c.id"
+        });
+    }
+    // `+` keeps SQLite from scanning the creation-time index for a bound that takes nearly every row.
+    let created = if as_of.clients_current {
+        ""
+    } else {
+        "+c.created_at <= ?1 AND "
+    };
+    Ok((format!("{from}\n WHERE {created}({})", b.sql), b.params))
+}
+
+/// The ids of the clients matching `cond` as of `as_of`, ascending.
+pub(crate) fn client_ids(
+    conn: &Connection,
+    cond: &Condition,
+    as_of: AsOf,
+) -> Result<Vec<ClientId>> {
+    let (from_where, params) = from_where(cond, as_of)?;
+    let sql = format!("SELECT c.id {from_where}\n ORDER BY c.id");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params_from_iter(params.iter()), |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// How many clients match `cond` as of `as_of`.
+pub(crate) fn client_count(conn: &Connection, cond: &Condition, as_of: AsOf) -> Result<u64> {
+    let (from_where, params) = from_where(cond, as_of)?;
+    let sql = format!("SELECT count(*) {from_where}");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let n: i64 = stmt.query_row(params_from_iter(params.iter()), |r| r.get(0))?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+#[cfg(test)]
+/// The statement a segment runs as, and its plan (for tests and for people tuning indexes).
+pub(crate) fn explain(
+    conn: &Connection,
+    cond: &Condition,
+    as_of: AsOf,
+) -> Result<(String, Vec<String>)> {
+    let (from_where, params) = from_where(cond, as_of)?;
+    let sql = format!("SELECT c.id {from_where}\n ORDER BY c.id");
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+    let rows = stmt.query_map(params_from_iter(params.iter()), |r| r.get::<_, String>(3))?;
+    Ok((sql, rows.collect::<rusqlite::Result<_>>()?))
+}
+
+/// One member's row of an export: the client and its first contact person.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct MemberRow {
+    pub id: ClientId,
+    pub name: String,
+    pub kind: ClientKind,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub contact_name: Option<String>,
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
+    pub region: Option<String>,
+    pub industry: Option<String>,
+    pub owner_id: Option<i64>,
+    pub tags: Vec<String>,
+}
+
+/// The members of a segment with their contact details, by id; `each` gets them one at a time, so an
+/// export of a large segment holds one row in memory.
+pub(crate) fn each_member(
+    conn: &Connection,
+    cond: &Condition,
+    as_of: AsOf,
+    mut each: impl FnMut(MemberRow) -> Result<()>,
+) -> Result<u64> {
+    let (from_where, params) = from_where(cond, as_of)?;
+    let sql = format!(
+        "SELECT c.id, c.name, c.kind, c.email, c.phone, ct.name, json_extract(ct.emails, '$[0]'),
+                json_extract(ct.phones, '$[0]'), c.region, c.industry, c.owner_id, c.tags,
+                ct.id
+         {from_where}
+         ORDER BY c.id"
+    );
+    // The first contact person is read per member, by the contacts' client index.
+    let sql = sql.replacen(
+        "FROM clients c",
+        "FROM clients c
+         LEFT JOIN contacts ct ON ct.id = (SELECT min(x.id) FROM contacts x WHERE x.client_id = c.id)",
+        1,
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(params_from_iter(params.iter()))?;
+    let mut n = 0;
+    while let Some(row) = rows.next()? {
+        each(member_row(row)?)?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+fn member_row(row: &Row<'_>) -> rusqlite::Result<MemberRow> {
+    Ok(MemberRow {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        kind: row.get(2)?,
+        email: row.get(3)?,
+        phone: row.get(4)?,
+        contact_name: row.get(5)?,
+        contact_email: text_or_none(row, 6)?,
+        contact_phone: text_or_none(row, 7)?,
+        region: row.get(8)?,
+        industry: row.get(9)?,
+        owner_id: row.get(10)?,
+        tags: row.get::<_, Json<_>>(11)?.0,
+    })
+}
+
+/// A JSON list element that should be text (anything else is left out).
+fn text_or_none(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<String>> {
+    Ok(match row.get_ref(i)? {
+        rusqlite::types::ValueRef::Text(t) => Some(String::from_utf8_lossy(t).into_owned()),
+        _ => None,
+    })
+}
+
+/// What the client fields read for one client as of `at`, computed from its orders (not from the
+/// rollups), or `None` if there is no such client.
+pub(crate) fn client_facts(
+    conn: &Connection,
+    id: ClientId,
+    at: DateTime<Utc>,
+) -> Result<Option<ClientFacts>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT c.id, c.name, c.kind, c.region, c.industry, c.owner_id, c.tags, c.created_at,
+                (SELECT l.source_id FROM leads l WHERE l.client_id = c.id AND l.received_at <= ?2
+                 ORDER BY l.received_at, l.id LIMIT 1),
+                c.email, c.phone, c.tax_id, c.attributes,
+                (SELECT coalesce(sum(total), 0) FROM orders o WHERE o.client_id = c.id
+                   AND o.status = 'completed' AND o.ordered_at <= ?2),
+                (SELECT count(*) FROM orders o WHERE o.client_id = c.id
+                   AND o.status = 'completed' AND o.ordered_at <= ?2),
+                (SELECT min(ordered_at) FROM orders o WHERE o.client_id = c.id
+                   AND o.status = 'completed' AND o.ordered_at <= ?2),
+                (SELECT max(ordered_at) FROM orders o WHERE o.client_id = c.id
+                   AND o.status = 'completed' AND o.ordered_at <= ?2),
+                (SELECT coalesce(sum(total), 0) FROM orders o WHERE o.client_id = c.id
+                   AND o.status = 'completed' AND o.ordered_at > ?3 AND o.ordered_at <= ?2),
+                (SELECT coalesce(sum(total), 0) FROM orders o WHERE o.client_id = c.id
+                   AND o.status = 'completed' AND o.ordered_at > ?4 AND o.ordered_at <= ?2)
+         FROM clients c WHERE c.id = ?1",
+    )?;
+    let facts = stmt
+        .query_row(
+            params![
+                id,
+                ts(&at),
+                ts(&(at - Duration::days(90))),
+                ts(&(at - Duration::days(365)))
+            ],
+            |row| {
+                Ok(ClientFacts {
+                    id: row.get(0)?,
+                    name: row.get(1)?,
+                    kind: row.get(2)?,
+                    region: row.get(3)?,
+                    industry: row.get(4)?,
+                    owner_id: row.get(5)?,
+                    tags: row.get::<_, Json<_>>(6)?.0,
+                    created_at: row.get::<_, Time>(7)?.0,
+                    first_source: row.get(8)?,
+                    email: row.get(9)?,
+                    phone: row.get(10)?,
+                    tax_id: row.get(11)?,
+                    attributes: row.get::<_, Json<_>>(12)?.0,
+                    revenue: Money::from_minor(row.get(13)?),
+                    orders: row.get(14)?,
+                    first_order_at: row.get::<_, Option<Time>>(15)?.map(|t| t.0),
+                    last_order_at: row.get::<_, Option<Time>>(16)?.map(|t| t.0),
+                    revenue_90d: Money::from_minor(row.get(17)?),
+                    revenue_365d: Money::from_minor(row.get(18)?),
+                })
+            },
+        )
+        .optional()?;
+    Ok(facts)
+}
+
+/// Every manager's and source's name with its id, for names in expressions.
+pub(crate) fn names(conn: &Connection) -> Result<crate::segment::Names> {
+    let read = |sql: &str| -> Result<Vec<(String, i64)>> {
+        let mut stmt = conn.prepare_cached(sql)?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    };
+    Ok(crate::segment::Names {
+        managers: read("SELECT name, id FROM managers ORDER BY id")?,
+        sources: read("SELECT name, id FROM sources ORDER BY id")?,
+    })
+}
+
+// --- saved segments ------------------------------------------------------------------------------
+
+const SEGMENT_COLUMNS: &str = "id, name, expression, created_at, updated_at, refreshed_at, members";
+
+fn segment(row: &Row<'_>) -> rusqlite::Result<Segment> {
+    Ok(Segment {
+        id: SegmentId(row.get(0)?),
+        name: row.get(1)?,
+        expression: row.get(2)?,
+        created_at: row.get::<_, Time>(3)?.0,
+        updated_at: row.get::<_, Time>(4)?.0,
+        refreshed_at: row.get::<_, Option<Time>>(5)?.map(|t| t.0),
+        members: row.get(6)?,
+    })
+}
+
+/// The saved segment of this name.
+pub(crate) fn by_name(conn: &Connection, name: &str) -> Result<Option<Segment>> {
+    let sql = format!("SELECT {SEGMENT_COLUMNS} FROM segments WHERE name = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([name], segment)
+        .optional()?)
+}
+
+/// Every saved segment, by name.
+pub(crate) fn all(conn: &Connection) -> Result<Vec<Segment>> {
+    let sql = format!("SELECT {SEGMENT_COLUMNS} FROM segments ORDER BY name, id");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([], segment)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Inserts a segment and returns its id.
+pub(crate) fn insert(
+    conn: &Connection,
+    name: &str,
+    expression: &str,
+    at: &DateTime<Utc>,
+) -> Result<SegmentId> {
+    conn.prepare_cached(
+        "INSERT INTO segments (name, expression, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
+    )?
+    .execute(params![name, expression, ts(at)])?;
+    Ok(SegmentId(conn.last_insert_rowid()))
+}
+
+/// Replaces a segment's expression.
+pub(crate) fn set_expression(
+    conn: &Connection,
+    id: SegmentId,
+    expression: &str,
+    at: &DateTime<Utc>,
+) -> Result<()> {
+    conn.prepare_cached("UPDATE segments SET expression = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![id.0, expression, ts(at)])?;
+    Ok(())
+}
+
+/// Deletes a segment and its members.
+pub(crate) fn delete(conn: &Connection, id: SegmentId) -> Result<()> {
+    conn.prepare_cached("DELETE FROM segment_members WHERE segment_id = ?1")?
+        .execute([id.0])?;
+    conn.prepare_cached("DELETE FROM segments WHERE id = ?1")?
+        .execute([id.0])?;
+    Ok(())
+}
+
+/// The members recorded at the last refresh, ascending.
+pub(crate) fn members(conn: &Connection, id: SegmentId) -> Result<Vec<ClientId>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT client_id FROM segment_members WHERE segment_id = ?1 ORDER BY client_id",
+    )?;
+    let rows = stmt.query_map([id.0], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Records a refresh: who entered and who left, and when.
+pub(crate) fn record_refresh(
+    conn: &Connection,
+    id: SegmentId,
+    entered: &[ClientId],
+    left: &[ClientId],
+    members: usize,
+    at: &DateTime<Utc>,
+) -> Result<()> {
+    let at = ts(at);
+    let mut remove = conn
+        .prepare_cached("DELETE FROM segment_members WHERE segment_id = ?1 AND client_id = ?2")?;
+    for c in left {
+        remove.execute(params![id.0, c])?;
+    }
+    let mut add = conn.prepare_cached(
+        "INSERT INTO segment_members (segment_id, client_id, since) VALUES (?1, ?2, ?3)",
+    )?;
+    for c in entered {
+        add.execute(params![id.0, c, at])?;
+    }
+    conn.prepare_cached("UPDATE segments SET refreshed_at = ?2, members = ?3 WHERE id = ?1")?
+        .execute(params![
+            id.0,
+            at,
+            i64::try_from(members).unwrap_or(i64::MAX)
+        ])?;
+    Ok(())
+}
