@@ -173,6 +173,12 @@ impl Crm {
         store::integrity_check(&*self.lock()?)
     }
 
+    /// Runs `f` on the connection (unit tests of the store use it).
+    #[cfg(test)]
+    pub(crate) fn with_connection<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        f(&*self.lock()?)
+    }
+
     /// Takes the connection. A thread that already holds it — a `transaction` closure calling the `Crm`
     /// instead of the `Transaction` it was given — gets an error instead of waiting for itself forever.
     fn lock(&self) -> Result<Held<'_>> {

@@ -18,7 +18,7 @@ pub enum Error {
         rule: String,
     },
     /// An expression of the segment language is malformed or does not type-check; nothing was written.
-    /// The message says what and where (`unknown field 'regoin' at 1:1; did you mean 'region'?`).
+    /// The message says what and where (`unknown field 'regoin' for clients at 1:1; did you mean 'region'?`).
     #[error("{field}: {message}")]
     Expression {
         /// The input field that held the expression (`expression`).

@@ -12,7 +12,7 @@ pub struct Segment {
     pub id: SegmentId,
     /// The name it is saved under (unique).
     pub name: String,
-    /// The expression, in canonical form.
+    /// The expression, as it was saved (trimmed; comments and layout kept).
     pub expression: String,
     /// When it was first saved.
     pub created_at: DateTime<Utc>,

@@ -42,7 +42,7 @@ pub fn parse(text: &str) -> Result<Expr, ExprError> {
     if parser.tokens.is_empty() {
         return Err(ExprError::new(
             Span::new(0, text.len()),
-            "expression is empty: expected a condition such as region = 'Kyiv'",
+            "nothing to evaluate: expected a condition such as region = 'Kyiv'",
         ));
     }
     let expr = parser.or()?;
@@ -439,7 +439,7 @@ mod tests {
     fn errors_say_where_and_what() {
         assert_eq!(
             round(""),
-            "error: expression is empty: expected a condition such as region = 'Kyiv' at 1:1"
+            "error: nothing to evaluate: expected a condition such as region = 'Kyiv' at 1:1"
         );
         assert_eq!(
             round("region = "),

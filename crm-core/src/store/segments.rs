@@ -53,6 +53,8 @@ struct Builder {
     /// Day number (from the common era) of the evaluation date.
     as_of_day: i64,
     rollups: bool,
+    /// The placeholder of the evaluation time, once a fragment needs it.
+    at: Option<String>,
 }
 
 /// How a field is read in SQL.
@@ -140,12 +142,22 @@ impl Builder {
     fn new(as_of: DateTime<Utc>) -> Builder {
         Builder {
             sql: String::new(),
-            // ?1 is always the evaluation time.
-            params: vec![SqlValue::Text(ts(&as_of))],
+            params: Vec::new(),
             as_of,
             as_of_day: day_number(as_of.date_naive()),
             rollups: false,
+            at: None,
         }
+    }
+
+    /// The placeholder of the evaluation time (bound once, however often it is used).
+    fn at(&mut self) -> String {
+        if let Some(p) = &self.at {
+            return p.clone();
+        }
+        let p = self.param(SqlValue::Text(ts(&self.as_of)));
+        self.at = Some(p.clone());
+        p
     }
 
     fn param(&mut self, value: SqlValue) -> String {
@@ -211,10 +223,13 @@ impl Builder {
             Field::Phone => plain("c.phone"),
             Field::TaxId => plain("c.tax_id"),
             Field::Created => Ok(Column::Time("c.created_at")),
-            Field::FirstSource => plain(
-                "(SELECT l.source_id FROM leads l WHERE l.client_id = c.id AND l.received_at <= ?1
-                  ORDER BY l.received_at, l.id LIMIT 1)",
-            ),
+            Field::FirstSource => {
+                let at = self.at();
+                Ok(Column::Plain(format!(
+                    "(SELECT l.source_id FROM leads l WHERE l.client_id = c.id AND l.received_at <= {at}
+                      ORDER BY l.received_at, l.id LIMIT 1)"
+                )))
+            }
             Field::Revenue => {
                 self.rollups = true;
                 Ok(Column::ZeroWithoutOrders("r.revenue"))
@@ -245,9 +260,10 @@ impl Builder {
                 let days = if *field == Field::Revenue90 { 90 } else { 365 };
                 let start = self.as_of - Duration::days(days);
                 let p = self.param(SqlValue::Text(ts(&start)));
+                let at = self.at();
                 Ok(Column::Plain(format!(
                     "coalesce((SELECT sum(o.total) FROM orders o WHERE o.client_id = c.id
-                      AND o.status = 'completed' AND o.ordered_at > {p} AND o.ordered_at <= ?1), 0)"
+                      AND o.status = 'completed' AND o.ordered_at > {p} AND o.ordered_at <= {at}), 0)"
                 )))
             }
             Field::Attribute(path) => Ok(Column::Attribute(path.clone())),
@@ -426,20 +442,23 @@ fn from_where(cond: &Condition, as_of: AsOf) -> Result<(String, Vec<SqlValue>)> 
     b.node(&cond.node)?;
     let mut from = String::from("FROM clients c");
     if b.rollups {
-        from.push_str(if as_of.rollups_current {
-            "\n LEFT JOIN client_rollups r ON r.client_id = c.id"
+        if as_of.rollups_current {
+            from.push_str("\n LEFT JOIN client_rollups r ON r.client_id = c.id");
         } else {
-            "\n LEFT JOIN (SELECT client_id, sum(total) AS revenue, count(*) AS orders,
+            let at = b.at();
+            from.push_str(&format!(
+                "\n LEFT JOIN (SELECT client_id, sum(total) AS revenue, count(*) AS orders,
                    min(ordered_at) AS first_order_at, max(ordered_at) AS last_order_at
-                   FROM orders WHERE status = 'completed' AND ordered_at <= ?1 GROUP BY client_id) r
+                   FROM orders WHERE status = 'completed' AND ordered_at <= {at} GROUP BY client_id) r
                ON r.client_id = c.id"
-        });
+            ));
+        }
     }
     // `+` keeps SQLite from scanning the creation-time index for a bound that takes nearly every row.
     let created = if as_of.clients_current {
-        ""
+        String::new()
     } else {
-        "+c.created_at <= ?1 AND "
+        format!("+c.created_at <= {} AND ", b.at())
     };
     Ok((format!("{from}\n WHERE {created}({})", b.sql), b.params))
 }
@@ -735,4 +754,53 @@ pub(crate) fn record_refresh(
             i64::try_from(members).unwrap_or(i64::MAX)
         ])?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::{as_of, explain};
+    use crate::Crm;
+    use crate::segment::{Names, Subject, compile};
+
+    /// The plan of a segment over an empty store, as SQLite's `EXPLAIN QUERY PLAN` lines joined.
+    fn plan(text: &str) -> String {
+        let crm = Crm::open_in_memory().unwrap();
+        let at = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+        let cond = compile(text, Subject::Clients, &Names::default()).unwrap();
+        crm.with_connection(|conn| {
+            let (_, lines) = explain(conn, &cond, as_of(conn, at)?)?;
+            Ok(lines.join(" | "))
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn indexed_conditions_use_their_indexes() {
+        for (text, index) in [
+            ("region = 'Kyiv'", "clients_by_region"),
+            ("industry in ('retail', 'food')", "clients_by_industry"),
+            ("owner = 3", "clients_by_owner"),
+            ("has tag 'vip'", "SEARCH t USING PRIMARY KEY (tag=?)"),
+            ("revenue > 50000", "client_rollups_by_revenue"),
+            ("days_since_last_order > 90 and days_since_last_order < 120", "client_rollups_by_last_order"),
+        ] {
+            let plan = plan(text);
+            assert!(plan.contains(index), "{text}: {plan}");
+            assert!(!plan.contains("SCAN c"), "{text} scans the clients: {plan}");
+        }
+    }
+
+    #[test]
+    fn hostile_text_stays_a_parameter() {
+        let crm = Crm::open_in_memory().unwrap();
+        let at = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+        let text = "name = 'x''); DROP TABLE clients; --' or region in ('a\"b', '?1', ':x')";
+        let cond = compile(text, Subject::Clients, &Names::default()).unwrap();
+        let sql = crm
+            .with_connection(|conn| Ok(explain(conn, &cond, as_of(conn, at)?)?.0))
+            .unwrap();
+        assert!(!sql.contains("DROP") && !sql.contains("a\"b") && !sql.contains(":x"), "{sql}");
+    }
 }
