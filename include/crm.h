@@ -24,7 +24,9 @@
  *   float `12.5` or `"1.999"` — returns #CRM_STATUS_INVALID_JSON; the message starts with the path of
  *   the bad field (`new_order_json.lines[0].quantity: invalid type ...`) and crm_last_error_json()
  *   gives that path as `field` (`lines[0].quantity`). Well-formed input that breaks a rule of the CRM
- *   (a negative amount, an empty name) returns #CRM_STATUS_VALIDATION naming the field.
+ *   (a negative amount, an empty name) returns #CRM_STATUS_VALIDATION naming the field. An expression
+ *   of the segment language that does not parse or check is #CRM_STATUS_VALIDATION too, with field
+ *   `expression`, and crm_last_error_json() adds the `line` and `column` it points at.
  * - **Records out.** Every output object has all its fields, in a fixed order, `null` when unset; parse
  *   them by name. The records are described in the section below.
  * - **Time is passed in.** Every command takes `at`, the RFC 3339 time the change happened; the library
@@ -62,11 +64,54 @@
  *   `document_ref`, `duration_seconds`.
  * - **Manager**: `id`, `name`, `email`, `team`, `active`, `capacity`, `weight`, `skills`, `regions`,
  *   `languages`, `created_at`. **Source**: `id`, `name`, `channel`, `campaign`, `created_at`.
+ * - **Segment** (a saved segment of clients): `id`, `name`, `expression` (as saved), `created_at`,
+ *   `updated_at` (when the expression last changed), `refreshed_at` (the `as_of` of the last
+ *   crm_refresh_segment(), null before the first), `members` (how many the last refresh found).
+ * - **SegmentChange** (what a refresh found): `segment_id`, `name`, `as_of`, `entered` and `left`
+ *   (client ids, ascending; at the first refresh every member entered), `members`.
+ * - **Field** (of the catalogue crm_segment_fields() returns): `name` (as written in expressions;
+ *   `attributes.<key>` stands for any attribute key), `type` (text, choice, integer, money, date, days,
+ *   hour, weekday, source, manager, client, tags, attribute), `values` (the codes of a choice, else
+ *   `[]`), `nullable` (whether the value may be missing), `doc`.
  * - **Event** (the audit trail and change feed): `seq` (strictly increasing, never reused), `at`,
  *   `actor`, `entity`, `entity_id`, `kind`, `data`. Kinds: `created`, `captured`, `recorded`, `opened`,
  *   `logged` (data: the record as stored), `updated` (data: the fields that changed), `status_changed`
  *   (a lead: `from`, `to`, `reason`, `note`, ...; an order: its new status), `stage_changed`, `won`,
- *   `lost`, `first_response`, `active_changed`, `set` (the pipeline), `relabelled` (a lost reason).
+ *   `lost`, `first_response`, `active_changed`, `set` (the pipeline), `relabelled` (a lost reason);
+ *   on a segment `deleted` and `refreshed` (`entered`, `left`, `members`: counts); on a client
+ *   `segment_entered` and `segment_left` (`segment_id`, `segment`: its name).
+ *
+ * @section segments The segment language
+ *
+ * One small expression language selects clients (segments for mailings, reactivation, retention) and
+ * states conditions on leads (routing, response times):
+ * @code
+ * orders >= 2 and days_since_last_order > 90 and region in ('Kyiv', 'Lviv')
+ * has tag 'vip' or revenue_365d >= 100000
+ * name contains 'ромашка' and not (owner is null)
+ * channel in ('web', 'phone') and hour between 9 and 17
+ * @endcode
+ * - **Conditions**: `field op value` with `=`, `!=` (`<>`), `<`, `<=`, `>`, `>=`; `in (v, ...)`,
+ *   `not in`; `between low and high` (both ends included), `not between`; `contains 'x'` and
+ *   `starts with 'x'` (case-insensitive; `not contains`, `not starts with`); `is null`, `is not null`;
+ *   `has tag 'vip'`. Combined with `and`, `or`, `not` and parentheses (`and` binds tighter).
+ * - **Values**: text in single quotes (`'O''Brien'`), numbers (`1500.50`; money is compared exactly),
+ *   dates (`2026-11-01`), durations (`90d`, `2w`), `90d ago` (before the evaluation date), `true`,
+ *   `false`. A manager or a source is named by id or by its name in quotes. Keywords and field names
+ *   are case-insensitive; `--` starts a comment.
+ * - **Fields** depend on the subject, `clients` or `leads`: crm_segment_fields() lists them with their
+ *   types (clients: `name`, `region`, `tags`, `revenue`, `revenue_90d`, `orders`, `last_order`,
+ *   `days_since_last_order`, `attributes.<key>`, ...; leads: `channel`, `source`, `interest`, `hour`,
+ *   `weekday`, ...). crm_check_expression() checks an expression and gives its canonical form.
+ * - **Meaning**: a test on a missing value is unknown, with SQL's logic (`region != 'Kyiv'` leaves out
+ *   clients without a region); a record matches only when the whole condition is true. Everything
+ *   relative (`days_since_last_order`, `revenue_90d`, `90d ago`) is taken from `as_of`, the evaluation
+ *   time every such function takes; order figures count completed orders placed by then.
+ * - **Errors** say what and where (#CRM_STATUS_VALIDATION, field `expression`):
+ *   `expression: unknown field 'regoin' for clients at 1:1; did you mean 'region'?`, and
+ *   crm_last_error_json() has `"line": 1, "column": 1` (the column counted in characters).
+ * - **Limits**: an expression is at most 65536 bytes, 64 levels deep, 1000 conditions and 10000
+ *   values; a larger one is refused with an error. Its values reach SQL only as bound parameters.
  *
  * @section example A first program
  * @code
@@ -146,7 +191,8 @@ typedef enum {
    */
   CRM_STATUS_CONFLICT = 7,
   /**
-   * The database failed (I/O, a full disk, a corrupt or foreign file, a file that cannot be opened).
+   * The database failed (I/O, a full disk, a corrupt or foreign file, a file that cannot be opened),
+   * or an export could not be written to its file (the message starts with `i/o:`).
    */
   CRM_STATUS_STORAGE = 8,
   /**
@@ -189,7 +235,11 @@ char *crm_last_error_message(void);
 /**
  * The last failed call on this thread as JSON, or NULL when none has failed yet:
  * `{"status": 4, "kind": "validation", "field": "phone", "message": "phone: is too short"}` (`field`
- * is null unless a validation error names one). Free it with crm_string_free().
+ * is null unless a validation error names one). An error in an expression of the segment language
+ * also has `"line"` and `"column"` (1-based numbers, the column counted in characters) of the place it
+ * points at: `{"status": 4, "kind": "validation", "field": "expression", "message": "expression:
+ * unknown field 'regoin' for clients at 1:1; did you mean 'region'?", "line": 1, "column": 1}`; no
+ * other error has them. Free it with crm_string_free().
  */
 char *crm_last_error_json(void);
 
@@ -841,8 +891,8 @@ crm_status_t crm_client_monthly_revenue(const crm_t *crm,
  * never existed has an empty history (`[]`), not CRM_STATUS_NOT_FOUND.
  *
  * @param entity       `manager`, `source`, `client`, `contact`, `lead`, `deal`, `activity`, `order`,
- *                     `spend`, or a store-wide record with id 0: `pipeline`, `lost_reason`; any other
- *                     name is CRM_STATUS_VALIDATION
+ *                     `spend`, `segment`, or a store-wide record with id 0: `pipeline`,
+ *                     `lost_reason`; any other name is CRM_STATUS_VALIDATION
  * @param events_json  receives `[{"seq": 1, "at": ..., "actor": "system", "entity": "lead",
  *                     "entity_id": 1, "kind": "captured", "data": {...}}, ...]`
  */
@@ -867,6 +917,169 @@ crm_status_t crm_changes_since(const crm_t *crm,
  * The newest sequence number in the event log (0 when it is empty).
  */
 crm_status_t crm_last_seq(const crm_t *crm, int64_t *seq);
+
+/**
+ * The catalogue of fields an expression about `subject` may name, in documentation order: the
+ * language's reference for a host (a hint list in an editor, a check before saving). It does not depend
+ * on the store's contents.
+ *
+ * @param subject      `clients` (segments) or `leads` (routing and response-time conditions); any
+ *                     other text is CRM_STATUS_VALIDATION
+ * @param fields_json  receives `[{"name": "days_since_last_order", "type": "days", "values": [],
+ *                     "nullable": true, "doc": "..."}, ...]` (see "The segment language" above)
+ */
+crm_status_t crm_segment_fields(const crm_t *crm,
+                                const char *subject,
+                                char **fields_json);
+
+/**
+ * Checks an expression about `subject` against the field catalogue and the store's managers and
+ * sources (a name in quotes must exist), and gives it back in canonical form. Nothing is written.
+ *
+ * @param subject     `clients` or `leads`
+ * @param expression  an expression of the segment language (`orders >= 2 and region = 'Kyiv'`)
+ * @param canonical   receives the expression in canonical form, as plain text (not JSON); a malformed
+ *                    or mistyped expression is CRM_STATUS_VALIDATION with field `expression`, and
+ *                    crm_last_error_json() gives its `line` and `column`
+ */
+crm_status_t crm_check_expression(const crm_t *crm,
+                                  const char *subject,
+                                  const char *expression,
+                                  char **canonical);
+
+/**
+ * Saves a segment of clients under a name: an expression about clients, checked now (as
+ * crm_check_expression()) and stored as written. Saving a name again replaces its expression (the same
+ * expression again changes nothing). A name that itself reads as an expression (`orders > 1`,
+ * `has tag 'vip'`) is CRM_STATUS_VALIDATION with field `name`: crm_segment() could not tell it from
+ * one.
+ *
+ * @param name          the segment's name (`lapsed_vip`), unique
+ * @param expression    the expression (`has tag 'vip' and days_since_last_order > 90`)
+ * @param segment_json  receives the stored segment (see the Segment record above)
+ */
+crm_status_t crm_save_segment(crm_t *crm,
+                              const char *name,
+                              const char *expression,
+                              const char *at,
+                              char **segment_json);
+
+/**
+ * Deletes a saved segment and its recorded members; the events of its history and its members'
+ * `segment_entered` / `segment_left` events stay. CRM_STATUS_NOT_FOUND when there is none by that name.
+ *
+ * @param segment_json  receives the segment as it was before it was deleted
+ */
+crm_status_t crm_delete_segment(crm_t *crm,
+                                const char *name,
+                                const char *at,
+                                char **segment_json);
+
+/**
+ * Computes a saved segment's members as of `as_of`, compares them with the last refresh (nobody before
+ * the first), records the new members, and logs an event on each client who entered
+ * (`segment_entered`) or left (`segment_left`), dated `as_of`, with data `{"segment_id", "segment"}`.
+ * A refresh dated before the segment's last one is CRM_STATUS_VALIDATION with field `as_of`.
+ *
+ * @param name         a saved segment's name; CRM_STATUS_NOT_FOUND when there is none
+ * @param as_of        RFC 3339 time of the evaluation (and of the events)
+ * @param change_json  receives `{"segment_id": 1, "name": "lapsed_vip", "as_of": ..., "entered": [3, 7],
+ *                     "left": [2], "members": 12}` (see the SegmentChange record above)
+ */
+crm_status_t crm_refresh_segment(crm_t *crm,
+                                 const char *name,
+                                 const char *as_of,
+                                 char **change_json);
+
+/**
+ * One saved segment, by name.
+ *
+ * @param segment_json  receives the segment; CRM_STATUS_NOT_FOUND when there is none by that name
+ */
+crm_status_t crm_get_segment(const crm_t *crm, const char *name, char **segment_json);
+
+/**
+ * Every saved segment, by name.
+ *
+ * @param segments_json  receives a JSON array of segments
+ */
+crm_status_t crm_list_segments(const crm_t *crm, char **segments_json);
+
+/**
+ * The clients in a segment as of `as_of`, ascending. Nothing is recorded (see crm_refresh_segment()).
+ *
+ * @param which            a saved segment's name, or an expression about clients (`orders >= 2 and
+ *                         days_since_last_order > 90`); a saved name wins. A single word that is
+ *                         neither a saved name nor an expression is CRM_STATUS_NOT_FOUND; a malformed
+ *                         expression is CRM_STATUS_VALIDATION with field `expression` (and `line` and
+ *                         `column`)
+ * @param as_of            RFC 3339 time of the evaluation: order figures count orders placed by then,
+ *                         clients added after it are not members
+ * @param client_ids_json  receives a JSON array of client ids (`[1, 4, 9]`)
+ */
+crm_status_t crm_segment(const crm_t *crm,
+                         const char *which,
+                         const char *as_of,
+                         char **client_ids_json);
+
+/**
+ * How many clients are in a segment as of `as_of` (as crm_segment(), without the list).
+ *
+ * @param count  receives the number of members
+ */
+crm_status_t crm_segment_count(const crm_t *crm,
+                               const char *which,
+                               const char *as_of,
+                               int64_t *count);
+
+/**
+ * Writes a segment's members as of `as_of` as CSV (RFC 4180, UTF-8, `\r\n` line ends, for a mailing
+ * tool) into a file: a header line
+ * `client_id,name,kind,email,phone,contact_name,contact_email,contact_phone,region,industry,owner_id,tags`,
+ * then one row per client by id (the contact is the client's first contact person; tags are joined
+ * with `;`; a value starting with `=` or `@` gets a leading `'`, so that a spreadsheet does not run
+ * it as a formula). The file is created, or truncated if it exists, once the segment is known to be valid: a
+ * failure of `which` leaves it untouched. A file that cannot be created or written is
+ * CRM_STATUS_STORAGE (the message starts with `i/o:`); a write failure may leave part of the export
+ * in the file.
+ *
+ * @param which  a saved segment's name or an expression, as crm_segment()
+ * @param as_of  RFC 3339 time of the evaluation
+ * @param path   the file to write, UTF-8; not empty (else CRM_STATUS_VALIDATION)
+ * @param rows   receives the number of clients written (the lines after the header)
+ */
+crm_status_t crm_export_segment(const crm_t *crm,
+                                const char *which,
+                                const char *as_of,
+                                const char *path,
+                                int64_t *rows);
+
+/**
+ * Whether one client matches an expression about clients as of `as_of` (as crm_segment() would count
+ * it: a client added after `as_of` does not match). CRM_STATUS_NOT_FOUND when there is no such client.
+ *
+ * @param expression  an expression about clients (not a saved segment's name)
+ * @param matches     receives true when the whole condition is true (false when it is false or unknown)
+ */
+crm_status_t crm_client_matches(const crm_t *crm,
+                                const char *expression,
+                                int64_t client_id,
+                                const char *as_of,
+                                bool *matches);
+
+/**
+ * Whether one lead matches an expression about leads (a routing or response-time condition:
+ * `channel = 'web' and hour between 9 and 17`) as of `as_of`. CRM_STATUS_NOT_FOUND when there is no
+ * such lead.
+ *
+ * @param expression  an expression about leads
+ * @param matches     receives true when the whole condition is true (false when it is false or unknown)
+ */
+crm_status_t crm_lead_matches(const crm_t *crm,
+                              const char *expression,
+                              int64_t lead_id,
+                              const char *as_of,
+                              bool *matches);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -20,6 +20,9 @@ pub(crate) struct Failure {
     pub(crate) message: String,
     /// The input field a validation error names.
     pub(crate) field: Option<String>,
+    /// Where an error in an expression of the segment language points: 1-based line and column (in
+    /// characters). `None` for every other failure.
+    pub(crate) position: Option<(u32, u32)>,
 }
 
 impl Failure {
@@ -28,6 +31,7 @@ impl Failure {
             status,
             message: message.into(),
             field: None,
+            position: None,
         }
     }
 
@@ -42,11 +46,12 @@ impl Failure {
         Failure::new(crm_status_t::CRM_STATUS_MISUSE, message)
     }
 
-    fn validation(field: &str, rule: &str) -> Failure {
+    pub(crate) fn validation(field: &str, rule: &str) -> Failure {
         Failure {
             status: crm_status_t::CRM_STATUS_VALIDATION,
             message: format!("{field}: {rule}"),
             field: Some(field.to_string()),
+            position: None,
         }
     }
 
@@ -63,14 +68,20 @@ impl Failure {
         )
     }
 
-    /// The failure as a JSON object: `{"status": 4, "kind": "validation", "field": "phone", "message": ...}`.
+    /// The failure as a JSON object: `{"status": 4, "kind": "validation", "field": "phone", "message": ...}`,
+    /// with `"line"` and `"column"` too when it is an error in an expression (and only then).
     pub(crate) fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
+        let mut json = serde_json::json!({
             "status": self.status as i32,
             "kind": self.status.name(),
             "field": self.field,
             "message": self.message,
-        })
+        });
+        if let (Some((line, column)), Some(object)) = (self.position, json.as_object_mut()) {
+            object.insert("line".into(), line.into());
+            object.insert("column".into(), column.into());
+        }
+        json
     }
 }
 
@@ -79,6 +90,7 @@ impl From<crm_core::Error> for Failure {
         Failure {
             status: crm_status_t::of(error.kind()),
             field: error.field().map(str::to_string),
+            position: error.position(),
             message: error.to_string(),
         }
     }
@@ -317,6 +329,7 @@ pub(crate) fn json_failure(name: &str, path: &str, what: String) -> Failure {
         } else {
             path.to_string()
         }),
+        position: None,
     }
 }
 
@@ -470,6 +483,55 @@ mod tests {
         assert_eq!(status, crm_status_t::CRM_STATUS_PANIC);
         let message = last_error(|f| f.message.clone()).unwrap_or_default();
         assert!(message.ends_with("boom"), "{message}");
+    }
+
+    #[test]
+    fn an_expression_error_carries_its_line_and_column() {
+        let crm = crm_core::Crm::open(":memory:").unwrap();
+        let error = crm
+            .check_expression(
+                crm_core::Subject::Clients,
+                "orders > 1\n  and regoin = 'Kyiv'",
+            )
+            .unwrap_err();
+        let failure = Failure::from(error);
+        assert_eq!(failure.status, crm_status_t::CRM_STATUS_VALIDATION);
+        assert_eq!(failure.position, Some((2, 7)));
+        let json = failure.to_json();
+        assert_eq!(json["status"], 4);
+        assert_eq!(json["kind"], "validation");
+        assert_eq!(json["field"], "expression");
+        assert_eq!(json["line"], 2);
+        assert_eq!(json["column"], 7);
+        let message = json["message"].as_str().unwrap_or_default();
+        assert!(message.starts_with("expression: "), "{message}");
+        assert!(
+            message.contains("at 2:7; did you mean 'region'?"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn other_failures_keep_the_four_keys() {
+        let failures = [
+            Failure::from(crm_core::Error::validation("phone", "is too short")),
+            Failure::from(crm_core::Error::not_found("lead", 42)),
+            Failure::from(crm_core::Error::Io(std::io::Error::other("disk full"))),
+            Failure::new(crm_status_t::CRM_STATUS_MISUSE, "not now"),
+        ];
+        for failure in failures {
+            let json = failure.to_json();
+            let mut keys: Vec<&str> = json
+                .as_object()
+                .map(|o| o.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            keys.sort_unstable();
+            assert_eq!(keys, ["field", "kind", "message", "status"], "{json}");
+        }
+        // An export that cannot be written is a storage failure.
+        let io = Failure::from(crm_core::Error::Io(std::io::Error::other("disk full")));
+        assert_eq!(io.status, crm_status_t::CRM_STATUS_STORAGE);
+        assert_eq!(io.message, "i/o: disk full");
     }
 
     #[test]

@@ -20,15 +20,30 @@ use crate::handle::{Target, crm_t, handle, on};
 use crate::status::crm_status_t;
 
 /// A command's work once its arguments are read: the facade method on the target, with the time.
-type Work<I, T> = for<'a, 'b> fn(Target<'a, 'b>, I, DateTime<Utc>) -> crm_core::Result<T>;
+pub(crate) type Work<I, T> =
+    for<'a, 'b> fn(Target<'a, 'b>, I, DateTime<Utc>) -> crm_core::Result<T>;
 
 /// The common body of a command: empty the out-parameter, check the handle, read the arguments and the
 /// time, run the work (in the caller's transaction if it has one open), write the result as JSON.
-unsafe fn command<I: Send + 'static, T: Serialize + Send + 'static>(
+pub(crate) unsafe fn command<I: Send + 'static, T: Serialize + Send + 'static>(
     crm: *mut crm_t,
     out: *mut *mut c_char,
     out_name: &str,
     at: *const c_char,
+    arguments: impl FnOnce() -> Outcome<I>,
+    work: Work<I, T>,
+) -> crm_status_t {
+    // SAFETY: pointers as the header's contract says.
+    unsafe { command_at(crm, out, out_name, at, "at", arguments, work) }
+}
+
+/// [`command`] with its time under another name (`as_of` of a refresh), as the header names it.
+pub(crate) unsafe fn command_at<I: Send + 'static, T: Serialize + Send + 'static>(
+    crm: *mut crm_t,
+    out: *mut *mut c_char,
+    out_name: &str,
+    at: *const c_char,
+    at_name: &str,
     arguments: impl FnOnce() -> Outcome<I>,
     work: Work<I, T>,
 ) -> crm_status_t {
@@ -37,7 +52,7 @@ unsafe fn command<I: Send + 'static, T: Serialize + Send + 'static>(
         let out = unsafe { out_param(out, out_name, null_mut()) }?;
         let crm = unsafe { handle(crm) }?;
         let arguments = arguments()?;
-        let at = unsafe { time(at, "at") }?;
+        let at = unsafe { time(at, at_name) }?;
         put_json(out, &crm.run(move |t| work(t, arguments, at))?)
     })
 }

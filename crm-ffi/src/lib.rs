@@ -5,7 +5,8 @@
 //! Layout: [`status`] (the frozen status codes and the one mapping from the core's error kinds),
 //! [`boundary`] (the panic guard, the last error, and every conversion of a caller's pointer),
 //! [`handle`] (the store handle, its settings, transactions across calls), [`commands`] and
-//! [`readers`] (one export per facade method).
+//! [`readers`] (one export per facade method), and [`segments`] (the segment language: its field
+//! catalogue, saved segments, members, counts, exports and matches).
 // Every export is `unsafe extern "C"` and dereferences the caller's pointers under the contract written
 // once in the header's preamble; a `# Safety` section on each would repeat it sixty times.
 #![allow(clippy::missing_safety_doc)]
@@ -18,6 +19,7 @@ pub mod boundary;
 pub mod commands;
 pub mod handle;
 pub mod readers;
+pub mod segments;
 pub mod status;
 
 pub use handle::crm_t;
@@ -56,7 +58,11 @@ pub extern "C" fn crm_last_error_message() -> *mut c_char {
 
 /// The last failed call on this thread as JSON, or NULL when none has failed yet:
 /// `{"status": 4, "kind": "validation", "field": "phone", "message": "phone: is too short"}` (`field`
-/// is null unless a validation error names one). Free it with crm_string_free().
+/// is null unless a validation error names one). An error in an expression of the segment language
+/// also has `"line"` and `"column"` (1-based numbers, the column counted in characters) of the place it
+/// points at: `{"status": 4, "kind": "validation", "field": "expression", "message": "expression:
+/// unknown field 'regoin' for clients at 1:1; did you mean 'region'?", "line": 1, "column": 1}`; no
+/// other error has them. Free it with crm_string_free().
 #[unsafe(no_mangle)]
 pub extern "C" fn crm_last_error_json() -> *mut c_char {
     let mut json = std::ptr::null_mut();

@@ -15,7 +15,7 @@ use crate::handle::{Target, crm_t, handle, on};
 use crate::status::crm_status_t;
 
 /// The common body of a reader: empty the out-parameter, check the handle, run, write JSON.
-unsafe fn read<T: Serialize + Send + 'static>(
+pub(crate) unsafe fn read<T: Serialize + Send + 'static>(
     crm: *const crm_t,
     out: *mut *mut c_char,
     out_name: &str,
@@ -487,8 +487,8 @@ pub unsafe extern "C" fn crm_client_monthly_revenue(
 /// never existed has an empty history (`[]`), not CRM_STATUS_NOT_FOUND.
 ///
 /// @param entity       `manager`, `source`, `client`, `contact`, `lead`, `deal`, `activity`, `order`,
-///                     `spend`, or a store-wide record with id 0: `pipeline`, `lost_reason`; any other
-///                     name is CRM_STATUS_VALIDATION
+///                     `spend`, `segment`, or a store-wide record with id 0: `pipeline`,
+///                     `lost_reason`; any other name is CRM_STATUS_VALIDATION
 /// @param events_json  receives `[{"seq": 1, "at": ..., "actor": "system", "entity": "lead",
 ///                     "entity_id": 1, "kind": "captured", "data": {...}}, ...]`
 #[unsafe(no_mangle)]

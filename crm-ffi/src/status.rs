@@ -29,7 +29,8 @@ pub enum crm_status_t {
     /// The call contradicts what is stored (an external reference reused with other content, a
     /// duplicate source); nothing was written.
     CRM_STATUS_CONFLICT = 7,
-    /// The database failed (I/O, a full disk, a corrupt or foreign file, a file that cannot be opened).
+    /// The database failed (I/O, a full disk, a corrupt or foreign file, a file that cannot be opened),
+    /// or an export could not be written to its file (the message starts with `i/o:`).
     CRM_STATUS_STORAGE = 8,
     /// The file was written by a newer crmkit; it was left untouched.
     CRM_STATUS_SCHEMA_TOO_NEW = 9,

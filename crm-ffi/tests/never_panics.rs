@@ -4,10 +4,14 @@
 
 use std::ffi::{CStr, CString, c_char};
 
-use crm::commands::{crm_capture_lead, crm_record_order, crm_update_client};
+use crm::commands::{crm_add_client, crm_capture_lead, crm_record_order, crm_update_client};
 use crm::crm_status_t::{self, *};
 use crm::handle::{crm_close, crm_open};
 use crm::readers::{crm_history, crm_list_leads};
+use crm::segments::{
+    crm_check_expression, crm_client_matches, crm_export_segment, crm_lead_matches,
+    crm_save_segment, crm_segment, crm_segment_count,
+};
 use proptest::prelude::*;
 
 struct Store(*mut crm::crm_t);
@@ -113,5 +117,130 @@ proptest! {
             let mut out = std::ptr::null_mut();
             check(crm_history(store.0, entity.as_ptr(), id, &mut out), out);
         }
+    }
+}
+
+/// Text shaped like expressions of the segment language, often broken: fields, operators, values,
+/// keywords and punctuation in any order, nested, with comments, quotes and non-ASCII letters.
+fn expressionish() -> impl Strategy<Value = String> {
+    let token = prop_oneof![
+        Just("orders"),
+        Just("revenue"),
+        Just("region"),
+        Just("regoin"),
+        Just("days_since_last_order"),
+        Just("attributes.loyalty"),
+        Just("owner"),
+        Just("source"),
+        Just("hour"),
+        Just("channel"),
+        Just("last_order"),
+        Just("and"),
+        Just("or"),
+        Just("not"),
+        Just("in"),
+        Just("between"),
+        Just("is"),
+        Just("null"),
+        Just("has tag"),
+        Just("contains"),
+        Just("starts with"),
+        Just("="),
+        Just("!="),
+        Just("<>"),
+        Just(">="),
+        Just("<"),
+        Just("("),
+        Just(")"),
+        Just(","),
+        Just("'Kyiv'"),
+        Just("'Київ'"),
+        Just("'O''Brien'"),
+        Just("'"),
+        Just("90d"),
+        Just("2w ago"),
+        Just("2026-11-01"),
+        Just("1500.50"),
+        Just("-3"),
+        Just("99999999999999999999"),
+        Just("true"),
+        Just("--"),
+        Just("\n"),
+        Just("); DROP TABLE clients; --"),
+    ];
+    prop_oneof![
+        prop::collection::vec(token, 0..14).prop_map(|tokens| tokens.join(" ")),
+        (1usize..80).prop_map(|depth| format!(
+            "{}orders > 1{}",
+            "(".repeat(depth),
+            ")".repeat(depth)
+        )),
+        ".{0,60}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_expression_gets_a_status_not_a_panic(expression in expressionish(), subject in prop_oneof![
+        Just("clients".to_string()), Just("leads".to_string()), "[a-z]{0,8}"], as_of in prop_oneof![
+        Just("2026-11-02T09:30:00Z".to_string()), ".{0,30}"], id in -3i64..5) {
+        let store = Store::open();
+        let expression = CString::new(expression.replace('\0', " ")).unwrap();
+        let subject = CString::new(subject).unwrap();
+        let as_of = CString::new(as_of.replace('\0', " ")).unwrap();
+        let name = CString::new("saved").unwrap();
+        let client = CString::new(r#"{"name": "Romashka", "region": "Kyiv", "tags": ["vip"]}"#).unwrap();
+        let lead = CString::new(r#"{"channel": "web", "phone": "+380671234567"}"#).unwrap();
+        let at = CString::new("2026-11-01T00:00:00Z").unwrap();
+        let path = std::env::temp_dir().join(format!("crm-never-panics-{}.csv", std::process::id()));
+        let path = CString::new(path.to_string_lossy().into_owned()).unwrap();
+        unsafe {
+            let mut out = std::ptr::null_mut();
+            assert_eq!(crm_add_client(store.0, client.as_ptr(), at.as_ptr(), &mut out), CRM_STATUS_OK);
+            crm::crm_string_free(out);
+            let mut out = std::ptr::null_mut();
+            assert_eq!(crm_capture_lead(store.0, lead.as_ptr(), at.as_ptr(), &mut out), CRM_STATUS_OK);
+            crm::crm_string_free(out);
+
+            let mut out = std::ptr::null_mut();
+            check(crm_segment(store.0, expression.as_ptr(), as_of.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            let status = crm_check_expression(store.0, subject.as_ptr(), expression.as_ptr(), &mut out);
+            // The canonical form is plain text, not JSON.
+            assert_ne!(status, CRM_STATUS_PANIC, "{}", last_error());
+            assert_eq!(status == CRM_STATUS_OK, !out.is_null());
+            crm::crm_string_free(out);
+            let mut out = std::ptr::null_mut();
+            check(crm_save_segment(store.0, name.as_ptr(), expression.as_ptr(), at.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_segment(store.0, name.as_ptr(), as_of.as_ptr(), &mut out), out);
+            let mut count = -1;
+            let status = crm_segment_count(store.0, expression.as_ptr(), as_of.as_ptr(), &mut count);
+            check_plain(status, count >= 0, count == 0);
+            let mut matches = true;
+            let status = crm_client_matches(store.0, expression.as_ptr(), id, as_of.as_ptr(), &mut matches);
+            check_plain(status, true, !matches);
+            let mut matches = true;
+            let status = crm_lead_matches(store.0, expression.as_ptr(), id, as_of.as_ptr(), &mut matches);
+            check_plain(status, true, !matches);
+            let mut rows = -1;
+            let status = crm_export_segment(store.0, expression.as_ptr(), as_of.as_ptr(), path.as_ptr(), &mut rows);
+            check_plain(status, rows >= 0, rows == 0);
+        }
+        let _ = std::fs::remove_file(path.to_string_lossy().as_ref());
+    }
+}
+
+/// Checks an answer with a number or a flag for out-parameter: never a panic; on failure the value is
+/// the empty one and there is a message.
+fn check_plain(status: crm_status_t, ok_holds: bool, empty: bool) {
+    assert_ne!(status, CRM_STATUS_PANIC, "{}", last_error());
+    if status == CRM_STATUS_OK {
+        assert!(ok_holds);
+    } else {
+        assert!(empty, "{status:?} left an out-parameter written");
+        assert!(!last_error().is_empty());
     }
 }
