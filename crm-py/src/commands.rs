@@ -7,12 +7,16 @@
 //! validation error naming its field, and nothing of the Python runtime is touched: the whole call runs
 //! with the GIL released.
 
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_core::{
     ActivityId, ActivityQuery, ClientId, ClientPatch, ClientQuery, ContactId, ConvertLead, Crm,
     DealId, DealPatch, DealQuery, JunkKind, LeadId, LeadQuery, ManagerId, NewActivity, NewClient,
     NewContact, NewDeal, NewLead, NewManager, NewOrder, NewSource, NewSpend, NewStage, OrderId,
-    OrderQuery, OrderStatus, Page, SourceId, Transaction,
+    OrderQuery, OrderStatus, Page, SourceId, Subject, Transaction,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -134,6 +138,133 @@ commands! {
     history { entity: String, id: i64 } => |f| f.history(&entity, id);
     changes_since { seq: i64, limit: u32 } => |f| f.changes_since(seq, limit);
     last_seq {} => |f| f.last_seq();
+    // --- segments ------------------------------------------------------------------------------------------
+    // `fields` needs no store, and `Transaction` has no method for it: the catalogue is the same for all.
+    fields { subject: Subject } => |_f| Ok(crm_core::segment::fields(subject));
+    check_expression { subject: Subject, expression: String }
+        => |f| f.check_expression(subject, &expression);
+    save_segment { name: String, expression: String, at: Time }
+        => |f| f.save_segment(&name, &expression, at);
+    delete_segment { name: String, at: Time } => |f| f.delete_segment(&name, at);
+    refresh_segment { name: String, as_of: Time } => |f| f.refresh_segment(&name, as_of);
+    get_segment { name: String } => |f| f.get_segment(&name);
+    list_segments {} => |f| f.list_segments();
+    segment { which: String, as_of: Time } => |f| f.segment(&which, as_of);
+    segment_count { which: String, as_of: Time } => |f| f.segment_count(&which, as_of);
+    export_segment { which: String, as_of: Time, path: Option<PathBuf> }
+        => |f| export(path.as_deref(), |out| f.export_segment(&which, as_of, out));
+    client_matches { expression: String, id: ClientId, as_of: Time }
+        => |f| f.client_matches(&expression, id, as_of);
+    lead_matches { expression: String, id: LeadId, as_of: Time }
+        => |f| f.lead_matches(&expression, id, as_of);
+}
+
+/// What `export_segment` gives back: how many members were written, and the CSV itself when no file
+/// was named (the Python layer then writes it to the file object it was given).
+#[derive(Serialize)]
+struct Exported {
+    members: u64,
+    csv: Option<String>,
+}
+
+/// Runs an export into the file at `path`, or into memory when there is none.
+///
+/// The file is opened only when the export writes its first byte, so an expression that does not
+/// check (or a segment that is not found) leaves an existing file as it was and makes none. An export
+/// that fails after that removes the file if it made it (a file that was there, or a device such as
+/// `/dev/stdout`, is never removed).
+fn export(
+    path: Option<&Path>,
+    run: impl FnOnce(&mut dyn Write) -> crm_core::Result<u64>,
+) -> crm_core::Result<Exported> {
+    let Some(path) = path else {
+        let mut buffer = Vec::new();
+        let members = run(&mut buffer)?;
+        let csv = String::from_utf8(buffer)
+            .map_err(|e| crm_core::Error::Corrupt(format!("an export is not UTF-8: {e}")))?;
+        return Ok(Exported {
+            members,
+            csv: Some(csv),
+        });
+    };
+    let mut file = LazyFile {
+        path,
+        file: None,
+        made: false,
+    };
+    let written = run(&mut file).and_then(|members| {
+        file.finish()?;
+        Ok(members)
+    });
+    match written {
+        Ok(members) => Ok(Exported { members, csv: None }),
+        Err(error) => {
+            if file.made {
+                drop(file.file.take());
+                // The export's own error is the one to report; the half-written file goes.
+                let _ = std::fs::remove_file(path);
+            }
+            Err(error)
+        }
+    }
+}
+
+/// A file opened (created or truncated) on the first write.
+struct LazyFile<'a> {
+    path: &'a Path,
+    file: Option<BufWriter<File>>,
+    /// Whether opening it made a new file.
+    made: bool,
+}
+
+impl LazyFile<'_> {
+    /// The file, opened now if it was not yet.
+    fn open(&mut self) -> io::Result<&mut BufWriter<File>> {
+        let file = match self.file.take() {
+            Some(file) => file,
+            None => {
+                let file = match File::options().write(true).create_new(true).open(self.path) {
+                    Ok(file) => {
+                        self.made = true;
+                        file
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => File::create(self.path)?,
+                    Err(e) => return Err(e),
+                };
+                BufWriter::new(file)
+            }
+        };
+        Ok(self.file.insert(file))
+    }
+
+    /// Writes what is buffered and makes sure the file exists (an export always writes a header).
+    fn finish(&mut self) -> io::Result<()> {
+        let path = self.path;
+        self.open()
+            .and_then(|file| file.flush())
+            .map_err(|e| named(path, e))
+    }
+}
+
+impl Write for LazyFile<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let path = self.path;
+        self.open()
+            .and_then(|file| file.write(buf))
+            .map_err(|e| named(path, e))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self.file.as_mut() {
+            Some(file) => file.flush().map_err(|e| named(self.path, e)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// An I/O error that says which file it is about.
+fn named(path: &Path, error: io::Error) -> io::Error {
+    io::Error::new(error.kind(), format!("{}: {error}", path.display()))
 }
 
 /// A result as JSON text.
@@ -339,6 +470,84 @@ mod tests {
             Err(Failure::Bug(_))
         ));
         assert!(NAMES.contains(&"capture_lead") && NAMES.contains(&"changes_since"));
+    }
+
+    #[test]
+    fn an_export_is_written_to_a_file_made_on_the_first_write_or_returned_as_text() {
+        let crm = Crm::open_in_memory().unwrap();
+        let client = format!(r#"{{"new": {{"name": "Ромашка", "region": "Kyiv"}}, "at": "{AT}"}}"#);
+        Command::parse("add_client", &client)
+            .unwrap()
+            .run(&crm)
+            .unwrap();
+        let export = |path: &str| {
+            format!(r#"{{"which": "region = 'Kyiv'", "as_of": "{AT}", "path": {path}}}"#)
+        };
+        let text = Command::parse("export_segment", &export("null"))
+            .unwrap()
+            .run(&crm)
+            .unwrap();
+        let text: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(text["members"], 1);
+        let csv = text["csv"].as_str().unwrap();
+        assert!(
+            csv.starts_with("client_id,name,")
+                && csv.ends_with("\r\n1,Ромашка,company,,,,,,Kyiv,,,\r\n"),
+            "{csv}"
+        );
+
+        let dir = std::env::temp_dir().join(format!("crm-py-export-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("kyiv.csv");
+        let json = |p: &Path| serde_json::to_string(p).unwrap();
+        let written = crm
+            .transaction(|tx| Command::parse("export_segment", &export(&json(&file)))?.run_in(tx))
+            .unwrap();
+        assert_eq!(written, r#"{"members":1,"csv":null}"#);
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), csv);
+
+        // An expression that does not check makes no file.
+        let never = dir.join("never.csv");
+        let refused = format!(
+            r#"{{"which": "regoin = 'Kyiv'", "as_of": "{AT}", "path": {}}}"#,
+            json(&never)
+        );
+        let error = Command::parse("export_segment", &refused)
+            .unwrap()
+            .run(&crm)
+            .unwrap_err();
+        assert!(
+            matches!(error, Failure::Core(ref e) if e.position() == Some((1, 1))),
+            "{error:?}"
+        );
+        assert!(!never.exists());
+        // A file that cannot be made is a storage error naming it.
+        let nowhere = dir.join("no-such-dir").join("x.csv");
+        let error = Command::parse("export_segment", &export(&json(&nowhere)))
+            .unwrap()
+            .run(&crm)
+            .unwrap_err();
+        assert!(
+            matches!(&error, Failure::Core(e) if e.kind() == crm_core::ErrorKind::Storage
+                && e.to_string().contains("no-such-dir")),
+            "{error:?}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_field_catalogue_needs_no_store_and_takes_the_subject_aliases() {
+        let crm = Crm::open_in_memory().unwrap();
+        let leads = crm
+            .transaction(|tx| Command::parse("fields", r#"{"subject": "lead"}"#)?.run_in(tx))
+            .unwrap();
+        assert!(
+            leads.contains(r#""name":"channel","type":"choice""#),
+            "{leads}"
+        );
+        let (field, rule) = refusal("fields", r#"{"subject": "deals"}"#);
+        assert_eq!(field, "subject");
+        assert!(rule.contains("unknown variant"), "{rule}");
     }
 
     #[test]

@@ -73,6 +73,11 @@ impl Failure {
                         kwargs.set_item("field", field)?;
                         kwargs.set_item("rule", rule)?;
                     }
+                    // The message says what, where and the hint; `line`/`column` are set below.
+                    Error::Expression { field, message, .. } => {
+                        kwargs.set_item("field", field)?;
+                        kwargs.set_item("rule", message)?;
+                    }
                     Error::NotFound { entity, key } => {
                         kwargs.set_item("entity", *entity)?;
                         kwargs.set_item("key", key)?;
@@ -87,6 +92,10 @@ impl Failure {
                         kwargs.set_item("supported", supported)?;
                     }
                     _ => {}
+                }
+                if let Some((line, column)) = error.position() {
+                    kwargs.set_item("line", line)?;
+                    kwargs.set_item("column", column)?;
                 }
                 (class, error.to_string())
             }

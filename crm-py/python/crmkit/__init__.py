@@ -30,7 +30,7 @@ from ._errors import (
 )
 from . import _crmkit
 from ._convert import KEEP, Keep, Money
-from ._crm import Crm, LineInput, StageInput, Transaction
+from ._crm import Crm, ExportTarget, LineInput, StageInput, Transaction
 from ._model import (
     Activity,
     ActivityKind,
@@ -47,6 +47,8 @@ from ._model import (
     Direction,
     Entity,
     Event,
+    Field,
+    FieldType,
     JunkKind,
     Lead,
     LeadStatus,
@@ -58,10 +60,13 @@ from ._model import (
     OrderLine,
     OrderStatus,
     Quality,
+    Segment,
+    SegmentChange,
     Source,
     Spend,
     Stage,
     StageVisit,
+    Subject,
 )
 
 __version__: str = _crmkit.__version__
@@ -78,6 +83,7 @@ __all__ = [
     "Money",
     "LineInput",
     "StageInput",
+    "ExportTarget",
     "SCHEMA_VERSION",
     # exceptions
     "CrmError",
@@ -98,6 +104,7 @@ __all__ = [
     "Conversion",
     "Deal",
     "Event",
+    "Field",
     "Lead",
     "LeadTransition",
     "LostReason",
@@ -105,6 +112,8 @@ __all__ = [
     "MonthRevenue",
     "Order",
     "OrderLine",
+    "Segment",
+    "SegmentChange",
     "Source",
     "Spend",
     "Stage",
@@ -116,8 +125,10 @@ __all__ = [
     "DealStatus",
     "Direction",
     "Entity",
+    "FieldType",
     "JunkKind",
     "LeadStatus",
     "OrderStatus",
     "Quality",
+    "Subject",
 ]

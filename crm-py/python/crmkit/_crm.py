@@ -8,10 +8,12 @@ transaction: it happens fully (rows, history event, rollups) or not at all.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from datetime import date, datetime
 from typing import (
+    IO,
     Any,
     Callable,
     Dict,
@@ -45,6 +47,7 @@ from ._model import (
     Direction,
     Entity,
     Event,
+    Field,
     JunkKind,
     Lead,
     LeadStatus,
@@ -55,14 +58,17 @@ from ._model import (
     Order,
     OrderLine,
     OrderStatus,
+    Segment,
+    SegmentChange,
     Source,
     Spend,
     Stage,
     StageVisit,
+    Subject,
     _list_of,
 )
 
-__all__ = ["Crm", "Transaction"]
+__all__ = ["Crm", "Transaction", "ExportTarget"]
 
 T = TypeVar("T")
 
@@ -75,6 +81,9 @@ or a mapping with those keys."""
 StageInput = Union[Stage, Tuple[str, str, int], Mapping[str, Any]]
 """A pipeline stage as ``set_pipeline`` takes it: a ``Stage``, a ``(code, label, probability)`` tuple or
 a mapping with those keys."""
+ExportTarget = Union[str, "os.PathLike[str]", IO[str], IO[bytes]]
+"""Where ``export_segment`` writes: a path (the file is written by the native library, without the GIL)
+or an open file object, text (``io.StringIO``, ``open(p, "w", newline="")``) or binary (UTF-8)."""
 
 # Where a Python keyword differs from the core's field name, errors are reported under the keyword.
 _SOURCE = {"source_id": "source"}
@@ -1017,6 +1026,133 @@ class _Commands:
         """The newest sequence number in the event log (0 when it is empty)."""
         value: int = self._call("last_seq", {})
         return value
+
+    # --- segments -----------------------------------------------------------------------------------------
+    # An expression of the segment language: ``orders >= 2 and days_since_last_order > 90``,
+    # ``region in ('Kyiv', 'Lviv') or has tag 'vip'``. One that does not parse or check is a
+    # ``ValidationError`` with ``line`` and ``column``. ``as_of=None`` is now, like ``at=None``.
+
+    def fields(self, subject: Subject = "clients") -> List[Field]:
+        """The fields an expression about ``subject`` (``"clients"`` or ``"leads"``) may name, with their
+        types, in documentation order."""
+        return _list_of(Field, self._call("fields", {"subject": cv.text("subject", subject)}))
+
+    def check_expression(self, expression: str, *, subject: Subject = "clients") -> str:
+        """Checks an expression about ``subject`` (names of managers and sources included) and returns it
+        in canonical form (keywords in lower case, minimal parentheses). Nothing is written."""
+        args = {"subject": cv.text("subject", subject), "expression": cv.text("expression", expression)}
+        value: str = self._call("check_expression", args)
+        return value
+
+    def save_segment(self, name: str, expression: str, *, at: Optional[datetime] = None) -> Segment:
+        """Saves a segment of clients under ``name``; saving a name again replaces its expression (the same
+        expression changes nothing). The expression is checked now. A name that itself reads as an
+        expression is refused, since ``segment(which)`` could not tell the two apart."""
+        args = {
+            "name": cv.text("name", name),
+            "expression": cv.text("expression", expression),
+            "at": cv.time("at", at),
+        }
+        return Segment._from_json(self._call("save_segment", args))
+
+    def delete_segment(self, name: str, *, at: Optional[datetime] = None) -> Segment:
+        """Deletes a saved segment and its recorded members (the events stay); returns what was
+        deleted."""
+        args = {"name": cv.text("name", name), "at": cv.time("at", at)}
+        return Segment._from_json(self._call("delete_segment", args))
+
+    def refresh_segment(self, name: str, *, as_of: Optional[datetime] = None) -> SegmentChange:
+        """Computes a saved segment's members as of ``as_of`` and compares them with the last refresh:
+        records the members, and an event on each client who entered (``segment_entered``) or left
+        (``segment_left``), dated ``as_of``. A time before the last refresh is refused."""
+        args = {"name": cv.text("name", name), "as_of": cv.time("as_of", as_of)}
+        return SegmentChange._from_json(self._call("refresh_segment", args))
+
+    def get_segment(self, name: str) -> Segment:
+        """One saved segment, by name (``NotFoundError`` when there is none)."""
+        return Segment._from_json(self._call("get_segment", {"name": cv.text("name", name)}))
+
+    def list_segments(self) -> List[Segment]:
+        """Every saved segment, by name."""
+        return _list_of(Segment, self._call("list_segments", {}))
+
+    def segment(self, which: str, *, as_of: Optional[datetime] = None) -> List[int]:
+        """The ids of the clients in a segment as of ``as_of``, ascending. ``which`` is a saved segment's
+        name or an expression; a saved name wins. Order figures count completed orders placed by
+        ``as_of``, and clients added after it are not members."""
+        args = {"which": cv.text("which", which), "as_of": cv.time("as_of", as_of)}
+        ids: List[int] = self._call("segment", args)
+        return ids
+
+    def segment_count(self, which: str, *, as_of: Optional[datetime] = None) -> int:
+        """How many clients are in a segment as of ``as_of`` (see ``segment``)."""
+        args = {"which": cv.text("which", which), "as_of": cv.time("as_of", as_of)}
+        count: int = self._call("segment_count", args)
+        return count
+
+    def export_segment(
+        self, which: str, path_or_file: ExportTarget, *, as_of: Optional[datetime] = None
+    ) -> int:
+        """Writes a segment's members with their contact details as CSV for a mailing tool, and returns
+        how many were written: a header, then one row per client by id (``client_id, name, kind, email,
+        phone, contact_name, contact_email, contact_phone, region, industry, owner_id, tags``; the
+        contact is the client's first contact person, tags are joined with ``;``). RFC 4180: lines end
+        with ``\\r\\n``, so open a text file with ``newline=""``.
+
+        ``path_or_file`` is a path (``str`` or ``os.PathLike``), written by the native library without
+        holding the GIL (created or replaced; an expression that does not check leaves it untouched), or
+        an open file object: a text one gets ``str``, a binary one UTF-8 ``bytes``.
+        """
+        args: Dict[str, Any] = {"which": cv.text("which", which), "as_of": cv.time("as_of", as_of)}
+        if isinstance(path_or_file, (str, os.PathLike)):
+            path = os.fspath(path_or_file)
+            if not isinstance(path, str):
+                raise TypeError(f"path_or_file: a path must be text, not {type(path).__name__}")
+            args["path"] = path
+            members: int = self._call("export_segment", args)["members"]
+            return members
+        write = getattr(path_or_file, "write", None)
+        if not callable(write):
+            kind = type(path_or_file).__name__
+            raise TypeError(f"path_or_file: must be a path or a file object, not {kind}")
+        args["path"] = None
+        exported = self._call("export_segment", args)
+        csv: str = exported["csv"]
+        write(csv.encode("utf-8") if _binary(path_or_file) else csv)
+        count: int = exported["members"]
+        return count
+
+    def client_matches(self, expression: str, client_id: int, *, as_of: Optional[datetime] = None) -> bool:
+        """Whether one client matches an expression about clients as of ``as_of``, evaluated in memory
+        from its orders (a client added after ``as_of`` does not)."""
+        args = {
+            "expression": cv.text("expression", expression),
+            "id": cv.integer("client_id", client_id),
+            "as_of": cv.time("as_of", as_of),
+        }
+        value: bool = self._call("client_matches", args)
+        return value
+
+    def lead_matches(self, expression: str, lead_id: int, *, as_of: Optional[datetime] = None) -> bool:
+        """Whether one lead matches an expression about leads (a routing or response-time condition:
+        ``channel in ('web', 'phone') and hour between 9 and 17``)."""
+        args = {
+            "expression": cv.text("expression", expression),
+            "id": cv.integer("lead_id", lead_id),
+            "as_of": cv.time("as_of", as_of),
+        }
+        value: bool = self._call("lead_matches", args)
+        return value
+
+
+def _binary(file: Any) -> bool:
+    """Whether a file object takes ``bytes``: by its class, else by its ``mode`` (``"wb"``)."""
+    if isinstance(file, io.TextIOBase):
+        return False
+    if isinstance(file, (io.RawIOBase, io.BufferedIOBase)):
+        return True
+    mode = getattr(file, "mode", "")
+    return isinstance(mode, str) and "b" in mode
 
 
 def _pages(

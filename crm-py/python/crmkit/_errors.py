@@ -42,13 +42,28 @@ class CrmError(Exception):
 
 class ValidationError(CrmError, ValueError):
     """Input broke a rule; ``field`` names it (``"phone"``, ``"lines[1].quantity"``) and ``rule`` says
-    what the rule is. Also raised for a ``float`` amount of money, which cannot be exact."""
+    what the rule is. Also raised for a ``float`` amount of money, which cannot be exact.
+
+    For an expression of the segment language that does not parse or check, ``line`` and ``column``
+    (1-based, in characters) say where in the expression the problem is, and ``rule`` says what it is,
+    with a hint when one helps (``unknown field 'regoin' for clients at 1:1; did you mean 'region'?``);
+    both are ``None`` for every other validation error."""
 
     kind = "validation"
 
-    def __init__(self, message: str, *, field: Optional[str] = None, rule: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: Optional[str] = None,
+        rule: str = "",
+        line: Optional[int] = None,
+        column: Optional[int] = None,
+    ) -> None:
         super().__init__(message, field=field)
         self.rule = rule
+        self.line = line
+        self.column = column
 
 
 class NotFoundError(CrmError, LookupError):

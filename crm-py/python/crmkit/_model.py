@@ -38,6 +38,8 @@ __all__ = [
     "DealStatus",
     "OrderStatus",
     "Entity",
+    "Subject",
+    "FieldType",
     "Manager",
     "Source",
     "Spend",
@@ -58,6 +60,9 @@ __all__ = [
     "ClientRollup",
     "MonthRevenue",
     "Event",
+    "Field",
+    "Segment",
+    "SegmentChange",
 ]
 
 # Each set of codes is spelled as a Union of one-value Literals (not ``Literal["a", "b"]``, which means the
@@ -115,10 +120,30 @@ Entity = Union[
     Literal["manager"],
     Literal["order"],
     Literal["pipeline"],
+    Literal["segment"],
     Literal["source"],
     Literal["spend"],
 ]
 """The kinds of record the event log knows (``history`` takes them)."""
+Subject = Union[Literal["clients"], Literal["leads"]]
+"""What an expression of the segment language is about: clients (segments) or leads (routing and
+response-time conditions)."""
+FieldType = Union[
+    Literal["text"],
+    Literal["choice"],
+    Literal["integer"],
+    Literal["money"],
+    Literal["date"],
+    Literal["days"],
+    Literal["hour"],
+    Literal["weekday"],
+    Literal["source"],
+    Literal["manager"],
+    Literal["client"],
+    Literal["tags"],
+    Literal["attribute"],
+]
+"""The type of a field an expression may name: which values and tests it takes (see ``Crm.fields``)."""
 
 _R = TypeVar("_R", bound="_Result")
 
@@ -564,6 +589,62 @@ class Event(_Result):
     kind: str
     data: Any
     """Details, as decoded JSON."""
+
+
+@dataclass(frozen=True)
+class Field(_Result):
+    """A field an expression of the segment language may name (``Crm.fields`` lists them)."""
+
+    _convert = {"values": tuple}
+
+    name: str
+    """The name as written in expressions (``attributes.<key>`` stands for every attribute key)."""
+    type: FieldType
+    """Which values and tests the field takes: ``"text"``, ``"money"``, ``"date"``, ..."""
+    values: Tuple[str, ...]
+    """For a ``"choice"``, the codes it takes; empty otherwise."""
+    nullable: bool
+    """Whether the value may be missing (``is null`` can be true)."""
+    doc: str
+    """What the field means."""
+
+
+@dataclass(frozen=True)
+class Segment(_Result):
+    """A segment of clients saved under a name: an expression of the segment language."""
+
+    _convert = {"created_at": _time, "updated_at": _time, "refreshed_at": _time_or_none}
+
+    id: int
+    name: str
+    expression: str
+    """The expression, as it was saved."""
+    created_at: datetime
+    updated_at: datetime
+    """When the expression last changed."""
+    refreshed_at: Optional[datetime]
+    """The ``as_of`` of the last ``refresh_segment``, if any."""
+    members: int
+    """How many members the last refresh found (0 before the first)."""
+
+
+@dataclass(frozen=True)
+class SegmentChange(_Result):
+    """What ``refresh_segment`` found: who entered and who left the segment since its last refresh
+    (everyone entered on the first). Each is also an event on the client: ``segment_entered`` or
+    ``segment_left``, dated ``as_of``."""
+
+    _convert = {"as_of": _time, "entered": tuple, "left": tuple}
+
+    segment_id: int
+    name: str
+    as_of: datetime
+    entered: Tuple[int, ...]
+    """Ids of the clients now in the segment who were not at the last refresh, ascending."""
+    left: Tuple[int, ...]
+    """Ids of the clients no longer in it, ascending."""
+    members: int
+    """How many members it has now."""
 
 
 def _list_of(cls: Type[_R], values: List[Any]) -> List[_R]:
