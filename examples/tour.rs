@@ -1159,6 +1159,30 @@ fn print_summary(crm: &Crm, first_day: NaiveDate, last_day: NaiveDate) -> Result
     print_lost_reasons(crm, &leads, &deals)?;
     print_deals(crm, &deals)?;
     print_orders(&orders, &rollups)?;
+    print_segments(crm, last_day)?;
+    Ok(())
+}
+
+/// Two saved segments, as a marketer would define them for the next quarter's mailings, and their
+/// sizes at the end of the quarter. Refreshing records who entered each (an event on every client).
+fn print_segments(crm: &Crm, last_day: NaiveDate) -> Result<()> {
+    let as_of = last_day.and_time(NaiveTime::MIN).and_utc() + TimeDelta::days(1);
+    let segments = [
+        (
+            "repeat buyers going quiet",
+            "orders >= 2 and days_since_last_order > 30",
+        ),
+        (
+            "Kyiv companies, big this quarter",
+            "region = 'Kyiv' and kind = 'company' and revenue_90d >= 20000",
+        ),
+    ];
+    println!("\n{:<44}{:>8}", "Segments (saved, as of the quarter's end)", "clients");
+    for (name, expression) in segments {
+        crm.save_segment(name, expression, as_of)?;
+        let change = crm.refresh_segment(name, as_of)?;
+        println!("  {name:<42}{:>8}   {expression}", count(change.entered.len()));
+    }
     Ok(())
 }
 

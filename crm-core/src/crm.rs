@@ -287,11 +287,6 @@ impl Crm {
         Ok(value)
     }
 
-    /// The fields an expression about `subject` may name, with their types (see [`crate::segment`]).
-    pub fn fields(&self, subject: Subject) -> Vec<FieldInfo> {
-        segment::fields(subject)
-    }
-
     /// Closes the store: writes the log back into the database file (so the file alone is complete)
     /// and releases it. Dropping a `Crm` closes it too, but silently; `close` reports a failure.
     pub fn close(self) -> Result<()> {
@@ -495,6 +490,8 @@ facade! {
         fn get_segment(name: &str) -> Segment;
         /// Every saved segment, by name.
         fn list_segments() -> Vec<Segment>;
+        /// The fields an expression about `subject` may name, with their types (see [`crate::segment`]).
+        fn fields(subject: Subject) -> Vec<FieldInfo>;
         /// The ids of the clients in a segment as of `as_of`, ascending. `which` is a saved segment's
         /// name or an expression (`orders >= 2 and days_since_last_order > 90`); a saved name wins.
         fn segment(which: &str, as_of: DateTime<Utc>) -> Vec<ClientId>;
@@ -1610,15 +1607,13 @@ impl Session<'_> {
             return self.compile("expression", Subject::Clients, &saved.expression);
         }
         let word = which.trim();
+        // Text with no operator, quote or parenthesis that does not parse is a name that was never
+        // saved (`sleeping regulars`), not a broken expression.
         if !word.is_empty()
-            && word
-                .chars()
-                .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+            && !word.contains(['=', '<', '>', '!', '\'', '(', ')', ','])
+            && segment::parse(word).is_err()
         {
-            // A bare word is a segment name that was never saved, not a broken expression.
-            if segment::parse(word).is_err() {
-                return Err(Error::not_found("segment", word));
-            }
+            return Err(Error::not_found("segment", word));
         }
         self.compile("expression", Subject::Clients, which)
     }
@@ -1676,6 +1671,7 @@ impl Session<'_> {
         let at = validate::time("at", at)?;
         let (tx, actor) = (self.conn, self.actor);
         let existing = load_segment(tx, name.trim())?;
+        not_before(at, existing.updated_at)?;
         segments::delete(tx, existing.id)?;
         log(
             tx,
@@ -1746,6 +1742,10 @@ impl Session<'_> {
             left,
             members,
         })
+    }
+
+    pub(crate) fn fields(&self, subject: Subject) -> Result<Vec<FieldInfo>> {
+        Ok(segment::fields(subject))
     }
 
     pub(crate) fn get_segment(&self, name: &str) -> Result<Segment> {

@@ -6,10 +6,12 @@
 //! - round trip: printing a random syntax tree and parsing it gives the same tree.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use crm_core::segment::{self, ClientFacts, CmpOp, Expr, FieldName, Literal, Names, Span, Subject, Value};
+use crm_core::segment::{
+    self, ClientFacts, CmpOp, Expr, FieldName, Literal, Names, Span, Subject, Value,
+};
 use crm_core::{
-    Channel, ClientId, ClientKind, Crm, Money, NewClient, NewLead, NewManager, NewOrder,
-    NewSource, OrderStatus, SourceId,
+    Channel, ClientId, ClientKind, Crm, Money, NewClient, NewLead, NewManager, NewOrder, NewSource,
+    OrderStatus, SourceId,
 };
 use proptest::prelude::*;
 use serde_json::json;
@@ -40,8 +42,22 @@ struct GenClient {
     leads: Vec<(i64, usize)>,
 }
 
-const NAMES: &[&str] = &["ТОВ «Ромашка»", "ромашка тов", "Ivan Petrenko", "ivan", "Олена", "O'Brien", "Zed"];
-const REGIONS: &[Option<&str>] = &[None, Some("Київ"), Some("київ"), Some("Lviv"), Some("Odesa")];
+const NAMES: &[&str] = &[
+    "ТОВ «Ромашка»",
+    "ромашка тов",
+    "Ivan Petrenko",
+    "ivan",
+    "Олена",
+    "O'Brien",
+    "Zed",
+];
+const REGIONS: &[Option<&str>] = &[
+    None,
+    Some("Київ"),
+    Some("київ"),
+    Some("Lviv"),
+    Some("Odesa"),
+];
 const INDUSTRIES: &[Option<&str>] = &[None, Some("retail"), Some("wholesale")];
 const TAGS: &[&str] = &["vip", "VIP", "wholesale", "Новий", "newsletter"];
 const LOYALTY: &[serde_json::Value] = &[];
@@ -61,13 +77,17 @@ fn loyalty(i: usize) -> serde_json::Value {
 fn gen_client() -> impl Strategy<Value = GenClient> {
     // Times fall on a grid of days 15 apart (hours 0-20), so that dates and day counts in the
     // expressions hit the data exactly, where `<` and `<=` differ.
-    let order = (0i64..27, 0i64..10, 0i64..200_000, prop::bool::weighted(0.15)).prop_map(
-        |(k, h, total, cancelled)| GenOrder {
+    let order = (
+        0i64..27,
+        0i64..10,
+        0i64..200_000,
+        prop::bool::weighted(0.15),
+    )
+        .prop_map(|(k, h, total, cancelled)| GenOrder {
             at_hours: 24 * 15 * k + h,
             total,
             cancelled,
-        },
-    );
+        });
     (
         any::<bool>(),
         0..NAMES.len(),
@@ -82,7 +102,19 @@ fn gen_client() -> impl Strategy<Value = GenClient> {
         prop::collection::vec(((0i64..20).prop_map(|k| 24 * 15 * k + 3), 0usize..3), 0..3),
     )
         .prop_map(
-            |(kind, name, region, industry, owner, tags, attrs, created_hours, email, orders, leads)| {
+            |(
+                kind,
+                name,
+                region,
+                industry,
+                owner,
+                tags,
+                attrs,
+                created_hours,
+                email,
+                orders,
+                leads,
+            )| {
                 GenClient {
                     kind,
                     name,
@@ -150,7 +182,11 @@ fn build(clients: &[GenClient]) -> World {
         managers.push(m.id);
     }
     let mut sources = Vec::new();
-    for (name, channel) in [("Google Ads", Channel::Ads), ("Instagram", Channel::Ads), ("Referral", Channel::Referral)] {
+    for (name, channel) in [
+        ("Google Ads", Channel::Ads),
+        ("Instagram", Channel::Ads),
+        ("Referral", Channel::Referral),
+    ] {
         sources.push(
             crm.add_source(
                 NewSource {
@@ -170,7 +206,11 @@ fn build(clients: &[GenClient]) -> World {
     for c in clients {
         let created = t0() + Duration::hours(c.created_hours);
         let mut new = NewClient::new(
-            if c.kind { ClientKind::Company } else { ClientKind::Person },
+            if c.kind {
+                ClientKind::Company
+            } else {
+                ClientKind::Person
+            },
             NAMES[c.name],
         );
         new.region = REGIONS[c.region].map(str::to_string);
@@ -193,7 +233,8 @@ fn build(clients: &[GenClient]) -> World {
                 )
                 .unwrap();
             if o.cancelled {
-                crm.set_order_status(order.id, OrderStatus::Cancelled, at).unwrap();
+                crm.set_order_status(order.id, OrderStatus::Cancelled, at)
+                    .unwrap();
             }
         }
         for (hours, source) in &c.leads {
@@ -257,12 +298,17 @@ fn facts(w: &World, id: ClientId, c: &GenClient, as_of: DateTime<Utc>) -> Client
     ClientFacts {
         id,
         name: NAMES[c.name].to_string(),
-        kind: if c.kind { ClientKind::Company } else { ClientKind::Person },
+        kind: if c.kind {
+            ClientKind::Company
+        } else {
+            ClientKind::Person
+        },
         region: REGIONS[c.region].map(str::to_string),
         industry: INDUSTRIES[c.industry].map(str::to_string),
-        owner_id: c.owner.checked_sub(1).map(|i| {
-            crm_core::ManagerId(w.names.managers[i].1)
-        }),
+        owner_id: c
+            .owner
+            .checked_sub(1)
+            .map(|i| crm_core::ManagerId(w.names.managers[i].1)),
         tags,
         created_at: created,
         first_source,
@@ -281,37 +327,85 @@ fn facts(w: &World, id: ClientId, c: &GenClient, as_of: DateTime<Utc>) -> Client
 
 /// A random condition over the client fields, as text.
 fn condition() -> BoxedStrategy<String> {
-    let text = prop::sample::select(vec!["'Київ'", "'київ'", "'Lviv'", "'retail'", "'Zed'", "'ivan'", "'ромашка'", "'O''Brien'", "'x''); DROP TABLE clients; --'"]);
+    let text = prop::sample::select(vec![
+        "'Київ'",
+        "'київ'",
+        "'Lviv'",
+        "'retail'",
+        "'Zed'",
+        "'ivan'",
+        "'ромашка'",
+        "'O''Brien'",
+        "'x''); DROP TABLE clients; --'",
+    ]);
     let text_field = prop::sample::select(vec!["region", "industry", "name", "email"]);
-    let money = prop::sample::select(vec!["0", "0.01", "50", "100.5", "999.99", "1000", "2500", "-1"]);
-    let money_field = prop::sample::select(vec!["revenue", "revenue_90d", "revenue_365d", "average_order"]);
+    let money = prop::sample::select(vec![
+        "0", "0.01", "50", "100.5", "999.99", "1000", "2500", "-1",
+    ]);
+    let money_field = prop::sample::select(vec![
+        "revenue",
+        "revenue_90d",
+        "revenue_365d",
+        "average_order",
+    ]);
     let int = prop::sample::select(vec!["0", "1", "2", "3", "5"]);
-    let days = prop::sample::select(vec!["0", "1", "15", "30", "90", "90d", "2w", "180", "-15", "45d"]);
-    let date = prop::sample::select(vec!["2026-01-01", "2026-01-16", "2026-02-15", "2026-03-17", "2026-04-01", "2026-06-30", "2026-09-28", "2027-01-01", "30d ago", "15d ago", "1w ago", "90d ago", "400d ago"]);
+    let days = prop::sample::select(vec![
+        "0", "1", "15", "30", "90", "90d", "2w", "180", "-15", "45d",
+    ]);
+    let date = prop::sample::select(vec![
+        "2026-01-01",
+        "2026-01-16",
+        "2026-02-15",
+        "2026-03-17",
+        "2026-04-01",
+        "2026-06-30",
+        "2026-09-28",
+        "2027-01-01",
+        "30d ago",
+        "15d ago",
+        "1w ago",
+        "90d ago",
+        "400d ago",
+    ]);
     let date_field = prop::sample::select(vec!["created", "first_order", "last_order"]);
     let op = prop::sample::select(vec!["=", "!=", "<", "<=", ">", ">="]);
-    let attr_value = prop::sample::select(vec!["'gold'", "'Gold'", "3", "7", "7.5", "2.5", "true", "false", "'silver'"]);
-    let attr = prop::sample::select(vec!["attributes.loyalty", "attributes.n", "attributes.\"loyalty card\"", "attributes.loyalty.level", "attributes.none"]);
+    let attr_value = prop::sample::select(vec![
+        "'gold'", "'Gold'", "3", "7", "7.5", "2.5", "true", "false", "'silver'",
+    ]);
+    let attr = prop::sample::select(vec![
+        "attributes.loyalty",
+        "attributes.n",
+        "attributes.\"loyalty card\"",
+        "attributes.loyalty.level",
+        "attributes.none",
+    ]);
     let tag = prop::sample::select(vec!["'vip'", "'Vip'", "'wholesale'", "'новий'", "'none'"]);
     let owner = prop::sample::select(vec!["1", "2", "3", "99", "'olena koval'", "'Taras'"]);
     let source = prop::sample::select(vec!["1", "2", "'Google Ads'", "'referral'"]);
     prop_oneof![
         (text_field.clone(), op.clone(), text.clone()).prop_map(|(f, o, v)| format!("{f} {o} {v}")),
-        (text_field.clone(), text.clone(), text.clone()).prop_map(|(f, a, b)| format!("{f} in ({a}, {b})")),
-        (text_field.clone(), text.clone(), text.clone()).prop_map(|(f, a, b)| format!("{f} not between {a} and {b}")),
+        (text_field.clone(), text.clone(), text.clone())
+            .prop_map(|(f, a, b)| format!("{f} in ({a}, {b})")),
+        (text_field.clone(), text.clone(), text.clone())
+            .prop_map(|(f, a, b)| format!("{f} not between {a} and {b}")),
         (text_field.clone(), text.clone()).prop_map(|(f, v)| format!("{f} contains {v}")),
         (text_field.clone(), text.clone()).prop_map(|(f, v)| format!("{f} not starts with {v}")),
-        (text_field.clone(), any::<bool>()).prop_map(|(f, n)| format!("{f} is {}null", if n { "not " } else { "" })),
-        (money_field.clone(), op.clone(), money.clone()).prop_map(|(f, o, v)| format!("{f} {o} {v}")),
-        (money_field.clone(), money.clone(), money.clone()).prop_map(|(f, a, b)| format!("{f} between {a} and {b}")),
+        (text_field.clone(), any::<bool>())
+            .prop_map(|(f, n)| format!("{f} is {}null", if n { "not " } else { "" })),
+        (money_field.clone(), op.clone(), money.clone())
+            .prop_map(|(f, o, v)| format!("{f} {o} {v}")),
+        (money_field.clone(), money.clone(), money.clone())
+            .prop_map(|(f, a, b)| format!("{f} between {a} and {b}")),
         (money_field, money.clone(), money).prop_map(|(f, a, b)| format!("{f} not in ({a}, {b})")),
         (op.clone(), int.clone()).prop_map(|(o, v)| format!("orders {o} {v}")),
         (int.clone(), int).prop_map(|(a, b)| format!("orders in ({a}, {b})")),
         (op.clone(), days.clone()).prop_map(|(o, v)| format!("days_since_last_order {o} {v}")),
-        (days.clone(), days.clone()).prop_map(|(a, b)| format!("days_since_last_order between {a} and {b}")),
+        (days.clone(), days.clone())
+            .prop_map(|(a, b)| format!("days_since_last_order between {a} and {b}")),
         (days.clone(), days).prop_map(|(a, b)| format!("days_since_last_order in ({a}, {b})")),
         (date_field.clone(), op.clone(), date.clone()).prop_map(|(f, o, v)| format!("{f} {o} {v}")),
-        (date_field.clone(), date.clone(), date.clone()).prop_map(|(f, a, b)| format!("{f} between {a} and {b}")),
+        (date_field.clone(), date.clone(), date.clone())
+            .prop_map(|(f, a, b)| format!("{f} between {a} and {b}")),
         (date_field.clone(), date.clone(), date).prop_map(|(f, a, b)| format!("{f} in ({a}, {b})")),
         date_field.prop_map(|f| format!("{f} is null")),
         (attr.clone(), op.clone(), attr_value.clone()).prop_map(|(f, o, v)| format!("{f} {o} {v}")),
@@ -319,10 +413,18 @@ fn condition() -> BoxedStrategy<String> {
         (attr.clone(), text).prop_map(|(f, v)| format!("{f} contains {v}")),
         attr.prop_map(|f| format!("{f} is null")),
         tag.prop_map(|t| format!("has tag {t}")),
-        (prop::sample::select(vec!["=", "!="]), owner.clone()).prop_map(|(o, v)| format!("owner {o} {v}")),
+        (prop::sample::select(vec!["=", "!="]), owner.clone())
+            .prop_map(|(o, v)| format!("owner {o} {v}")),
         (owner.clone(), owner).prop_map(|(a, b)| format!("owner not in ({a}, {b})")),
-        prop::sample::select(vec!["owner is null", "source is null", "kind = 'company'", "kind != 'person'"]).prop_map(str::to_string),
-        (prop::sample::select(vec!["=", "!="]), source).prop_map(|(o, v)| format!("source {o} {v}")),
+        prop::sample::select(vec![
+            "owner is null",
+            "source is null",
+            "kind = 'company'",
+            "kind != 'person'"
+        ])
+        .prop_map(str::to_string),
+        (prop::sample::select(vec!["=", "!="]), source)
+            .prop_map(|(o, v)| format!("source {o} {v}")),
     ]
     .boxed()
 }
@@ -331,7 +433,8 @@ fn expression() -> impl Strategy<Value = String> {
     condition().prop_recursive(3, 12, 3, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 2..4).prop_map(|v| v.join(" and ")),
-            prop::collection::vec(inner.clone(), 2..4).prop_map(|v| format!("({})", v.join(" or "))),
+            prop::collection::vec(inner.clone(), 2..4)
+                .prop_map(|v| format!("({})", v.join(" or "))),
             inner.clone().prop_map(|e| format!("not ({e})")),
             (inner.clone(), inner).prop_map(|(a, b)| format!("{a} or not {b}")),
         ]
@@ -400,10 +503,10 @@ fn literal() -> impl Strategy<Value = Value> {
     prop_oneof![
         "\\PC{0,12}".prop_map(Literal::Text),
         "-?[0-9]{1,6}(\\.[0-9]{1,3})?".prop_map(Literal::Number),
-        (1i32..9999, 1u32..13, 1u32..29).prop_map(|(y, m, d)| Literal::Date(
-            chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap()
-        )),
-        (0u64..100_000, prop::sample::select(vec!['d', 'w', 'h'])).prop_map(|(n, u)| Literal::Duration(n, u)),
+        (1i32..9999, 1u32..13, 1u32..29)
+            .prop_map(|(y, m, d)| Literal::Date(chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap())),
+        (0u64..100_000, prop::sample::select(vec!['d', 'w', 'h']))
+            .prop_map(|(n, u)| Literal::Duration(n, u)),
         (0u64..100_000, prop::sample::select(vec!['d', 'w'])).prop_map(|(n, u)| Literal::Ago(n, u)),
         any::<bool>().prop_map(Literal::Bool),
     ]
@@ -414,17 +517,49 @@ fn literal() -> impl Strategy<Value = Value> {
 }
 
 fn tree() -> impl Strategy<Value = Expr> {
-    let op = prop::sample::select(vec![CmpOp::Eq, CmpOp::Ne, CmpOp::Lt, CmpOp::Le, CmpOp::Gt, CmpOp::Ge]);
+    let op = prop::sample::select(vec![
+        CmpOp::Eq,
+        CmpOp::Ne,
+        CmpOp::Lt,
+        CmpOp::Le,
+        CmpOp::Gt,
+        CmpOp::Ge,
+    ]);
     let leaf = prop_oneof![
         (field(), op, literal()).prop_map(|(field, op, value)| Expr::Compare { field, op, value }),
-        (field(), any::<bool>(), prop::collection::vec(literal(), 1..4))
-            .prop_map(|(field, negated, values)| Expr::In { field, negated, values }),
-        (field(), any::<bool>(), literal(), literal())
-            .prop_map(|(field, negated, low, high)| Expr::Between { field, negated, low, high }),
-        (field(), any::<bool>(), literal()).prop_map(|(field, negated, value)| Expr::Contains { field, negated, value }),
-        (field(), any::<bool>(), literal()).prop_map(|(field, negated, value)| Expr::StartsWith { field, negated, value }),
+        (
+            field(),
+            any::<bool>(),
+            prop::collection::vec(literal(), 1..4)
+        )
+            .prop_map(|(field, negated, values)| Expr::In {
+                field,
+                negated,
+                values
+            }),
+        (field(), any::<bool>(), literal(), literal()).prop_map(|(field, negated, low, high)| {
+            Expr::Between {
+                field,
+                negated,
+                low,
+                high,
+            }
+        }),
+        (field(), any::<bool>(), literal()).prop_map(|(field, negated, value)| Expr::Contains {
+            field,
+            negated,
+            value
+        }),
+        (field(), any::<bool>(), literal()).prop_map(|(field, negated, value)| Expr::StartsWith {
+            field,
+            negated,
+            value
+        }),
         (field(), any::<bool>()).prop_map(|(field, negated)| Expr::IsNull { field, negated }),
-        literal().prop_map(|tag| Expr::HasTag { tag, span: Span::default() }),
+        literal().prop_map(|tag| Expr::HasTag {
+            tag,
+            span: Span::default()
+        }),
     ];
     leaf.prop_recursive(5, 40, 4, |inner| {
         prop_oneof![

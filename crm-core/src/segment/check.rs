@@ -86,11 +86,77 @@ pub fn check(expr: &Expr, subject: Subject, names: &Names) -> Result<Condition, 
         names,
         entries: catalogue(subject),
     };
+    let node = checker.node(expr)?;
     Ok(Condition {
         subject,
-        node: checker.node(expr)?,
-        canonical: expr.to_string(),
+        node,
+        canonical: canonical(expr).to_string(),
     })
+}
+
+/// The tree with field names as the catalogue spells them (`REGION` → `region`, `Attributes.Key` →
+/// `attributes.Key`: attribute keys keep their case).
+fn canonical(expr: &Expr) -> Expr {
+    let name = |f: &FieldName| {
+        let mut f = f.clone();
+        if let Some(first) = f.parts.first_mut() {
+            *first = first.to_lowercase();
+        }
+        f
+    };
+    match expr {
+        Expr::And(items) => Expr::And(items.iter().map(canonical).collect()),
+        Expr::Or(items) => Expr::Or(items.iter().map(canonical).collect()),
+        Expr::Not(inner) => Expr::Not(Box::new(canonical(inner))),
+        Expr::Compare { field, op, value } => Expr::Compare {
+            field: name(field),
+            op: *op,
+            value: value.clone(),
+        },
+        Expr::In {
+            field,
+            negated,
+            values,
+        } => Expr::In {
+            field: name(field),
+            negated: *negated,
+            values: values.clone(),
+        },
+        Expr::Between {
+            field,
+            negated,
+            low,
+            high,
+        } => Expr::Between {
+            field: name(field),
+            negated: *negated,
+            low: low.clone(),
+            high: high.clone(),
+        },
+        Expr::Contains {
+            field,
+            negated,
+            value,
+        } => Expr::Contains {
+            field: name(field),
+            negated: *negated,
+            value: value.clone(),
+        },
+        Expr::StartsWith {
+            field,
+            negated,
+            value,
+        } => Expr::StartsWith {
+            field: name(field),
+            negated: *negated,
+            value: value.clone(),
+        },
+        Expr::IsNull { field, negated } => Expr::IsNull {
+            field: name(field),
+            negated: *negated,
+        },
+        Expr::HasTag { .. } => expr.clone(),
+    }
 }
 
 struct Checker<'a> {
@@ -333,10 +399,12 @@ impl Checker<'_> {
                 ));
             }
             let path = name.parts[1..].to_vec();
-            if path.iter().any(|k| k.contains('"')) {
+            // SQLite reads `"` and `\` inside a quoted JSON path key specially; such keys cannot be
+            // looked up the same way in SQL and in memory, so they are refused.
+            if path.iter().any(|k| k.contains(['"', '\\'])) {
                 return Err(ExprError::new(
                     name.span,
-                    "an attribute key cannot contain a double quote",
+                    "an attribute key cannot contain a double quote or a backslash",
                 ));
             }
             return Ok(Resolved {
@@ -454,7 +522,9 @@ impl Checker<'_> {
                 let money = Money::parse(n).map_err(|_| {
                     ExprError::new(
                         span,
-                        format!("{n} is not an amount of money: at most two decimal places"),
+                        format!(
+                            "{n} is not an amount of money: at most two decimal places and 10^13 units"
+                        ),
                     )
                 })?;
                 one(Val::Int(money.minor()))

@@ -71,7 +71,7 @@ fn text_arg<'a>(ctx: &'a Context<'_>, i: usize) -> Option<&'a str> {
 /// The segment language's case-insensitive text tests, as SQL functions, so that SQL and the
 /// in-memory evaluation fold text with the same code (SQLite's own `lower` and `LIKE` fold ASCII only).
 /// Each returns NULL for a missing value, as a comparison would.
-fn register_functions(conn: &Connection) -> Result<()> {
+pub(crate) fn register_functions(conn: &Connection) -> Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
     conn.create_scalar_function("crm_fold", 1, flags, |ctx| {
         Ok(text_arg(ctx, 0).map(segment::fold))

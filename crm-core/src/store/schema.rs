@@ -48,6 +48,8 @@ fn check_owner(conn: &Connection) -> Result<()> {
 /// Brings the database to `target` (tests use it to build fixtures of older versions).
 pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
     check_owner(conn)?;
+    // Migrations may call crmkit's SQL functions (version 2 folds tags with `crm_fold`).
+    super::register_functions(conn)?;
     let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if found > SCHEMA_VERSION {
         return Err(Error::SchemaTooNew {
@@ -578,6 +580,33 @@ mod tests {
         if version >= 1 {
             conn.execute_batch(SEED_V1).unwrap();
         }
+        if version >= 2 {
+            conn.execute_batch(SEED_V2).unwrap();
+        }
+    }
+
+    const SEED_V2: &str = r#"
+        INSERT INTO segments (id, name, expression, created_at, updated_at, refreshed_at, members)
+        VALUES (1, 'vip', 'has tag ''vip''', '2025-02-01T09:00:00.000000000Z',
+                '2025-02-01T09:00:00.000000000Z', '2025-02-01T09:00:00.000000000Z', 1);
+        INSERT INTO segment_members (segment_id, client_id, since)
+        VALUES (1, 1, '2025-02-01T09:00:00.000000000Z');
+    "#;
+
+    #[test]
+    fn version_2_folds_the_tags_a_version_1_file_holds() {
+        let mut conn = configured();
+        migrate_to(&mut conn, 1).unwrap();
+        seed(&conn, 1);
+        migrate(&mut conn).unwrap();
+        let tags: Vec<(String, i64)> = conn
+            .prepare("SELECT tag, client_id FROM client_tags ORDER BY tag")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(tags, vec![("vip".to_string(), 1), ("опт".to_string(), 1)]);
     }
 
     const SEED_V1: &str = r#"
@@ -589,10 +618,10 @@ mod tests {
         VALUES (1, 'Search ads', 'ads', 'spring', '2025-01-02T09:00:00.000000000Z');
         INSERT INTO spend (id, source_id, on_date, amount, note, created_at)
         VALUES (1, 1, '2025-01-02', 150000, NULL, '2025-01-02T09:00:00.000000000Z');
-        INSERT INTO clients (id, kind, name, phone, phone_norm, phone_quality, owner_id, external_ref,
+        INSERT INTO clients (id, kind, name, phone, phone_norm, phone_quality, owner_id, tags, external_ref,
                              created_at, updated_at)
-        VALUES (1, 'company', 'Romashka', '+380 44 123 45 67', '+380441234567', 'valid', 1, 'ERP-1',
-                '2025-01-02T09:00:00.000000000Z', '2025-01-02T09:00:00.000000000Z');
+        VALUES (1, 'company', 'Romashka', '+380 44 123 45 67', '+380441234567', 'valid', 1, '["VIP", "Опт"]',
+                'ERP-1', '2025-01-02T09:00:00.000000000Z', '2025-01-02T09:00:00.000000000Z');
         INSERT INTO contacts (id, client_id, name, phones, created_at)
         VALUES (1, 1, 'Ivan', '["+380441234567"]', '2025-01-02T09:00:00.000000000Z');
         INSERT INTO leads (id, status, channel, source_id, received_at, name, owner_id, client_id,

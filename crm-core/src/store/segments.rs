@@ -784,7 +784,10 @@ mod tests {
             ("owner = 3", "clients_by_owner"),
             ("has tag 'vip'", "SEARCH t USING PRIMARY KEY (tag=?)"),
             ("revenue > 50000", "client_rollups_by_revenue"),
-            ("days_since_last_order > 90 and days_since_last_order < 120", "client_rollups_by_last_order"),
+            (
+                "days_since_last_order > 90 and days_since_last_order < 120",
+                "client_rollups_by_last_order",
+            ),
         ] {
             let plan = plan(text);
             assert!(plan.contains(index), "{text}: {plan}");
@@ -801,6 +804,9 @@ mod tests {
         let sql = crm
             .with_connection(|conn| Ok(explain(conn, &cond, as_of(conn, at)?)?.0))
             .unwrap();
-        assert!(!sql.contains("DROP") && !sql.contains("a\"b") && !sql.contains(":x"), "{sql}");
+        assert!(
+            !sql.contains("DROP") && !sql.contains("a\"b") && !sql.contains(":x"),
+            "{sql}"
+        );
     }
 }
