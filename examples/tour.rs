@@ -1177,11 +1177,17 @@ fn print_segments(crm: &Crm, last_day: NaiveDate) -> Result<()> {
             "region = 'Kyiv' and kind = 'company' and revenue_90d >= 20000",
         ),
     ];
-    println!("\n{:<44}{:>8}", "Segments (saved, as of the quarter's end)", "clients");
+    println!(
+        "\n{:<44}{:>8}",
+        "Segments (saved, as of the quarter's end)", "clients"
+    );
     for (name, expression) in segments {
         crm.save_segment(name, expression, as_of)?;
         let change = crm.refresh_segment(name, as_of)?;
-        println!("  {name:<42}{:>8}   {expression}", count(change.entered.len()));
+        println!(
+            "  {name:<42}{:>8}   {expression}",
+            count(change.entered.len())
+        );
     }
     Ok(())
 }

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import pickle
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, List, Union
@@ -244,6 +244,17 @@ def test_history_as_of_counts_only_what_had_happened(shop: Shop) -> None:
     placed = utc(2026, 9, 15, 12)
     assert crm.client_matches("orders = 2", 1, as_of=placed) is True
     assert crm.client_matches("orders = 2", 1, as_of=placed - timedelta(seconds=1)) is False
+
+
+def test_a_date_as_of_means_the_end_of_that_day(shop: Shop) -> None:
+    crm = shop.crm
+    # Client 1's second order was placed at 12:00 on 2026-09-15: a date counts the whole day.
+    assert crm.client_matches("orders = 2", 1, as_of=date(2026, 9, 15)) is True
+    assert crm.client_matches("orders = 2", 1, as_of=date(2026, 9, 14)) is False
+    assert crm.segment("orders >= 2", as_of=date(2026, 9, 15)) == [1]
+    assert crm.segment("days_since_last_order = 0", as_of=date(2026, 9, 15)) == [1]
+    with pytest.raises(TypeError, match="as_of"):
+        crm.segment("orders >= 2", as_of="2026-09-15")  # type: ignore[arg-type]
 
 
 def test_saved_segments_are_saved_replaced_listed_and_deleted(shop: Shop) -> None:

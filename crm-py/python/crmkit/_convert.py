@@ -60,6 +60,16 @@ def time(field: str, value: Optional[datetime]) -> str:
     return value.isoformat()
 
 
+def as_of(field: str, value: Union[datetime, date, None]) -> str:
+    """The evaluation time of a report or segment: a ``datetime`` as :func:`time`, or a ``date``, which
+    means the end of that day in UTC (everything on that day counts; its date is the evaluation date)."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat() + "T23:59:59.999999999Z"
+    if value is not None and not isinstance(value, datetime):
+        raise _type_error(field, "a datetime or a date", value)
+    return time(field, value)
+
+
 def optional_time(field: str, value: Optional[datetime]) -> Optional[str]:
     """Like :func:`time`, but ``None`` stays ``None``."""
     return None if value is None else time(field, value)

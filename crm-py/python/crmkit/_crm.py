@@ -1061,11 +1061,13 @@ class _Commands:
         args = {"name": cv.text("name", name), "at": cv.time("at", at)}
         return Segment._from_json(self._call("delete_segment", args))
 
-    def refresh_segment(self, name: str, *, as_of: Optional[datetime] = None) -> SegmentChange:
+    def refresh_segment(
+        self, name: str, *, as_of: Union[datetime, date, None] = None
+    ) -> SegmentChange:
         """Computes a saved segment's members as of ``as_of`` and compares them with the last refresh:
         records the members, and an event on each client who entered (``segment_entered``) or left
         (``segment_left``), dated ``as_of``. A time before the last refresh is refused."""
-        args = {"name": cv.text("name", name), "as_of": cv.time("as_of", as_of)}
+        args = {"name": cv.text("name", name), "as_of": cv.as_of("as_of", as_of)}
         return SegmentChange._from_json(self._call("refresh_segment", args))
 
     def get_segment(self, name: str) -> Segment:
@@ -1076,22 +1078,22 @@ class _Commands:
         """Every saved segment, by name."""
         return _list_of(Segment, self._call("list_segments", {}))
 
-    def segment(self, which: str, *, as_of: Optional[datetime] = None) -> List[int]:
+    def segment(self, which: str, *, as_of: Union[datetime, date, None] = None) -> List[int]:
         """The ids of the clients in a segment as of ``as_of``, ascending. ``which`` is a saved segment's
         name or an expression; a saved name wins. Order figures count completed orders placed by
         ``as_of``, and clients added after it are not members."""
-        args = {"which": cv.text("which", which), "as_of": cv.time("as_of", as_of)}
+        args = {"which": cv.text("which", which), "as_of": cv.as_of("as_of", as_of)}
         ids: List[int] = self._call("segment", args)
         return ids
 
-    def segment_count(self, which: str, *, as_of: Optional[datetime] = None) -> int:
+    def segment_count(self, which: str, *, as_of: Union[datetime, date, None] = None) -> int:
         """How many clients are in a segment as of ``as_of`` (see ``segment``)."""
-        args = {"which": cv.text("which", which), "as_of": cv.time("as_of", as_of)}
+        args = {"which": cv.text("which", which), "as_of": cv.as_of("as_of", as_of)}
         count: int = self._call("segment_count", args)
         return count
 
     def export_segment(
-        self, which: str, path_or_file: ExportTarget, *, as_of: Optional[datetime] = None
+        self, which: str, path_or_file: ExportTarget, *, as_of: Union[datetime, date, None] = None
     ) -> int:
         """Writes a segment's members with their contact details as CSV for a mailing tool, and returns
         how many were written: a header, then one row per client by id (``client_id, name, kind, email,
@@ -1103,7 +1105,7 @@ class _Commands:
         holding the GIL (created or replaced; an expression that does not check leaves it untouched), or
         an open file object: a text one gets ``str``, a binary one UTF-8 ``bytes``.
         """
-        args: Dict[str, Any] = {"which": cv.text("which", which), "as_of": cv.time("as_of", as_of)}
+        args: Dict[str, Any] = {"which": cv.text("which", which), "as_of": cv.as_of("as_of", as_of)}
         if isinstance(path_or_file, (str, os.PathLike)):
             path = os.fspath(path_or_file)
             if not isinstance(path, str):
@@ -1122,24 +1124,28 @@ class _Commands:
         count: int = exported["members"]
         return count
 
-    def client_matches(self, expression: str, client_id: int, *, as_of: Optional[datetime] = None) -> bool:
+    def client_matches(
+        self, expression: str, client_id: int, *, as_of: Union[datetime, date, None] = None
+    ) -> bool:
         """Whether one client matches an expression about clients as of ``as_of``, evaluated in memory
         from its orders (a client added after ``as_of`` does not)."""
         args = {
             "expression": cv.text("expression", expression),
             "id": cv.integer("client_id", client_id),
-            "as_of": cv.time("as_of", as_of),
+            "as_of": cv.as_of("as_of", as_of),
         }
         value: bool = self._call("client_matches", args)
         return value
 
-    def lead_matches(self, expression: str, lead_id: int, *, as_of: Optional[datetime] = None) -> bool:
+    def lead_matches(
+        self, expression: str, lead_id: int, *, as_of: Union[datetime, date, None] = None
+    ) -> bool:
         """Whether one lead matches an expression about leads (a routing or response-time condition:
         ``channel in ('web', 'phone') and hour between 9 and 17``)."""
         args = {
             "expression": cv.text("expression", expression),
             "id": cv.integer("lead_id", lead_id),
-            "as_of": cv.time("as_of", as_of),
+            "as_of": cv.as_of("as_of", as_of),
         }
         value: bool = self._call("lead_matches", args)
         return value
