@@ -1705,7 +1705,7 @@ impl Session<'_> {
             }
         }
         let cond = self.compile("expression", Subject::Clients, &saved.expression)?;
-        let now = segments::client_ids(tx, &cond, segments::as_of(tx, as_of)?)?;
+        let now = segments::client_ids(tx, &cond, &segments::as_of(tx, as_of)?)?;
         let before = segments::members(tx, saved.id)?;
         let (entered, left) = segment::diff(&before, &now);
         segments::record_refresh(tx, saved.id, &entered, &left, now.len(), &as_of)?;
@@ -1759,13 +1759,13 @@ impl Session<'_> {
     pub(crate) fn segment(&self, which: &str, as_of: DateTime<Utc>) -> Result<Vec<ClientId>> {
         let as_of = validate::time("as_of", as_of)?;
         let cond = self.segment_condition(which)?;
-        segments::client_ids(self.conn, &cond, segments::as_of(self.conn, as_of)?)
+        segments::client_ids(self.conn, &cond, &segments::as_of(self.conn, as_of)?)
     }
 
     pub(crate) fn segment_count(&self, which: &str, as_of: DateTime<Utc>) -> Result<u64> {
         let as_of = validate::time("as_of", as_of)?;
         let cond = self.segment_condition(which)?;
-        segments::client_count(self.conn, &cond, segments::as_of(self.conn, as_of)?)
+        segments::client_count(self.conn, &cond, &segments::as_of(self.conn, as_of)?)
     }
 
     pub(crate) fn export_segment(
@@ -1780,27 +1780,28 @@ impl Session<'_> {
             crate::export::record(segment::EXPORT_COLUMNS.iter().map(|c| Some(*c))).as_bytes(),
         )?;
         let mut buffer = std::io::BufWriter::new(out);
-        let n = segments::each_member(self.conn, &cond, segments::as_of(self.conn, as_of)?, |m| {
-            let id = m.id.to_string();
-            let owner = m.owner_id.map(|o| o.to_string());
-            let tags = m.tags.join(";");
-            let line = crate::export::record([
-                Some(id.as_str()),
-                Some(m.name.as_str()),
-                Some(m.kind.as_str()),
-                m.email.as_deref(),
-                m.phone.as_deref(),
-                m.contact_name.as_deref(),
-                m.contact_email.as_deref(),
-                m.contact_phone.as_deref(),
-                m.region.as_deref(),
-                m.industry.as_deref(),
-                owner.as_deref(),
-                Some(tags.as_str()),
-            ]);
-            std::io::Write::write_all(&mut buffer, line.as_bytes())?;
-            Ok(())
-        })?;
+        let n =
+            segments::each_member(self.conn, &cond, &segments::as_of(self.conn, as_of)?, |m| {
+                let id = m.id.to_string();
+                let owner = m.owner_id.map(|o| o.to_string());
+                let tags = m.tags.join(";");
+                let line = crate::export::record([
+                    Some(id.as_str()),
+                    Some(m.name.as_str()),
+                    Some(m.kind.as_str()),
+                    m.email.as_deref(),
+                    m.phone.as_deref(),
+                    m.contact_name.as_deref(),
+                    m.contact_email.as_deref(),
+                    m.contact_phone.as_deref(),
+                    m.region.as_deref(),
+                    m.industry.as_deref(),
+                    owner.as_deref(),
+                    Some(tags.as_str()),
+                ]);
+                std::io::Write::write_all(&mut buffer, line.as_bytes())?;
+                Ok(())
+            })?;
         std::io::Write::flush(&mut buffer)?;
         Ok(n)
     }

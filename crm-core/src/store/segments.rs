@@ -20,28 +20,38 @@ use crate::error::{Error, Result};
 use crate::model::{ClientId, ClientKind, Money, Segment, SegmentId};
 use crate::segment::{ClientFacts, CmpOp, Condition, Field, Node, Test, Val};
 
-/// The time-dependent parts of a statement: the evaluation time, and whether the stored rollups and
-/// client list already are the state at that time.
-#[derive(Debug, Clone, Copy)]
+/// The time-dependent parts of a statement: the evaluation time, whether the stored rollups already
+/// are the state at that time, and the clients added after it (usually none).
+#[derive(Debug, Clone)]
 pub(crate) struct AsOf {
     at: DateTime<Utc>,
     /// No completed order is dated after `at`: `client_rollups` is the state at `at`.
     rollups_current: bool,
-    /// No client was added after `at`: no filter on the creation time is needed.
-    clients_current: bool,
+    /// Clients added after `at`, ascending: they are not members. They are left out of the results
+    /// here rather than by a condition in SQL, which would read every candidate's client row.
+    later: Vec<ClientId>,
 }
 
-/// Reads what decides how a statement for `at` is built (two index lookups).
+impl AsOf {
+    fn is_later(&self, id: ClientId) -> bool {
+        self.later.binary_search(&id).is_ok()
+    }
+}
+
+/// Reads what decides how a statement for `at` is built (index lookups only).
 pub(crate) fn as_of(conn: &Connection, at: DateTime<Utc>) -> Result<AsOf> {
     let key = ts(&at);
     let last_order: Option<String> =
         conn.query_row("SELECT max(ordered_at) FROM orders", [], |r| r.get(0))?;
-    let last_client: Option<String> =
-        conn.query_row("SELECT max(created_at) FROM clients", [], |r| r.get(0))?;
+    let mut stmt =
+        conn.prepare_cached("SELECT id FROM clients WHERE created_at > ?1 ORDER BY id")?;
+    let later = stmt
+        .query_map([&key], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<ClientId>>>()?;
     Ok(AsOf {
         at,
         rollups_current: last_order.is_none_or(|t| t <= key),
-        clients_current: last_client.is_none_or(|t| t <= key),
+        later,
     })
 }
 
@@ -55,6 +65,9 @@ struct Builder {
     rollups: bool,
     /// The placeholder of the evaluation time, once a fragment needs it.
     at: Option<String>,
+    /// The column that holds the client's id: `c.id`, or `r.client_id` when the statement reads the
+    /// order figures alone.
+    id: &'static str,
 }
 
 /// How a field is read in SQL.
@@ -69,6 +82,8 @@ enum Column {
     DaysSinceLastOrder,
     /// An attribute path (bound as `$."a"."b"`).
     Attribute(Vec<String>),
+    /// Revenue over a window starting at the placeholder `start`: `sum` computes it per client.
+    Window { start: String, sum: String },
 }
 
 /// A day number as the text a stored time is compared with. Days beyond the years 0000–9999 (which no
@@ -147,6 +162,7 @@ impl Builder {
             as_of_day: day_number(as_of.date_naive()),
             rollups: false,
             at: None,
+            id: "c.id",
         }
     }
 
@@ -178,7 +194,8 @@ impl Builder {
             Node::HasTag(tag) => {
                 let p = self.param(SqlValue::Text(tag.clone()));
                 self.sql.push_str(&format!(
-                    "c.id IN (SELECT t.client_id FROM client_tags t WHERE t.tag = {p})"
+                    "{} IN (SELECT t.client_id FROM client_tags t WHERE t.tag = {p})",
+                    self.id
                 ));
                 Ok(())
             }
@@ -261,10 +278,15 @@ impl Builder {
                 let start = self.as_of - Duration::days(days);
                 let p = self.param(SqlValue::Text(ts(&start)));
                 let at = self.at();
-                Ok(Column::Plain(format!(
-                    "coalesce((SELECT sum(o.total) FROM orders o WHERE o.client_id = c.id
-                      AND o.status = 'completed' AND o.ordered_at > {p} AND o.ordered_at <= {at}), 0)"
-                )))
+                self.rollups = true;
+                Ok(Column::Window {
+                    start: p.clone(),
+                    sum: format!(
+                        "coalesce((SELECT sum(o.total) FROM orders o WHERE o.client_id = {}
+                          AND o.status = 'completed' AND o.ordered_at > {p} AND o.ordered_at <= {at}), 0)",
+                        self.id
+                    ),
+                })
             }
             Field::Attribute(path) => Ok(Column::Attribute(path.clone())),
             Field::Tags => Err(unsupported()),
@@ -289,6 +311,20 @@ impl Builder {
                 self.plain(col, test)?;
                 self.sql.push(')');
                 Ok(())
+            }
+            Column::Window { start, sum } => {
+                // A client without orders in the window has 0 there. When 0 fails the test, only
+                // clients whose last order falls in the window can pass: the rollups' index on the
+                // last order finds them, and the sum is computed for those alone.
+                if !holds_for_zero(test) {
+                    self.sql
+                        .push_str(&format!("(r.last_order_at > {start} AND "));
+                    self.plain(&sum, test)?;
+                    self.sql.push(')');
+                    Ok(())
+                } else {
+                    self.plain(&sum, test)
+                }
             }
             Column::Time(col) => self.time(col, test, false),
             Column::DaysSinceLastOrder => self.time("r.last_order_at", test, true),
@@ -435,50 +471,120 @@ fn json_types(v: &Val) -> &'static str {
     }
 }
 
-/// The `FROM … WHERE …` of a segment: clients `c`, their order figures `r` when the condition needs
-/// them, and the condition.
-fn from_where(cond: &Condition, as_of: AsOf) -> Result<(String, Vec<SqlValue>)> {
-    let mut b = Builder::new(as_of.at);
-    b.node(&cond.node)?;
-    let mut from = String::from("FROM clients c");
-    if b.rollups {
-        if as_of.rollups_current {
-            from.push_str("\n LEFT JOIN client_rollups r ON r.client_id = c.id");
-        } else {
-            let at = b.at();
-            from.push_str(&format!(
-                "\n LEFT JOIN (SELECT client_id, sum(total) AS revenue, count(*) AS orders,
-                   min(ordered_at) AS first_order_at, max(ordered_at) AS last_order_at
-                   FROM orders WHERE status = 'completed' AND ordered_at <= {at} GROUP BY client_id) r
-               ON r.client_id = c.id"
-            ));
+/// Whether a condition reads nothing of a client but its order figures, and cannot hold for a client
+/// without completed orders (decided by evaluating it on such a client): then the statement reads the
+/// order figures alone, and never touches the wide client rows.
+fn order_figures_only(cond: &Condition, at: DateTime<Utc>) -> bool {
+    fn figures_only(node: &Node) -> bool {
+        match node {
+            Node::All(items) | Node::Any(items) => items.iter().all(figures_only),
+            Node::Not(inner) => figures_only(inner),
+            Node::HasTag(_) => false,
+            Node::Test(field, _) => matches!(
+                field,
+                Field::Revenue
+                    | Field::Revenue90
+                    | Field::Revenue365
+                    | Field::Orders
+                    | Field::FirstOrder
+                    | Field::LastOrder
+                    | Field::DaysSinceLastOrder
+                    | Field::AverageOrder
+            ),
         }
     }
-    // `+` keeps SQLite from scanning the creation-time index for a bound that takes nearly every row.
-    let created = if as_of.clients_current {
-        String::new()
-    } else {
-        format!("+c.created_at <= {} AND ", b.at())
+    if !figures_only(&cond.node) {
+        return false;
+    }
+    let no_orders = ClientFacts {
+        id: ClientId(0),
+        name: String::new(),
+        kind: ClientKind::Person,
+        region: None,
+        industry: None,
+        owner_id: None,
+        tags: Vec::new(),
+        created_at: at,
+        first_source: None,
+        email: None,
+        phone: None,
+        tax_id: None,
+        attributes: serde_json::Value::Null,
+        revenue: Money::from_minor(0),
+        orders: 0,
+        first_order_at: None,
+        last_order_at: None,
+        revenue_90d: Money::from_minor(0),
+        revenue_365d: Money::from_minor(0),
     };
-    Ok((format!("{from}\n WHERE {created}({})", b.sql), b.params))
+    cond.test_client(&no_orders, at) != Some(true)
+}
+
+/// The `FROM … WHERE …` of a segment, and the column of the client's id: clients `c` with their order
+/// figures `r` when the condition needs them, or the order figures alone (see `order_figures_only`).
+fn from_where(cond: &Condition, as_of: &AsOf) -> Result<(String, Vec<SqlValue>, &'static str)> {
+    let mut b = Builder::new(as_of.at);
+    let figures_only = order_figures_only(cond, as_of.at);
+    if figures_only {
+        b.id = "r.client_id";
+    }
+    b.node(&cond.node)?;
+    let rollups = if as_of.rollups_current || !(figures_only || b.rollups) {
+        "client_rollups".to_string()
+    } else {
+        let at = b.at();
+        format!(
+            "(SELECT client_id, sum(total) AS revenue, count(*) AS orders,
+               min(ordered_at) AS first_order_at, max(ordered_at) AS last_order_at
+               FROM orders WHERE status = 'completed' AND ordered_at <= {at} GROUP BY client_id)"
+        )
+    };
+    let from = if figures_only {
+        format!("FROM {rollups} r")
+    } else if b.rollups {
+        format!("FROM clients c\n LEFT JOIN {rollups} r ON r.client_id = c.id")
+    } else {
+        "FROM clients c".to_string()
+    };
+    Ok((format!("{from}\n WHERE ({})", b.sql), b.params, b.id))
 }
 
 /// The ids of the clients matching `cond` as of `as_of`, ascending.
 pub(crate) fn client_ids(
     conn: &Connection,
     cond: &Condition,
-    as_of: AsOf,
+    as_of: &AsOf,
 ) -> Result<Vec<ClientId>> {
-    let (from_where, params) = from_where(cond, as_of)?;
-    let sql = format!("SELECT c.id {from_where}\n ORDER BY c.id");
+    let (from_where, params, id) = from_where(cond, as_of)?;
+    // No ORDER BY: SQLite would then prefer a plan that reads rows in id order over one that uses the
+    // index of the condition. The ids are sorted here instead (a pass when they come sorted already).
+    let sql = format!("SELECT {id} {from_where}");
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(params.iter()), |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut ids: Vec<ClientId> = rows.collect::<rusqlite::Result<_>>()?;
+    ids.sort_unstable();
+    if !as_of.later.is_empty() {
+        ids.retain(|id| !as_of.is_later(*id));
+    }
+    Ok(ids)
+}
+
+/// The `FROM … WHERE …` of a segment's members, when their client rows are read anyway: the
+/// members found by id (see `client_ids`' statement) joined to their rows.
+fn member_from_where(cond: &Condition, as_of: &AsOf) -> Result<(String, Vec<SqlValue>)> {
+    let (from_where, params, id) = from_where(cond, as_of)?;
+    Ok((
+        format!("FROM clients c WHERE c.id IN (SELECT {id} {from_where})"),
+        params,
+    ))
 }
 
 /// How many clients match `cond` as of `as_of`.
-pub(crate) fn client_count(conn: &Connection, cond: &Condition, as_of: AsOf) -> Result<u64> {
-    let (from_where, params) = from_where(cond, as_of)?;
+pub(crate) fn client_count(conn: &Connection, cond: &Condition, as_of: &AsOf) -> Result<u64> {
+    if !as_of.later.is_empty() {
+        return Ok(client_ids(conn, cond, as_of)?.len() as u64);
+    }
+    let (from_where, params, _) = from_where(cond, as_of)?;
     let sql = format!("SELECT count(*) {from_where}");
     let mut stmt = conn.prepare_cached(&sql)?;
     let n: i64 = stmt.query_row(params_from_iter(params.iter()), |r| r.get(0))?;
@@ -490,10 +596,10 @@ pub(crate) fn client_count(conn: &Connection, cond: &Condition, as_of: AsOf) -> 
 pub(crate) fn explain(
     conn: &Connection,
     cond: &Condition,
-    as_of: AsOf,
+    as_of: &AsOf,
 ) -> Result<(String, Vec<String>)> {
-    let (from_where, params) = from_where(cond, as_of)?;
-    let sql = format!("SELECT c.id {from_where}\n ORDER BY c.id");
+    let (from_where, params, id) = from_where(cond, as_of)?;
+    let sql = format!("SELECT {id} {from_where}");
     let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
     let rows = stmt.query_map(params_from_iter(params.iter()), |r| r.get::<_, String>(3))?;
     Ok((sql, rows.collect::<rusqlite::Result<_>>()?))
@@ -521,10 +627,10 @@ pub(crate) struct MemberRow {
 pub(crate) fn each_member(
     conn: &Connection,
     cond: &Condition,
-    as_of: AsOf,
+    as_of: &AsOf,
     mut each: impl FnMut(MemberRow) -> Result<()>,
 ) -> Result<u64> {
-    let (from_where, params) = from_where(cond, as_of)?;
+    let (from_where, params) = member_from_where(cond, as_of)?;
     let sql = format!(
         "SELECT c.id, c.name, c.kind, c.email, c.phone, ct.name, json_extract(ct.emails, '$[0]'),
                 json_extract(ct.phones, '$[0]'), c.region, c.industry, c.owner_id, c.tags,
@@ -543,7 +649,11 @@ pub(crate) fn each_member(
     let mut rows = stmt.query(params_from_iter(params.iter()))?;
     let mut n = 0;
     while let Some(row) = rows.next()? {
-        each(member_row(row)?)?;
+        let member = member_row(row)?;
+        if as_of.is_later(member.id) {
+            continue;
+        }
+        each(member)?;
         n += 1;
     }
     Ok(n)
@@ -770,7 +880,7 @@ mod tests {
         let at = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
         let cond = compile(text, Subject::Clients, &Names::default()).unwrap();
         crm.with_connection(|conn| {
-            let (_, lines) = explain(conn, &cond, as_of(conn, at)?)?;
+            let (_, lines) = explain(conn, &cond, &as_of(conn, at)?)?;
             Ok(lines.join(" | "))
         })
         .unwrap()
@@ -802,7 +912,7 @@ mod tests {
         let text = "name = 'x''); DROP TABLE clients; --' or region in ('a\"b', '?1', ':x')";
         let cond = compile(text, Subject::Clients, &Names::default()).unwrap();
         let sql = crm
-            .with_connection(|conn| Ok(explain(conn, &cond, as_of(conn, at)?)?.0))
+            .with_connection(|conn| Ok(explain(conn, &cond, &as_of(conn, at)?)?.0))
             .unwrap();
         assert!(
             !sql.contains("DROP") && !sql.contains("a\"b") && !sql.contains(":x"),
