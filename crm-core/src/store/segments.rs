@@ -43,11 +43,12 @@ pub(crate) fn as_of(conn: &Connection, at: DateTime<Utc>) -> Result<AsOf> {
     let key = ts(&at);
     let last_order: Option<String> =
         conn.query_row("SELECT max(ordered_at) FROM orders", [], |r| r.get(0))?;
-    let mut stmt =
-        conn.prepare_cached("SELECT id FROM clients WHERE created_at > ?1 ORDER BY id")?;
-    let later = stmt
+    // By the creation-time index; sorted here (an ORDER BY id would read the table in id order).
+    let mut stmt = conn.prepare_cached("SELECT id FROM clients WHERE created_at > ?1")?;
+    let mut later = stmt
         .query_map([&key], |r| r.get(0))?
         .collect::<rusqlite::Result<Vec<ClientId>>>()?;
+    later.sort_unstable();
     Ok(AsOf {
         at,
         rollups_current: last_order.is_none_or(|t| t <= key),
