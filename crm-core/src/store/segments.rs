@@ -525,6 +525,15 @@ fn order_figures_only(cond: &Condition, at: DateTime<Utc>) -> bool {
 /// figures `r` when the condition needs them, or the order figures alone (see `order_figures_only`).
 fn from_where(cond: &Condition, as_of: &AsOf) -> Result<(String, Vec<SqlValue>, &'static str)> {
     let mut b = Builder::new(as_of.at);
+    // One tag alone: its rows in `client_tags` are the answer; no client row needs reading.
+    if let Node::HasTag(tag) = &cond.node {
+        let p = b.param(SqlValue::Text(tag.clone()));
+        return Ok((
+            format!("FROM client_tags t\n WHERE t.tag = {p}"),
+            b.params,
+            "t.client_id",
+        ));
+    }
     let figures_only = order_figures_only(cond, as_of.at);
     if figures_only {
         b.id = "r.client_id";
@@ -894,6 +903,10 @@ mod tests {
             ("industry in ('retail', 'food')", "clients_by_industry"),
             ("owner = 3", "clients_by_owner"),
             ("has tag 'vip'", "SEARCH t USING PRIMARY KEY (tag=?)"),
+            (
+                "has tag 'vip' and owner = 3",
+                "SEARCH t USING PRIMARY KEY (tag=?)",
+            ),
             ("revenue > 50000", "client_rollups_by_revenue"),
             (
                 "days_since_last_order > 90 and days_since_last_order < 120",
