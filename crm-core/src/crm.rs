@@ -1607,9 +1607,22 @@ impl Session<'_> {
             return self.compile("expression", Subject::Clients, &saved.expression);
         }
         let word = which.trim();
-        // Text with no operator, quote or parenthesis that does not parse is a name that was never
-        // saved (`sleeping regulars`), not a broken expression.
+        // Text that does not start like an expression (a field, `not`, `has`), has no operator, quote
+        // or parenthesis, and does not parse is a name that was never saved (`sleeping regulars`); a
+        // broken expression (`has tag vip`) gets its parse error.
+        let first = word
+            .split(|c: char| c.is_whitespace() || c == '.')
+            .next()
+            .unwrap_or("")
+            .to_lowercase();
+        let starts_like_an_expression = first == "not"
+            || first == "has"
+            || first == "attributes"
+            || segment::fields(Subject::Clients)
+                .iter()
+                .any(|f| f.name == first);
         if !word.is_empty()
+            && !starts_like_an_expression
             && !word.contains(['=', '<', '>', '!', '\'', '(', ')', ','])
             && segment::parse(word).is_err()
         {
