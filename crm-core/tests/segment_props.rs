@@ -60,7 +60,6 @@ const REGIONS: &[Option<&str>] = &[
 ];
 const INDUSTRIES: &[Option<&str>] = &[None, Some("retail"), Some("wholesale")];
 const TAGS: &[&str] = &["vip", "VIP", "wholesale", "Новий", "newsletter"];
-const LOYALTY: &[serde_json::Value] = &[];
 
 fn loyalty(i: usize) -> serde_json::Value {
     match i {
@@ -477,7 +476,6 @@ proptest! {
                 );
             }
         }
-        let _ = LOYALTY;
     }
 }
 

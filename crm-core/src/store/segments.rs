@@ -279,7 +279,6 @@ impl Builder {
                 let start = self.as_of - Duration::days(days);
                 let p = self.param(SqlValue::Text(ts(&start)));
                 let at = self.at();
-                self.rollups = true;
                 Ok(Column::Window {
                     start: p.clone(),
                     sum: format!(
@@ -318,6 +317,7 @@ impl Builder {
                 // clients whose last order falls in the window can pass: the rollups' index on the
                 // last order finds them, and the sum is computed for those alone.
                 if !holds_for_zero(test) {
+                    self.rollups = true;
                     self.sql
                         .push_str(&format!("(r.last_order_at > {start} AND "));
                     self.plain(&sum, test)?;
@@ -706,19 +706,16 @@ pub(crate) fn client_facts(
                 (SELECT l.source_id FROM leads l WHERE l.client_id = c.id AND l.received_at <= ?2
                  ORDER BY l.received_at, l.id LIMIT 1),
                 c.email, c.phone, c.tax_id, c.attributes,
-                (SELECT coalesce(sum(total), 0) FROM orders o WHERE o.client_id = c.id
-                   AND o.status = 'completed' AND o.ordered_at <= ?2),
-                (SELECT count(*) FROM orders o WHERE o.client_id = c.id
-                   AND o.status = 'completed' AND o.ordered_at <= ?2),
-                (SELECT min(ordered_at) FROM orders o WHERE o.client_id = c.id
-                   AND o.status = 'completed' AND o.ordered_at <= ?2),
-                (SELECT max(ordered_at) FROM orders o WHERE o.client_id = c.id
-                   AND o.status = 'completed' AND o.ordered_at <= ?2),
-                (SELECT coalesce(sum(total), 0) FROM orders o WHERE o.client_id = c.id
-                   AND o.status = 'completed' AND o.ordered_at > ?3 AND o.ordered_at <= ?2),
-                (SELECT coalesce(sum(total), 0) FROM orders o WHERE o.client_id = c.id
-                   AND o.status = 'completed' AND o.ordered_at > ?4 AND o.ordered_at <= ?2)
-         FROM clients c WHERE c.id = ?1",
+                coalesce(o.revenue, 0), coalesce(o.orders, 0), o.first_order_at, o.last_order_at,
+                coalesce(o.revenue_90d, 0), coalesce(o.revenue_365d, 0)
+         FROM clients c
+         LEFT JOIN (SELECT client_id, sum(total) AS revenue, count(*) AS orders,
+                           min(ordered_at) AS first_order_at, max(ordered_at) AS last_order_at,
+                           sum(CASE WHEN ordered_at > ?3 THEN total ELSE 0 END) AS revenue_90d,
+                           sum(CASE WHEN ordered_at > ?4 THEN total ELSE 0 END) AS revenue_365d
+                    FROM orders WHERE client_id = ?1 AND status = 'completed' AND ordered_at <= ?2
+                    GROUP BY client_id) o ON o.client_id = c.id
+         WHERE c.id = ?1",
     )?;
     let facts = stmt
         .query_row(
