@@ -1,3 +1,4 @@
-//! Duplicate detection. For now: normalisation of the values clients are matched on.
+//! Duplicate detection. For now: normalisation of the values parties are matched on.
 
+pub mod names;
 pub mod normalize;
