@@ -5,6 +5,7 @@
 //! `Crm` runs each in a transaction of its own; [`Transaction`] runs several in the caller's one. The
 //! `facade!` list below generates both sets of public methods, so the two can never drift apart.
 
+use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
@@ -14,20 +15,25 @@ use rusqlite::Connection;
 use serde::Serialize;
 use serde_json::json;
 
+use crate::dedup::matching::{self, Profile};
+use crate::dedup::normalize;
 use crate::error::{Error, Result};
 use crate::lifecycle::{self, LeadAction};
 use crate::model::{
     Activity, ActivityId, ActivityKind, ActivityQuery, Capture, Client, ClientId, ClientKind,
     ClientPatch, ClientQuery, ClientRollup, Contact, ContactId, Conversion, ConvertLead, Deal,
-    DealId, DealPatch, DealQuery, DealStatus, Direction, Event, JunkKind, Lead, LeadId, LeadQuery,
-    LeadStatus, LeadTransition, LostReason, Manager, ManagerId, Money, MonthRevenue, NewActivity,
-    NewClient, NewContact, NewDeal, NewLead, NewManager, NewOrder, NewSource, NewSpend, NewStage,
-    Order, OrderId, OrderLine, OrderQuery, OrderStatus, Page, Segment, SegmentChange, Source,
-    SourceId, Spend, Stage, StageVisit, Warning,
+    DealId, DealPatch, DealQuery, DealStatus, DedupSettings, Direction, DuplicatePair, Event,
+    JunkKind, Lead, LeadId, LeadQuery, LeadStatus, LeadTransition, LostReason, Manager, ManagerId,
+    Match, Merge, MergeId, Money, MonthRevenue, NewActivity, NewClient, NewContact, NewDeal,
+    NewLead, NewManager, NewOrder, NewSource, NewSpend, NewStage, Order, OrderId, OrderLine,
+    OrderQuery, OrderStatus, Page, Probe, Segment, SegmentChange, Source, SourceId, Spend, Stage,
+    StageVisit, Warning,
 };
 use crate::segment::{self, Condition, FieldInfo, Subject};
 use crate::store::clients::MatchKeys;
-use crate::store::{self, activities, catalog, clients, deals, events, leads, orders, segments};
+use crate::store::{
+    self, activities, catalog, clients, deals, dedup, events, leads, orders, segments,
+};
 use crate::validate::{self, ContactKind};
 
 /// An open crmkit store: one SQLite file (or an in-memory database) with the whole client lifecycle.
@@ -92,6 +98,7 @@ pub const ENTITIES: &[&str] = &[
     "order",
     "pipeline",
     "segment",
+    "settings",
     "source",
     "spend",
 ];
@@ -428,6 +435,23 @@ facade! {
         /// the new members and an event on each client who entered (`segment_entered`) or left
         /// (`segment_left`), dated `as_of`. Refreshing at a time before the last refresh is refused.
         fn refresh_segment(name: &str, as_of: DateTime<Utc>) -> SegmentChange;
+        /// Merges client `merge` into client `keep`: its contacts, leads, deals, activities, orders and tags
+        /// move to `keep`, empty fields of `keep` are filled from it (see [`crate::dedup::merge`] for the
+        /// survivorship rules), the rollups are recomputed and `merge` is no longer listed (reading it
+        /// says where it went). Everything needed to undo it is recorded: see [`Crm::unmerge`].
+        fn merge_clients(keep: ClientId, merge: ClientId, at: DateTime<Utc>) -> Merge;
+        /// Undoes a merge: the merged client comes back under its old id with its own details, the records
+        /// that moved go back, the kept client's filled fields and gained tags are taken back (a field
+        /// changed since the merge keeps its later value, and the event names it), the contact the merge
+        /// made is removed. Records created after the merge stay with the kept client. Undoing a merge
+        /// whose kept client was merged again later is a conflict: undo the later merge first.
+        fn unmerge(id: MergeId, at: DateTime<Utc>) -> Merge;
+        /// Changes how duplicates are found. A change of the default country recomputes every stored
+        /// phone's normal form and every matching key in the same transaction.
+        fn set_dedup_settings(settings: DedupSettings, at: DateTime<Utc>) -> DedupSettings;
+        /// Recomputes every client's and lead's normal forms and every matching key (after an upgrade of
+        /// the normalisation rules, say); returns the number of clients.
+        fn rebuild_match_keys(at: DateTime<Utc>) -> u64;
     }
     reads {
         /// One manager.
@@ -509,6 +533,21 @@ facade! {
         fn client_matches(expression: &str, id: ClientId, as_of: DateTime<Utc>) -> bool;
         /// Whether one lead matches an expression about leads (a routing or response-time condition).
         fn lead_matches(expression: &str, id: LeadId, as_of: DateTime<Utc>) -> bool;
+        /// How duplicates are found (the defaults until set).
+        fn dedup_settings() -> DedupSettings;
+        /// The clients that look like the party described, scoring at least the `suggest` setting, best
+        /// first (then by id); each with the fields that agreed. See [`crate::dedup::matching`].
+        fn find_duplicates(probe: &Probe) -> Vec<Match>;
+        /// The other clients that look like this one (as [`Crm::find_duplicates`]).
+        fn client_duplicates(id: ClientId) -> Vec<Match>;
+        /// Every pair of clients scoring at least `min_score` (0..1), best first, then by ids; `a < b`.
+        /// Candidates come from the shared matching keys (a key shared by more than `key_limit` clients
+        /// is left out), so the work grows with the base, not with its square.
+        fn duplicate_pairs(min_score: f64) -> Vec<DuplicatePair>;
+        /// One merge.
+        fn get_merge(id: MergeId) -> Merge;
+        /// The merges a client took part in (kept or merged), or every merge; by id.
+        fn list_merges(client_id: Option<ClientId>) -> Vec<Merge>;
     }
 }
 
@@ -775,10 +814,12 @@ impl Session<'_> {
     pub(crate) fn add_client(&self, new: NewClient, at: DateTime<Utc>) -> Result<Client> {
         let at = validate::time("at", at)?;
         let strict = self.strict;
-        let (mut client, keys) = check_client(new, ClientId(0), at, at, [strict; 3])?;
         let (tx, actor) = (self.conn, self.actor);
+        let country = dedup::settings(tx)?.default_country;
+        let (mut client, keys) = check_client(new, ClientId(0), at, at, [strict; 3], &country)?;
         check_client_references(tx, &client, None)?;
         client.id = clients::insert(tx, &client, &keys)?;
+        refresh_keys(tx, &client, &country)?;
         log(tx, at, actor, "client", client.id.0, "created", &client)?;
         Ok(client)
     }
@@ -798,8 +839,10 @@ impl Session<'_> {
         ];
         let (tx, actor) = (self.conn, self.actor);
         let old = load_client(tx, id)?;
+        let country = dedup::settings(tx)?.default_country;
         let new = apply_client_patch(&old, patch);
-        let (mut client, keys) = check_client(new, id, old.created_at, old.updated_at, strict)?;
+        let (mut client, keys) =
+            check_client(new, id, old.created_at, old.updated_at, strict, &country)?;
         let changed = changed_fields(&old, &client)?;
         if changed.is_empty() {
             return Ok(old);
@@ -807,6 +850,7 @@ impl Session<'_> {
         check_client_references(tx, &client, Some(&old))?;
         client.updated_at = at;
         clients::update(tx, &client, &keys)?;
+        refresh_keys(tx, &client, &country)?;
         log(tx, at, actor, "client", id.0, "updated", &changed)?;
         Ok(client)
     }
@@ -824,12 +868,13 @@ impl Session<'_> {
         let strict = self.strict;
         let phones = validate::values("phones", &new.phones)?;
         let emails = validate::values("emails", &new.emails)?;
+        let country = dedup::settings(self.conn)?.default_country;
         if strict {
             let mut ignored = Vec::new();
             for (i, p) in phones.iter().enumerate() {
                 validate::contact_value(
                     &format!("phones[{i}]"),
-                    ContactKind::Phone,
+                    ContactKind::Phone(&country),
                     Some(p),
                     true,
                     &mut ignored,
@@ -855,8 +900,9 @@ impl Session<'_> {
             created_at: at,
         };
         let (tx, actor) = (self.conn, self.actor);
-        require_client(tx, contact.client_id)?;
+        let client = load_client(tx, contact.client_id)?;
         contact.id = clients::insert_contact(tx, &contact)?;
+        refresh_keys(tx, &client, &country)?;
         log(tx, at, actor, "contact", contact.id.0, "created", &contact)?;
         Ok(contact)
     }
@@ -875,6 +921,8 @@ impl Session<'_> {
     pub(crate) fn capture_lead(&self, new: NewLead, at: DateTime<Utc>) -> Result<Capture> {
         let at = validate::time("at", at)?;
         let strict = self.strict;
+        let settings = dedup::settings(self.conn)?;
+        let country = settings.default_country.as_str();
         let mut warnings = Vec::new();
         let mut scrub =
             |field: &str, text: Option<String>| validate::scrub(field, text, strict, &mut warnings);
@@ -892,7 +940,7 @@ impl Session<'_> {
         // recognised even in strict mode; strict mode refuses them below, before anything is written.
         let phone = validate::contact_value(
             "phone",
-            ContactKind::Phone,
+            ContactKind::Phone(country),
             phone.as_deref(),
             false,
             &mut warnings,
@@ -958,6 +1006,8 @@ impl Session<'_> {
                     return Ok(Capture {
                         lead: stored,
                         warnings: vec![warning],
+                        matches: Vec::new(),
+                        auto_linked: false,
                     });
                 }
                 return Err(Error::Conflict(format!(
@@ -970,7 +1020,7 @@ impl Session<'_> {
             let mut ignored = Vec::new();
             validate::contact_value(
                 "phone",
-                ContactKind::Phone,
+                ContactKind::Phone(country),
                 lead.phone.as_deref(),
                 true,
                 &mut ignored,
@@ -1032,6 +1082,23 @@ impl Session<'_> {
                 "give at least one way to reach the person: phone, email, messenger or client_id",
             ));
         }
+        // A request from a known party is attached to its client: a strong match (only one) links it
+        // now, weaker ones are returned for a person to decide.
+        let mut matches = Vec::new();
+        let mut auto_linked = false;
+        if lead.client_id.is_none() {
+            let profile = Profile::of_lead(&lead, country);
+            matches = find_matches(tx, &profile, &settings)?;
+            let strong: Vec<&Match> = matches
+                .iter()
+                .filter(|m| m.score >= settings.auto_link)
+                .collect();
+            if let [best] = strong.as_slice() {
+                lead.client_id = Some(best.client_id);
+                client = Some(load_client(tx, best.client_id)?);
+                auto_linked = true;
+            }
+        }
         // A known client's request goes to the manager who owns the client, so two managers never work
         // the same client unknowingly.
         if let (None, Some(owner)) = (lead.owner_id, client.and_then(|c| c.owner_id)) {
@@ -1050,7 +1117,12 @@ impl Session<'_> {
             },
         )?;
         log(tx, at, actor, "lead", lead.id.0, "captured", &lead)?;
-        Ok(Capture { lead, warnings })
+        Ok(Capture {
+            lead,
+            warnings,
+            matches,
+            auto_linked,
+        })
     }
 
     pub(crate) fn get_lead(&self, id: LeadId) -> Result<Lead> {
@@ -1850,6 +1922,317 @@ impl Session<'_> {
         let lead = leads::by_id(self.conn, id)?.ok_or_else(|| Error::not_found("lead", id))?;
         Ok(cond.matches_lead(&lead, as_of))
     }
+
+    // --- duplicates ---------------------------------------------------------------------------------------
+    pub(crate) fn dedup_settings(&self) -> Result<DedupSettings> {
+        dedup::settings(self.conn)
+    }
+
+    pub(crate) fn set_dedup_settings(
+        &self,
+        settings: DedupSettings,
+        at: DateTime<Utc>,
+    ) -> Result<DedupSettings> {
+        let at = validate::time("at", at)?;
+        let share = |field: &str, v: f64| {
+            if v.is_finite() && (0.0..=1.0).contains(&v) {
+                Ok(v)
+            } else {
+                Err(Error::validation(field, "must be a number from 0 to 1"))
+            }
+        };
+        share("auto_link", settings.auto_link)?;
+        share("suggest", settings.suggest)?;
+        if settings.suggest > settings.auto_link {
+            return Err(Error::validation("suggest", "must not be above auto_link"));
+        }
+        if !(1..=10_000).contains(&settings.key_limit) {
+            return Err(Error::validation("key_limit", "must be from 1 to 10000"));
+        }
+        let country = settings.default_country.trim().to_ascii_uppercase();
+        if !normalize::is_known_country(&country) {
+            return Err(Error::validation(
+                "default_country",
+                "must be a known ISO 3166 alpha-2 country code (UA, PL, DE, ...)",
+            ));
+        }
+        let settings = DedupSettings {
+            default_country: country,
+            ..settings
+        };
+        let (tx, actor) = (self.conn, self.actor);
+        let old = dedup::settings(tx)?;
+        if old == settings {
+            return Ok(old);
+        }
+        dedup::save_settings(tx, &settings)?;
+        if old.default_country != settings.default_country {
+            // Phones without a country code now read differently: every normal form and key follows.
+            dedup::rebuild(tx)?;
+        }
+        log(tx, at, actor, "settings", 0, "dedup_set", &settings)?;
+        Ok(settings)
+    }
+
+    pub(crate) fn rebuild_match_keys(&self, at: DateTime<Utc>) -> Result<u64> {
+        let at = validate::time("at", at)?;
+        let (tx, actor) = (self.conn, self.actor);
+        let count = dedup::rebuild(tx)?;
+        log(
+            tx,
+            at,
+            actor,
+            "settings",
+            0,
+            "match_keys_rebuilt",
+            &json!({ "clients": count }),
+        )?;
+        Ok(count)
+    }
+
+    pub(crate) fn find_duplicates(&self, probe: &Probe) -> Result<Vec<Match>> {
+        let tx = self.conn;
+        let settings = dedup::settings(tx)?;
+        let profile = Profile::of_probe(probe, &settings.default_country);
+        if profile == Profile::default() {
+            return Err(Error::validation(
+                "probe",
+                "give at least one usable detail: name, company, phone, email, tax_id, address or birth_date",
+            ));
+        }
+        find_matches(tx, &profile, &settings)
+    }
+
+    pub(crate) fn client_duplicates(&self, id: ClientId) -> Result<Vec<Match>> {
+        let tx = self.conn;
+        let settings = dedup::settings(tx)?;
+        let client = load_client(tx, id)?;
+        let contacts = clients::contacts_of(tx, id)?;
+        let profile = Profile::of_client(&client, &contacts, &settings.default_country);
+        let mut matches = find_matches(tx, &profile, &settings)?;
+        matches.retain(|m| m.client_id != id);
+        Ok(matches)
+    }
+
+    pub(crate) fn duplicate_pairs(&self, min_score: f64) -> Result<Vec<DuplicatePair>> {
+        if !(min_score.is_finite() && (0.0..=1.0).contains(&min_score)) {
+            return Err(Error::validation(
+                "min_score",
+                "must be a number from 0 to 1",
+            ));
+        }
+        let tx = self.conn;
+        let settings = dedup::settings(tx)?;
+        let limit = settings.key_limit as usize;
+        let mut common = HashSet::new();
+        let mut pairs: Vec<(ClientId, ClientId)> = Vec::new();
+        dedup::each_key_group(tx, |key, ids| {
+            if ids.len() > limit {
+                common.insert(key.to_string());
+                return;
+            }
+            for (i, a) in ids.iter().enumerate() {
+                for b in &ids[i + 1..] {
+                    pairs.push((*a, *b));
+                }
+            }
+        })?;
+        pairs.sort_unstable();
+        pairs.dedup();
+        let needed: HashSet<ClientId> = pairs.iter().flat_map(|(a, b)| [*a, *b]).collect();
+        let mut profiles = std::collections::HashMap::with_capacity(needed.len());
+        dedup::each_client(tx, |client, contacts| {
+            if needed.contains(&client.id) {
+                let profile = Profile::of_client(&client, contacts, &settings.default_country);
+                profiles.insert(client.id, profile);
+            }
+            Ok(())
+        })?;
+        let mut found = Vec::new();
+        for (a, b) in pairs {
+            let (Some(pa), Some(pb)) = (profiles.get(&a), profiles.get(&b)) else {
+                continue;
+            };
+            let scored = matching::score(pa, pb, &|k| common.contains(k));
+            if scored.score >= min_score {
+                found.push(DuplicatePair {
+                    a,
+                    b,
+                    score: scored.score,
+                    keys: scored.keys.iter().map(|k| k.to_string()).collect(),
+                });
+            }
+        }
+        found.sort_by(|x, y| {
+            y.score
+                .total_cmp(&x.score)
+                .then(x.a.cmp(&y.a))
+                .then(x.b.cmp(&y.b))
+        });
+        Ok(found)
+    }
+
+    pub(crate) fn merge_clients(
+        &self,
+        keep: ClientId,
+        merge: ClientId,
+        at: DateTime<Utc>,
+    ) -> Result<Merge> {
+        let at = validate::time("at", at)?;
+        if keep == merge {
+            return Err(Error::validation(
+                "merge",
+                "must be another client than keep",
+            ));
+        }
+        let (tx, actor) = (self.conn, self.actor);
+        let kept = load_client(tx, keep)?;
+        let merged = load_client(tx, merge)?;
+        let country = dedup::settings(tx)?.default_country;
+        let survivor = crate::dedup::merge::survive(&kept, &merged, at, &country);
+        let memberships = dedup::memberships(tx, merge)?;
+        let moved = dedup::move_records(tx, merge, keep)?;
+        dedup::delete_client(tx, merge)?;
+        clients::update(tx, &survivor.client, &norms_of(&survivor.client, &country))?;
+        let mut contact_id = None;
+        if !survivor.extra_phones.is_empty() || !survivor.extra_emails.is_empty() {
+            let mut contact = Contact {
+                id: ContactId(0),
+                client_id: keep,
+                name: merged.name.clone(),
+                position: Some(format!("merged from client {merge}")),
+                phones: survivor.extra_phones.clone(),
+                emails: survivor.extra_emails.clone(),
+                created_at: at,
+            };
+            contact.id = clients::insert_contact(tx, &contact)?;
+            log(tx, at, actor, "contact", contact.id.0, "created", &contact)?;
+            contact_id = Some(contact.id);
+        }
+        orders::rebuild_rollups(tx, keep)?;
+        refresh_keys(tx, &survivor.client, &country)?;
+        let mut record = Merge {
+            id: MergeId(0),
+            kept_id: keep,
+            merged_id: merge,
+            at,
+            actor: actor.to_string(),
+            filled: survivor.filled,
+            conflicts: survivor.conflicts,
+            added_tags: survivor.added_tags,
+            contact_id,
+            moved,
+            undone_at: None,
+        };
+        let snapshot = dedup::Snapshot {
+            kept_before: kept,
+            kept_after: survivor.client,
+            merged,
+            memberships,
+        };
+        record.id = dedup::insert_merge(tx, &record, &snapshot)?;
+        log(tx, at, actor, "client", keep.0, "merged", &record)?;
+        let away = json!({ "merge_id": record.id, "kept_id": keep });
+        log(tx, at, actor, "client", merge.0, "merged_away", &away)?;
+        Ok(record)
+    }
+
+    pub(crate) fn unmerge(&self, id: MergeId, at: DateTime<Utc>) -> Result<Merge> {
+        let at = validate::time("at", at)?;
+        let (tx, actor) = (self.conn, self.actor);
+        let (mut record, snapshot) =
+            dedup::merge_by_id(tx, id)?.ok_or_else(|| Error::not_found("merge", id))?;
+        if record.undone_at.is_some() {
+            return Err(Error::Conflict(format!("merge {id} was undone already")));
+        }
+        let (kept_id, merged_id) = (record.kept_id, record.merged_id);
+        let Some(now) = clients::by_id(tx, kept_id)? else {
+            let why = match dedup::merged_into(tx, kept_id)? {
+                Some((later, into)) => format!(
+                    "client {kept_id} was merged into client {into} by merge {later}; undo that merge first"
+                ),
+                None => format!("client {kept_id} no longer exists"),
+            };
+            return Err(Error::Conflict(why));
+        };
+        if clients::exists(tx, merged_id)? {
+            return Err(Error::Conflict(format!(
+                "client {merged_id} exists already"
+            )));
+        }
+        let country = dedup::settings(tx)?.default_country;
+        let (kept, kept_later) =
+            crate::dedup::merge::restore(&snapshot.kept_before, &snapshot.kept_after, &now, at);
+        clients::update(tx, &kept, &norms_of(&kept, &country))?;
+        if let Some(clash) = snapshot
+            .merged
+            .external_ref
+            .as_deref()
+            .map(|r| clients::id_by_external_ref(tx, r))
+            .transpose()?
+            .flatten()
+        {
+            return Err(Error::Conflict(format!(
+                "client {clash} now has the external_ref of client {merged_id}"
+            )));
+        }
+        clients::insert(tx, &snapshot.merged, &norms_of(&snapshot.merged, &country))?;
+        dedup::move_back(tx, &record.moved, kept_id, merged_id)?;
+        if let Some(contact) = record.contact_id {
+            if clients::contact_by_id(tx, contact)?.is_some_and(|c| c.client_id == kept_id) {
+                dedup::delete_contact(tx, contact)?;
+                log(
+                    tx,
+                    at,
+                    actor,
+                    "contact",
+                    contact.0,
+                    "deleted",
+                    &json!({ "merge_id": id }),
+                )?;
+            }
+        }
+        dedup::restore_memberships(tx, merged_id, &snapshot.memberships)?;
+        orders::rebuild_rollups(tx, kept_id)?;
+        orders::rebuild_rollups(tx, merged_id)?;
+        refresh_keys(tx, &kept, &country)?;
+        refresh_keys(tx, &snapshot.merged, &country)?;
+        dedup::set_undone(tx, id, &at)?;
+        record.undone_at = Some(at);
+        let data = json!({ "merge_id": id, "merged_id": merged_id, "kept_later": kept_later });
+        log(tx, at, actor, "client", kept_id.0, "unmerged", &data)?;
+        let data = json!({ "merge_id": id, "kept_id": kept_id });
+        log(tx, at, actor, "client", merged_id.0, "restored", &data)?;
+        Ok(record)
+    }
+
+    pub(crate) fn get_merge(&self, id: MergeId) -> Result<Merge> {
+        dedup::merge_by_id(self.conn, id)?
+            .map(|(m, _)| m)
+            .ok_or_else(|| Error::not_found("merge", id))
+    }
+
+    pub(crate) fn list_merges(&self, client_id: Option<ClientId>) -> Result<Vec<Merge>> {
+        dedup::merges(self.conn, client_id)
+    }
+}
+
+/// The normal forms a client's phone, e-mail and tax id are stored with.
+fn norms_of(client: &Client, country: &str) -> MatchKeys {
+    MatchKeys {
+        phone: client
+            .phone
+            .as_deref()
+            .and_then(|p| normalize::phone_in(p, country).normal),
+        email: client
+            .email
+            .as_deref()
+            .and_then(|e| normalize::email(e).normal),
+        tax_id: client
+            .tax_id
+            .as_deref()
+            .and_then(|t| normalize::tax_id(t).normal),
+    }
 }
 
 /// Handles a reference in a captured request that does not hold: refused in strict mode (the error as
@@ -1910,15 +2293,76 @@ fn require_source(conn: &Connection, id: SourceId) -> Result<()> {
 }
 
 fn load_client(conn: &Connection, id: ClientId) -> Result<Client> {
-    clients::by_id(conn, id)?.ok_or_else(|| Error::not_found("client", id))
+    match clients::by_id(conn, id)? {
+        Some(client) => Ok(client),
+        None => Err(client_not_found(conn, id)?),
+    }
 }
 
 fn require_client(conn: &Connection, id: ClientId) -> Result<()> {
     if clients::exists(conn, id)? {
         Ok(())
     } else {
-        Err(Error::not_found("client", id))
+        Err(client_not_found(conn, id)?)
     }
+}
+
+/// The error for a client that is not there, saying where it went when it was merged away.
+fn client_not_found(conn: &Connection, id: ClientId) -> Result<Error> {
+    Ok(match dedup::merged_into(conn, id)? {
+        Some((merge, kept)) => Error::not_found(
+            "client",
+            format!("{id} (merged into client {kept} by merge {merge})"),
+        ),
+        None => Error::not_found("client", id),
+    })
+}
+
+/// Recomputes a client's matching keys from its details and its contact persons.
+fn refresh_keys(tx: &Connection, client: &Client, country: &str) -> Result<()> {
+    let contacts = clients::contacts_of(tx, client.id)?;
+    let keys = Profile::of_client(client, &contacts, country).keys();
+    dedup::replace_keys(tx, client.id, &keys)
+}
+
+/// The clients that look like `profile`, scoring at least the `suggest` setting; best first, then by id.
+fn find_matches(
+    tx: &Connection,
+    profile: &Profile,
+    settings: &DedupSettings,
+) -> Result<Vec<Match>> {
+    let mut common = HashSet::new();
+    let mut candidates = BTreeSet::new();
+    for key in profile.keys() {
+        match dedup::clients_with_key(tx, &key, settings.key_limit)? {
+            Some(ids) => candidates.extend(ids),
+            None => {
+                common.insert(key);
+            }
+        }
+    }
+    let mut matches = Vec::new();
+    for id in candidates {
+        let Some(client) = clients::by_id(tx, id)? else {
+            continue;
+        };
+        let contacts = clients::contacts_of(tx, id)?;
+        let other = Profile::of_client(&client, &contacts, &settings.default_country);
+        let scored = matching::score(profile, &other, &|k| common.contains(k));
+        if scored.score >= settings.suggest {
+            matches.push(Match {
+                client_id: id,
+                score: scored.score,
+                keys: scored.keys.iter().map(|k| k.to_string()).collect(),
+            });
+        }
+    }
+    matches.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.client_id.cmp(&b.client_id))
+    });
+    Ok(matches)
 }
 
 fn load_lead(conn: &Connection, id: LeadId) -> Result<Lead> {
@@ -2042,7 +2486,8 @@ fn create_client_from_lead(
         owner_id: lead.owner_id,
         ..NewClient::default()
     };
-    let (mut client, keys) = check_client(new, ClientId(0), at, at, [false; 3])?;
+    let country = dedup::settings(tx)?.default_country;
+    let (mut client, keys) = check_client(new, ClientId(0), at, at, [false; 3], &country)?;
     client.id = clients::insert(tx, &client, &keys)?;
     log(tx, at, actor, "client", client.id.0, "created", &client)?;
     if let (ClientKind::Company, Some(person)) = (kind, &lead.name) {
@@ -2058,6 +2503,7 @@ fn create_client_from_lead(
         contact.id = clients::insert_contact(tx, &contact)?;
         log(tx, at, actor, "contact", contact.id.0, "created", &contact)?;
     }
+    refresh_keys(tx, &client, &country)?;
     Ok(client)
 }
 
@@ -2222,11 +2668,12 @@ fn check_client(
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     strict: [bool; 3],
+    country: &str,
 ) -> Result<(Client, MatchKeys)> {
     let mut warnings = Vec::new();
     let phone = validate::contact_value(
         "phone",
-        ContactKind::Phone,
+        ContactKind::Phone(country),
         new.phone.as_deref(),
         strict[0],
         &mut warnings,

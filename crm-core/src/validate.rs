@@ -190,16 +190,17 @@ pub(crate) fn attributes(field: &str, value: &serde_json::Value) -> Result<serde
 
 /// What kind of contact value a field holds.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum ContactKind {
-    Phone,
+pub(crate) enum ContactKind<'a> {
+    /// A phone, read in this country (ISO 3166 alpha-2) when it has no country code.
+    Phone(&'a str),
     Email,
     TaxId,
 }
 
-impl ContactKind {
+impl ContactKind<'_> {
     fn check(self, raw: &str) -> Checked {
         match self {
-            ContactKind::Phone => normalize::phone(raw),
+            ContactKind::Phone(country) => normalize::phone_in(raw, country),
             ContactKind::Email => normalize::email(raw),
             ContactKind::TaxId => normalize::tax_id(raw),
         }
@@ -207,7 +208,9 @@ impl ContactKind {
 
     fn rule(self) -> &'static str {
         match self {
-            ContactKind::Phone => "is not a well-formed phone number (7 to 15 digits)",
+            ContactKind::Phone(_) => {
+                "is not a phone number: give + and the country code, or a full national number of the default country"
+            }
             ContactKind::Email => "is not a well-formed e-mail address",
             ContactKind::TaxId => "is not a well-formed tax id (5 to 20 letters and digits)",
         }
@@ -226,7 +229,7 @@ pub(crate) struct ContactValue {
 /// and a warning, unless `strict`, where it is refused.
 pub(crate) fn contact_value(
     field: &str,
-    kind: ContactKind,
+    kind: ContactKind<'_>,
     raw: Option<&str>,
     strict: bool,
     warnings: &mut Vec<Warning>,
@@ -283,7 +286,7 @@ mod tests {
         let mut warnings = Vec::new();
         let v = contact_value(
             "phone",
-            ContactKind::Phone,
+            ContactKind::Phone("UA"),
             Some("+38 0"),
             false,
             &mut warnings,
@@ -294,7 +297,7 @@ mod tests {
         assert_eq!(warnings.len(), 1);
         let err = contact_value(
             "phone",
-            ContactKind::Phone,
+            ContactKind::Phone("UA"),
             Some("+38 0"),
             true,
             &mut warnings,

@@ -185,12 +185,18 @@ pub struct Warning {
 }
 
 /// The result of capturing a request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Capture {
     /// The stored lead.
     pub lead: Lead,
     /// Problems with the data that were stored anyway (malformed phone, e-mail).
     pub warnings: Vec<Warning>,
+    /// Existing clients that look like the sender, best first (score at least the `suggest` setting).
+    /// Empty when the request named its client.
+    pub matches: Vec<super::Match>,
+    /// Whether the lead was linked to the best match automatically (its score reached `auto_link` and no
+    /// other match did); a weaker match is left for a person to decide.
+    pub auto_linked: bool,
 }
 
 /// How to convert a lead.

@@ -4,6 +4,7 @@
 mod activity;
 mod client;
 mod deal;
+mod dedup;
 mod event;
 mod lead;
 mod manager;
@@ -17,6 +18,7 @@ pub use client::{
     Client, ClientKind, ClientPatch, ClientQuery, Contact, NewClient, NewContact, Quality,
 };
 pub use deal::{Deal, DealPatch, DealQuery, DealStatus, NewDeal, NewStage, Stage, StageVisit};
+pub use dedup::{DedupSettings, DuplicatePair, Match, Merge, MergeConflict, Moved, Probe};
 pub use event::Event;
 pub use lead::{
     Capture, Conversion, ConvertLead, JunkKind, Lead, LeadQuery, LeadStatus, LeadTransition,
@@ -71,6 +73,8 @@ id_type!(
     OrderId,
     /// Id of a saved [`Segment`].
     SegmentId,
+    /// Id of a [`Merge`] of two clients.
+    MergeId,
 );
 
 /// Declares a closed set of codes: an enum with `as_str`, `FromStr` (the error names the field and lists

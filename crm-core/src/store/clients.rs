@@ -16,11 +16,11 @@ pub(crate) struct MatchKeys {
     pub tax_id: Option<String>,
 }
 
-const CLIENT_COLUMNS: &str = "id, kind, name, tax_id, tax_id_quality, phone, phone_quality, email, email_quality,
+pub(crate) const CLIENT_COLUMNS: &str = "id, kind, name, tax_id, tax_id_quality, phone, phone_quality, email, email_quality,
     website, industry, region, address, birth_date, owner_id, tags, attributes, external_ref, created_at,
     updated_at";
 
-fn client(row: &Row<'_>) -> rusqlite::Result<Client> {
+pub(crate) fn client(row: &Row<'_>) -> rusqlite::Result<Client> {
     Ok(Client {
         id: row.get(0)?,
         kind: row.get(1)?,
@@ -45,14 +45,18 @@ fn client(row: &Row<'_>) -> rusqlite::Result<Client> {
     })
 }
 
-/// Inserts a client (its id is ignored) and returns the new id.
+/// Inserts a client and returns its id. A client with id 0 gets a new id, above every id a client has
+/// had, merged ones included (so an undone merge can always bring its client back under its old id);
+/// any other id is used as given (an undone merge restoring a client).
 pub(crate) fn insert(conn: &Connection, c: &Client, keys: &MatchKeys) -> Result<ClientId> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO clients (kind, name, tax_id, tax_id_norm, tax_id_quality, phone, phone_norm, phone_quality,
                               email, email_norm, email_quality, website, industry, region, address, birth_date,
-                              owner_id, tags, attributes, external_ref, created_at, updated_at)
+                              owner_id, tags, attributes, external_ref, created_at, updated_at, id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
-                 ?22)",
+                 ?22, CASE WHEN ?23 > 0 THEN ?23 ELSE 1 + max(
+                     coalesce((SELECT max(id) FROM clients), 0),
+                     coalesce((SELECT max(merged_id) FROM client_merges), 0)) END)",
     )?;
     stmt.execute(params![
         c.kind,
@@ -77,6 +81,7 @@ pub(crate) fn insert(conn: &Connection, c: &Client, keys: &MatchKeys) -> Result<
         c.external_ref,
         ts(&c.created_at),
         ts(&c.updated_at),
+        c.id,
     ])?;
     let id = ClientId(conn.last_insert_rowid());
     replace_tags(conn, id, &c.tags)?;
@@ -102,7 +107,7 @@ pub(crate) fn update(conn: &Connection, c: &Client, keys: &MatchKeys) -> Result<
                             phone_norm = ?8, phone_quality = ?9, email = ?10, email_norm = ?11,
                             email_quality = ?12, website = ?13, industry = ?14, region = ?15, address = ?16,
                             birth_date = ?17, owner_id = ?18, tags = ?19, attributes = ?20, external_ref = ?21,
-                            updated_at = ?22
+                            updated_at = ?22, created_at = ?23
          WHERE id = ?1",
     )?;
     stmt.execute(params![
@@ -128,6 +133,7 @@ pub(crate) fn update(conn: &Connection, c: &Client, keys: &MatchKeys) -> Result<
         json(&c.attributes)?,
         c.external_ref,
         ts(&c.updated_at),
+        ts(&c.created_at),
     ])?;
     replace_tags(conn, c.id, &c.tags)?;
     Ok(())
@@ -175,7 +181,7 @@ pub(crate) fn list(conn: &Connection, q: &ClientQuery) -> Result<Vec<Client>> {
     filter(q).rows(conn, client)
 }
 
-fn contact(row: &Row<'_>) -> rusqlite::Result<Contact> {
+pub(crate) fn contact(row: &Row<'_>) -> rusqlite::Result<Contact> {
     Ok(Contact {
         id: row.get(0)?,
         client_id: row.get(1)?,

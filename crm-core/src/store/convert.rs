@@ -9,8 +9,8 @@ use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, 
 
 use crate::model::{
     ActivityId, ActivityKind, Channel, ClientId, ClientKind, ContactId, DealId, DealStatus,
-    Direction, JunkKind, LeadId, LeadStatus, ManagerId, Money, OrderId, OrderStatus, Quality,
-    SourceId, SpendId,
+    Direction, JunkKind, LeadId, LeadStatus, ManagerId, MergeId, Money, OrderId, OrderStatus,
+    Quality, SourceId, SpendId,
 };
 
 /// A time as stored.
@@ -86,7 +86,7 @@ macro_rules! sql_id {
     )*};
 }
 sql_id!(
-    ManagerId, SourceId, SpendId, ClientId, ContactId, LeadId, DealId, ActivityId, OrderId
+    ManagerId, SourceId, SpendId, ClientId, ContactId, LeadId, DealId, ActivityId, OrderId, MergeId
 );
 
 impl ToSql for Money {

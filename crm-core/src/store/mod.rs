@@ -6,6 +6,7 @@ pub(crate) mod catalog;
 pub(crate) mod clients;
 pub(crate) mod convert;
 pub(crate) mod deals;
+pub(crate) mod dedup;
 pub(crate) mod events;
 mod filter;
 pub(crate) mod leads;

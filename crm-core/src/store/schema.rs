@@ -10,7 +10,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// The migrations, oldest first.
-pub(crate) const MIGRATIONS: &[&str] = &[V1, V2];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The schema version this library writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -75,11 +75,41 @@ pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
         if let Some(sql) = MIGRATIONS.get(index) {
             tx.execute_batch(sql)?;
         }
+        if version == 2 {
+            // Version 3 changes the normal forms (phones to E.164, canonical mailboxes) and adds the
+            // matching keys: both are computed in Rust, for every stored client and lead.
+            super::dedup::rebuild(&tx)?;
+        }
     }
     tx.pragma_update(None, "user_version", target)?;
     tx.commit()?;
     Ok(())
 }
+
+/// Version 3: duplicates. Every client's matching keys (see `dedup::matching`), indexed so that a check
+/// on capture reads only the clients that share a key; the record of every merge, with what it needs to
+/// be undone. The normal forms of phones and e-mails are recomputed (E.164, canonical mailboxes) by
+/// `dedup::rebuild` right after this script.
+const V3: &str = r#"
+CREATE TABLE client_keys (
+    key       TEXT NOT NULL,
+    client_id INTEGER NOT NULL REFERENCES clients (id),
+    PRIMARY KEY (key, client_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX client_keys_by_client ON client_keys (client_id);
+
+CREATE TABLE client_merges (
+    id        INTEGER PRIMARY KEY,
+    kept_id   INTEGER NOT NULL,
+    merged_id INTEGER NOT NULL,
+    at        TEXT NOT NULL,
+    record    TEXT NOT NULL,
+    snapshot  TEXT NOT NULL,
+    undone_at TEXT
+) STRICT;
+CREATE INDEX client_merges_by_kept ON client_merges (kept_id);
+CREATE INDEX client_merges_by_merged ON client_merges (merged_id);
+"#;
 
 /// Version 2: what segments need. Indexes behind the client fields a segment tests most (region,
 /// industry, creation date, last order, revenue); tags in a table of their own, folded to lower case
@@ -583,6 +613,61 @@ mod tests {
         if version >= 2 {
             conn.execute_batch(SEED_V2).unwrap();
         }
+        if version >= 3 {
+            conn.execute_batch(SEED_V3).unwrap();
+        }
+    }
+
+    const SEED_V3: &str = r#"
+        INSERT OR IGNORE INTO client_keys (key, client_id) VALUES ('c:romashka', 1);
+    "#;
+
+    #[test]
+    fn version_3_normalises_and_keys_what_a_version_2_file_holds() {
+        let mut conn = configured();
+        migrate_to(&mut conn, 2).unwrap();
+        seed(&conn, 2);
+        // Version 2 kept a national number's digits as its normal form.
+        conn.execute_batch(
+            "UPDATE clients SET phone = '044 123 45 67', phone_norm = '0441234567',
+                                email = 'Office+erp@Romashka.UA', email_norm = 'office+erp@romashka.ua';
+             UPDATE leads SET phone = '(044) 123-45-67', phone_norm = '0441234567';",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let norms: (String, String) = conn
+            .query_row(
+                "SELECT phone_norm, email_norm FROM clients WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(norms, ("+380441234567".into(), "office@romashka.ua".into()));
+        let lead: String = conn
+            .query_row("SELECT phone_norm FROM leads WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(lead, "+380441234567");
+        let keys: Vec<String> = conn
+            .prepare("SELECT key FROM client_keys WHERE client_id = 1 ORDER BY key")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        for key in [
+            "c:romashka",
+            "d:romashka.ua",
+            "e:office@romashka.ua",
+            "p:+380441234567",
+        ] {
+            assert!(keys.iter().any(|k| k == key), "{key} in {keys:?}");
+        }
+        assert!(
+            keys.iter().any(|k| k.starts_with("n:ivan")),
+            "the contact's name: {keys:?}"
+        );
     }
 
     const SEED_V2: &str = r#"
