@@ -73,13 +73,42 @@
  *   `attributes.<key>` stands for any attribute key), `type` (text, choice, integer, money, date, days,
  *   hour, weekday, source, manager, client, tags, attribute), `values` (the codes of a choice, else
  *   `[]`), `nullable` (whether the value may be missing), `doc`.
+ * - **Capture** (what crm_capture_lead() returns): `lead` (the stored Lead), `warnings` (`[{"field",
+ *   "message"}]`: problems stored anyway), `matches` (Match records: known clients that look like the
+ *   sender, best first, scoring at least the `suggest` setting; `[]` when the request named its
+ *   `client_id`), `auto_linked` (true when the lead was linked to its best match on its own: that match
+ *   scored at least `auto_link` and no other did; the lead's `client_id` is then that client's).
+ * - **Match** (a client that looks like the same party as a request, a probe or another client):
+ *   `client_id`, `score` (a JSON number from 0 to 1, rounded to 4 decimals), `keys` (the fields that
+ *   agreed, strongest first: `tax_id`, `phone`, `email`, `name`, `company`, `birth_date`, `address`,
+ *   `email_domain`; the explanation of the score). **DuplicatePair**: `a`, `b` (client ids, `a < b`),
+ *   `score`, `keys`, as in a Match.
+ * - **Probe** (input of crm_find_duplicates(); every field optional): `kind` (company, person), `name`,
+ *   `company` (a person's employer), `phone` (any usual format), `email`, `tax_id`, `address`,
+ *   `birth_date`.
+ * - **Merge** (a merge of two clients, as recorded; enough to undo it): `id`, `kept_id`, `merged_id`,
+ *   `at`, `actor`, `filled` (the kept client's fields that were empty and were filled from the merged
+ *   one), `conflicts` (MergeConflict records `[{"field", "kept", "merged"}]`: fields where both had a
+ *   value and they differed; the kept value stayed), `added_tags` (the tags the kept client gained),
+ *   `contact_id` (the contact person made from the merged client's phone and e-mail when they differed,
+ *   or null), `moved` (Moved: `{"contacts", "leads", "deals", "activities", "orders"}`, the ids of the
+ *   records that moved to the kept client), `undone_at` (null until crm_unmerge()).
+ * - **DedupSettings** (stored in the database): `auto_link` (a capture whose only match scoring this
+ *   much is linked to it; 0.9), `suggest` (the lowest score returned as a match; 0.5), `key_limit` (a
+ *   matching key shared by more clients than this, such as an office phone, stops counting; 20),
+ *   `default_country` (ISO 3166 alpha-2: where a phone written without a country code is read; `UA`).
  * - **Event** (the audit trail and change feed): `seq` (strictly increasing, never reused), `at`,
  *   `actor`, `entity`, `entity_id`, `kind`, `data`. Kinds: `created`, `captured`, `recorded`, `opened`,
  *   `logged` (data: the record as stored), `updated` (data: the fields that changed), `status_changed`
  *   (a lead: `from`, `to`, `reason`, `note`, ...; an order: its new status), `stage_changed`, `won`,
  *   `lost`, `first_response`, `active_changed`, `set` (the pipeline), `relabelled` (a lost reason);
  *   on a segment `deleted` and `refreshed` (`entered`, `left`, `members`: counts); on a client
- *   `segment_entered` and `segment_left` (`segment_id`, `segment`: its name).
+ *   `segment_entered` and `segment_left` (`segment_id`, `segment`: its name), `merged` (on the kept
+ *   client; data: the Merge record), `merged_away` (on the merged one: `merge_id`, `kept_id`),
+ *   `unmerged` (on the kept client: `merge_id`, `merged_id`, `kept_later`: the fields changed since the
+ *   merge that kept their later value) and `restored` (on the merged one: `merge_id`, `kept_id`); on a
+ *   contact `deleted` (the contact a merge made, removed by its undo: `merge_id`); on `settings` (id 0)
+ *   `dedup_set` (data: the DedupSettings) and `match_keys_rebuilt` (`clients`: how many).
  *
  * @section segments The segment language
  *
@@ -112,6 +141,23 @@
  *   crm_last_error_json() has `"line": 1, "column": 1` (the column counted in characters).
  * - **Limits**: an expression is at most 65536 bytes, 64 levels deep, 1000 conditions and 10000
  *   values; a larger one is refused with an error. Its values reach SQL only as bound parameters.
+ *
+ * @section duplicates Duplicates
+ *
+ * Clients are matched on what identifies a party: tax id, phones (read as E.164, a number without a
+ * country code in the `default_country` setting: `067 123-45-67` is `+380671234567`), e-mails, company
+ * names without their legal form, persons' names (word order, case, Cyrillic or Latin script do not
+ * matter: `Петренко Іван` is `Ivan Petrenko`), date of birth and address. Each field that agrees or
+ * disagrees adds or takes evidence; the score is from 0 to 1 (a phone alone gives about 0.92, a name
+ * alone 0.5, a name with a date of birth 0.99), and a Match lists the fields that agreed. Candidates are
+ * found through indexed keys, so a check costs the same in a base of any size.
+ * - **On capture** crm_capture_lead() returns the matches and links the lead to a client on its own
+ *   when exactly one match reaches `auto_link`; a weaker one is left for a person to decide.
+ * - **On demand** crm_find_duplicates() (a probe), crm_client_duplicates() (a stored client) and
+ *   crm_duplicate_pairs() (the whole base, for a clean-up).
+ * - **Merging** crm_merge_clients() moves everything of one client to another and records how;
+ *   crm_unmerge() undoes it exactly. A merged-away client is #CRM_STATUS_NOT_FOUND, with a message that
+ *   says `merged into client <id>`.
  *
  * @section example A first program
  * @code
@@ -386,6 +432,10 @@ crm_status_t crm_add_contact(crm_t *crm,
  * the same `external_ref` again returns the stored lead (a form sent twice is one request; the time is
  * not compared); the same reference with other details is CRM_STATUS_CONFLICT.
  *
+ * A request that does not name its client is matched against the known clients (see "Duplicates"
+ * above): the matches come back in `matches`, and when exactly one reaches the `auto_link` setting the
+ * lead is linked to that client (`auto_linked` is true), as if the request had named it.
+ *
  * @param new_lead_json  `{"channel": "web", "source_id": 1, "name": "Ivan Petrenko", "company": ...,
  *                       "phone": "067 123 45 67", "email": ..., "messenger": ..., "need": ...,
  *                       "interest": ..., "region": ..., "language": ..., "estimated_value": "18000.00",
@@ -395,7 +445,8 @@ crm_status_t crm_add_contact(crm_t *crm,
  *                       field `contact`)
  * @param at             RFC 3339 time the request came in
  * @param capture_json   receives `{"lead": {"id": 1, "status": "new", ...}, "warnings": [{"field":
- *                       "phone", "message": ...}]}`
+ *                       "phone", "message": ...}], "matches": [{"client_id": 3, "score": 0.9526, "keys":
+ *                       ["phone"]}], "auto_linked": true}` (see the Capture record above)
  */
 crm_status_t crm_capture_lead(crm_t *crm,
                               const char *new_lead_json,
@@ -587,6 +638,154 @@ crm_status_t crm_set_order_status(crm_t *crm,
                                   const char *status,
                                   const char *at,
                                   char **order_json);
+
+/**
+ * Merges client `merge` into client `keep`: the merged client's contact persons, leads, deals,
+ * activities and orders move to the kept one, its tags are added, the kept client's empty fields are
+ * filled from it (where both have a value and they differ, the kept one stays and the pair is listed in
+ * `conflicts`; the merged client's own phone and e-mail then become a contact person of the kept
+ * client), purchase totals are recomputed, and the merged client is no longer listed: reading it is
+ * CRM_STATUS_NOT_FOUND with a message that says `merged into client <keep> by merge <id>`. Everything
+ * needed to undo it is recorded (see crm_unmerge()). The kept client's history gets a `merged` event
+ * (data: the Merge record), the merged one's a `merged_away` event (`merge_id`, `kept_id`).
+ *
+ * @param keep        the client that stays; CRM_STATUS_NOT_FOUND when there is none with this id
+ * @param merge       the client merged into it; the same id as `keep` is CRM_STATUS_VALIDATION with
+ *                    field `merge`; CRM_STATUS_NOT_FOUND when there is none with this id
+ * @param at          RFC 3339 time of the merge
+ * @param merge_json  receives the stored merge (see the Merge record above): `{"id": 1, "kept_id": 3,
+ *                    "merged_id": 7, "at": ..., "actor": ..., "filled": ["email"], "conflicts":
+ *                    [{"field": "phone", "kept": ..., "merged": ...}], "added_tags": ["vip"],
+ *                    "contact_id": 12, "moved": {"contacts": [], "leads": [4], "deals": [], "activities":
+ *                    [], "orders": [9]}, "undone_at": null}`
+ */
+crm_status_t crm_merge_clients(crm_t *crm,
+                               int64_t keep,
+                               int64_t merge,
+                               const char *at,
+                               char **merge_json);
+
+/**
+ * Undoes a merge: the merged client comes back under its old id with its own details (crm_get_client()
+ * gives what it gave before the merge), the records that moved go back, the kept client's filled
+ * fields and gained tags are taken back (a field changed since the merge keeps its later value, named
+ * in the event's `kept_later`), and the contact person the merge made is removed. Records created after
+ * the merge stay with the kept client. The kept client's history gets an `unmerged` event (`merge_id`,
+ * `merged_id`, `kept_later`), the restored one's a `restored` event (`merge_id`, `kept_id`).
+ *
+ * @param merge_id    the merge's id (from crm_merge_clients() or crm_list_merges());
+ *                    CRM_STATUS_NOT_FOUND when there is none. CRM_STATUS_CONFLICT when it was undone
+ *                    already, when the kept client was merged again since (undo that merge first), or
+ *                    when another client has taken the merged client's `external_ref`
+ * @param at          RFC 3339 time of the undo
+ * @param merge_json  receives the merge as stored now, with `undone_at` set
+ */
+crm_status_t crm_unmerge(crm_t *crm,
+                         int64_t merge_id,
+                         const char *at,
+                         char **merge_json);
+
+/**
+ * Changes how duplicates are found. The settings are stored in the database, so every program that
+ * opens it matches alike. A change of `default_country` recomputes every stored phone's normal form
+ * and every matching key in the same transaction (as crm_rebuild_match_keys()). Settings equal to the
+ * stored ones change nothing; others log a `dedup_set` event on `settings` 0 (data: the settings).
+ *
+ * @param new_settings_json  `{"auto_link": 0.9, "suggest": 0.5, "key_limit": 20, "default_country":
+ *                           "UA"}` (the defaults). A field left out takes its default, not its stored
+ *                           value: send all four to change one. `auto_link` and `suggest` are numbers
+ *                           from 0 to 1 and `suggest` must not be above `auto_link`; `key_limit` is
+ *                           from 1 to 10000; `default_country` is an ISO 3166 alpha-2 code, any case.
+ *                           A rule broken is CRM_STATUS_VALIDATION naming the field
+ * @param at                 RFC 3339 time of the change
+ * @param settings_json      receives the settings as stored now (the country in upper case; see the
+ *                           DedupSettings record above)
+ */
+crm_status_t crm_set_dedup_settings(crm_t *crm,
+                                    const char *new_settings_json,
+                                    const char *at,
+                                    char **settings_json);
+
+/**
+ * Recomputes the normal forms of every client's phone, e-mail and tax id and every lead's phone and
+ * e-mail, and every client's matching keys: after an upgrade of the normalisation rules, say. Logs a
+ * `match_keys_rebuilt` event on `settings` 0 (data: `{"clients": <count>}`).
+ *
+ * @param at     RFC 3339 time of the rebuild
+ * @param count  receives the number of clients whose keys were rebuilt
+ */
+crm_status_t crm_rebuild_match_keys(crm_t *crm,
+                                    const char *at,
+                                    int64_t *count);
+
+/**
+ * How duplicates are found: the stored settings, or the defaults until crm_set_dedup_settings() is
+ * called.
+ *
+ * @param settings_json  receives `{"auto_link": 0.9, "suggest": 0.5, "key_limit": 20,
+ *                       "default_country": "UA"}` (see the DedupSettings record above)
+ */
+crm_status_t crm_dedup_settings(const crm_t *crm, char **settings_json);
+
+/**
+ * The clients that look like the party a probe describes (before adding a client, say), scoring at
+ * least the `suggest` setting: best first, then by id. Nothing is written.
+ *
+ * @param probe_json    `{"kind": "person", "name": "Ivan Petrenko", "company": ...,
+ *                      "phone": "067 123 45 67", "email": ..., "tax_id": ..., "address": ...,
+ *                      "birth_date": "1980-05-17"}` (see the Probe record above), every field
+ *                      optional; a probe with no usable detail is CRM_STATUS_VALIDATION with field
+ *                      `probe`
+ * @param matches_json  receives `[{"client_id": 3, "score": 0.9526, "keys": ["phone", "name"]}, ...]`
+ *                      (see the Match record above); `[]` when nothing scores high enough
+ */
+crm_status_t crm_find_duplicates(const crm_t *crm,
+                                 const char *probe_json,
+                                 char **matches_json);
+
+/**
+ * The other clients that look like one client (its own details and its contact persons'), as
+ * crm_find_duplicates() finds them: best first, then by id; never the client itself.
+ *
+ * @param client_id     the client; CRM_STATUS_NOT_FOUND when there is none with this id (or it was
+ *                      merged away: the message says into which client)
+ * @param matches_json  receives a JSON array of matches (see the Match record above)
+ */
+crm_status_t crm_client_duplicates(const crm_t *crm, int64_t client_id, char **matches_json);
+
+/**
+ * Every pair of clients that look like the same party, scoring at least `min_score`: best first, then
+ * by ids. For a clean-up of the whole base: candidates come from shared matching keys (a key shared by
+ * more than `key_limit` clients is left out), so the work grows with the base, not with its square.
+ *
+ * @param min_score   the lowest score listed, from 0 to 1 (0.5 lists what a capture would suggest);
+ *                    anything else, NaN included, is CRM_STATUS_VALIDATION with field `min_score`
+ * @param pairs_json  receives `[{"a": 3, "b": 7, "score": 0.9526, "keys": ["phone", "name"]}, ...]`
+ *                    with `a < b` (see the DuplicatePair record above)
+ */
+crm_status_t crm_duplicate_pairs(const crm_t *crm,
+                                 double min_score,
+                                 char **pairs_json);
+
+/**
+ * One merge, undone or not.
+ *
+ * @param merge_id    the merge's id
+ * @param merge_json  receives the merge (see the Merge record above); CRM_STATUS_NOT_FOUND when there
+ *                    is none with this id
+ */
+crm_status_t crm_get_merge(const crm_t *crm,
+                           int64_t merge_id,
+                           char **merge_json);
+
+/**
+ * The merges one client took part in (kept or merged away), or every merge; by id, undone ones
+ * included (their `undone_at` is set).
+ *
+ * @param client_id    a client's id, or 0 for every merge
+ * @param merges_json  receives a JSON array of merges (see the Merge record above)
+ */
+crm_status_t crm_list_merges(const crm_t *crm, int64_t client_id, char **merges_json);
 
 /**
  * Opens a store file, creating it if it does not exist and migrating it if it was written by an older
@@ -892,7 +1091,7 @@ crm_status_t crm_client_monthly_revenue(const crm_t *crm,
  *
  * @param entity       `manager`, `source`, `client`, `contact`, `lead`, `deal`, `activity`, `order`,
  *                     `spend`, `segment`, or a store-wide record with id 0: `pipeline`,
- *                     `lost_reason`; any other name is CRM_STATUS_VALIDATION
+ *                     `lost_reason`, `settings`; any other name is CRM_STATUS_VALIDATION
  * @param events_json  receives `[{"seq": 1, "at": ..., "actor": "system", "entity": "lead",
  *                     "entity_id": 1, "kind": "captured", "data": {...}}, ...]`
  */

@@ -311,6 +311,10 @@ pub unsafe extern "C" fn crm_add_contact(
 /// the same `external_ref` again returns the stored lead (a form sent twice is one request; the time is
 /// not compared); the same reference with other details is CRM_STATUS_CONFLICT.
 ///
+/// A request that does not name its client is matched against the known clients (see "Duplicates"
+/// above): the matches come back in `matches`, and when exactly one reaches the `auto_link` setting the
+/// lead is linked to that client (`auto_linked` is true), as if the request had named it.
+///
 /// @param new_lead_json  `{"channel": "web", "source_id": 1, "name": "Ivan Petrenko", "company": ...,
 ///                       "phone": "067 123 45 67", "email": ..., "messenger": ..., "need": ...,
 ///                       "interest": ..., "region": ..., "language": ..., "estimated_value": "18000.00",
@@ -320,7 +324,8 @@ pub unsafe extern "C" fn crm_add_contact(
 ///                       field `contact`)
 /// @param at             RFC 3339 time the request came in
 /// @param capture_json   receives `{"lead": {"id": 1, "status": "new", ...}, "warnings": [{"field":
-///                       "phone", "message": ...}]}`
+///                       "phone", "message": ...}], "matches": [{"client_id": 3, "score": 0.9526, "keys":
+///                       ["phone"]}], "auto_linked": true}` (see the Capture record above)
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn crm_capture_lead(
     crm: *mut crm_t,

@@ -488,7 +488,7 @@ pub unsafe extern "C" fn crm_client_monthly_revenue(
 ///
 /// @param entity       `manager`, `source`, `client`, `contact`, `lead`, `deal`, `activity`, `order`,
 ///                     `spend`, `segment`, or a store-wide record with id 0: `pipeline`,
-///                     `lost_reason`; any other name is CRM_STATUS_VALIDATION
+///                     `lost_reason`, `settings`; any other name is CRM_STATUS_VALIDATION
 /// @param events_json  receives `[{"seq": 1, "at": ..., "actor": "system", "entity": "lead",
 ///                     "entity_id": 1, "kind": "captured", "data": {...}}, ...]`
 #[unsafe(no_mangle)]

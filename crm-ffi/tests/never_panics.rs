@@ -6,6 +6,11 @@ use std::ffi::{CStr, CString, c_char};
 
 use crm::commands::{crm_add_client, crm_capture_lead, crm_record_order, crm_update_client};
 use crm::crm_status_t::{self, *};
+use crm::dedup::{
+    crm_client_duplicates, crm_dedup_settings, crm_duplicate_pairs, crm_find_duplicates,
+    crm_get_merge, crm_list_merges, crm_merge_clients, crm_rebuild_match_keys,
+    crm_set_dedup_settings, crm_unmerge,
+};
 use crm::handle::{crm_close, crm_open};
 use crm::readers::{crm_history, crm_list_leads};
 use crm::segments::{
@@ -242,5 +247,100 @@ fn check_plain(status: crm_status_t, ok_holds: bool, empty: bool) {
     } else {
         assert!(empty, "{status:?} left an out-parameter written");
         assert!(!last_error().is_empty());
+    }
+}
+
+/// Text shaped like a probe or the duplicate settings, with the values often wrong.
+fn dedupish() -> impl Strategy<Value = String> {
+    let value = prop_oneof![
+        Just("null".to_string()),
+        any::<i64>().prop_map(|n| n.to_string()),
+        any::<f64>().prop_map(|x| format!("{x:?}")),
+        (0.0f64..=1.0).prop_map(|x| format!("{x}")),
+        "[a-zA-Z0-9 .+@()-]{0,16}".prop_map(|s| format!("\"{s}\"")),
+        Just("\"+380 67 123-45-67\"".to_string()),
+        Just("\"Петренко Іван\"".to_string()),
+        Just("\"person\"".to_string()),
+        Just("\"ua\"".to_string()),
+        Just("\"1980-05-17\"".to_string()),
+        Just("[]".to_string()),
+        Just("{}".to_string()),
+    ];
+    let key = prop_oneof![
+        Just("kind"),
+        Just("name"),
+        Just("company"),
+        Just("phone"),
+        Just("email"),
+        Just("tax_id"),
+        Just("address"),
+        Just("birth_date"),
+        Just("auto_link"),
+        Just("suggest"),
+        Just("key_limit"),
+        Just("default_country"),
+        Just("x"),
+    ];
+    prop_oneof![
+        prop::collection::vec((key, value), 0..6).prop_map(|fields| {
+            let body: Vec<String> = fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+            format!("{{{}}}", body.join(","))
+        }),
+        ".{0,40}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_duplicate_input_gets_a_status_not_a_panic(json in dedupish(), at in prop_oneof![
+        Just("2026-11-02T09:30:00Z".to_string()), ".{0,30}"], min_score in prop_oneof![
+        any::<f64>(), 0.0f64..=1.0, Just(f64::NAN), Just(f64::INFINITY)], keep in -1i64..4,
+        merge in -1i64..4) {
+        let store = Store::open();
+        let json = CString::new(json.replace('\0', " ")).unwrap();
+        let at = CString::new(at.replace('\0', " ")).unwrap();
+        let setup = CString::new("2026-11-01T00:00:00Z").unwrap();
+        let clients = [
+            r#"{"kind": "person", "name": "Ivan Petrenko", "phone": "+380 67 123-45-67"}"#,
+            r#"{"kind": "person", "name": "Петренко Іван", "phone": "0671234567"}"#,
+            r#"{"name": "Romashka LLC", "tax_id": "12345678"}"#,
+        ];
+        unsafe {
+            for client in clients {
+                let client = CString::new(client).unwrap();
+                let mut out = std::ptr::null_mut();
+                assert_eq!(crm_add_client(store.0, client.as_ptr(), setup.as_ptr(), &mut out), CRM_STATUS_OK);
+                crm::crm_string_free(out);
+            }
+
+            let mut out = std::ptr::null_mut();
+            check(crm_find_duplicates(store.0, json.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_set_dedup_settings(store.0, json.as_ptr(), at.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_dedup_settings(store.0, &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_duplicate_pairs(store.0, min_score, &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_client_duplicates(store.0, keep, &mut out), out);
+            let mut out = std::ptr::null_mut();
+            let status = crm_merge_clients(store.0, keep, merge, at.as_ptr(), &mut out);
+            let merged = status == CRM_STATUS_OK;
+            check(status, out);
+            let mut out = std::ptr::null_mut();
+            check(crm_list_merges(store.0, merge, &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_get_merge(store.0, 1, &mut out), out);
+            let mut out = std::ptr::null_mut();
+            let status = crm_unmerge(store.0, 1, at.as_ptr(), &mut out);
+            // A merge that went through is undone at the same time (a time it was accepted at).
+            prop_assert_eq!(status == CRM_STATUS_OK, merged, "{}", last_error());
+            check(status, out);
+            let mut count = -1;
+            let status = crm_rebuild_match_keys(store.0, at.as_ptr(), &mut count);
+            check_plain(status, count == 3, count == 0);
+        }
     }
 }
