@@ -14,9 +14,10 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_core::{
     ActivityId, ActivityQuery, ClientId, ClientPatch, ClientQuery, ContactId, ConvertLead, Crm,
-    DealId, DealPatch, DealQuery, JunkKind, LeadId, LeadQuery, ManagerId, NewActivity, NewClient,
-    NewContact, NewDeal, NewLead, NewManager, NewOrder, NewSource, NewSpend, NewStage, OrderId,
-    OrderQuery, OrderStatus, Page, SourceId, Subject, Transaction,
+    DealId, DealPatch, DealQuery, DedupSettings, JunkKind, LeadId, LeadQuery, ManagerId, MergeId,
+    NewActivity, NewClient, NewContact, NewDeal, NewLead, NewManager, NewOrder, NewSource,
+    NewSpend, NewStage, OrderId, OrderQuery, OrderStatus, Page, Probe, SourceId, Subject,
+    Transaction,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -157,6 +158,79 @@ commands! {
         => |f| f.client_matches(&expression, id, as_of);
     lead_matches { expression: String, id: LeadId, as_of: Time }
         => |f| f.lead_matches(&expression, id, as_of);
+    // --- duplicates ----------------------------------------------------------------------------------------
+    merge_clients { keep: ClientId, merge: ClientId, at: Time } => |f| f.merge_clients(keep, merge, at);
+    unmerge { id: MergeId, at: Time } => |f| f.unmerge(id, at);
+    set_dedup_settings { changes: DedupChanges, at: Time } => |f| set_dedup_settings(f, changes, at);
+    rebuild_match_keys { at: Time } => |f| f.rebuild_match_keys(at);
+    dedup_settings {} => |f| f.dedup_settings();
+    find_duplicates { probe: Probe } => |f| f.find_duplicates(&probe);
+    client_duplicates { id: ClientId } => |f| f.client_duplicates(id);
+    duplicate_pairs { min_score: f64 } => |f| f.duplicate_pairs(min_score);
+    get_merge { id: MergeId } => |f| f.get_merge(id);
+    list_merges { client_id: Option<ClientId> } => |f| f.list_merges(client_id);
+}
+
+/// The duplicate settings to change; a field left out (or `null`) keeps its current value.
+#[derive(Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct DedupChanges {
+    auto_link: Option<f64>,
+    suggest: Option<f64>,
+    key_limit: Option<u32>,
+    default_country: Option<String>,
+}
+
+impl DedupChanges {
+    /// `current` with these changes.
+    fn onto(self, current: DedupSettings) -> DedupSettings {
+        DedupSettings {
+            auto_link: self.auto_link.unwrap_or(current.auto_link),
+            suggest: self.suggest.unwrap_or(current.suggest),
+            key_limit: self.key_limit.unwrap_or(current.key_limit),
+            default_country: self.default_country.unwrap_or(current.default_country),
+        }
+    }
+}
+
+/// Work that must see one state of the store from its first read to its last write: on a store it
+/// runs in a transaction of its own, inside a transaction as part of it.
+trait Atomic {
+    fn atomically<T>(
+        &self,
+        work: impl FnOnce(&Transaction<'_>) -> crm_core::Result<T>,
+    ) -> crm_core::Result<T>;
+}
+
+impl Atomic for Crm {
+    fn atomically<T>(
+        &self,
+        work: impl FnOnce(&Transaction<'_>) -> crm_core::Result<T>,
+    ) -> crm_core::Result<T> {
+        self.transaction(work)
+    }
+}
+
+impl Atomic for Transaction<'_> {
+    fn atomically<T>(
+        &self,
+        work: impl FnOnce(&Transaction<'_>) -> crm_core::Result<T>,
+    ) -> crm_core::Result<T> {
+        work(self)
+    }
+}
+
+/// `set_dedup_settings` with only the given fields changed: the current settings are read in the same
+/// transaction, so a change made meanwhile by another thread or program is not overwritten.
+fn set_dedup_settings(
+    target: &impl Atomic,
+    changes: DedupChanges,
+    at: Time,
+) -> crm_core::Result<DedupSettings> {
+    target.atomically(|tx| {
+        let current = tx.dedup_settings()?;
+        tx.set_dedup_settings(changes.onto(current), at)
+    })
 }
 
 /// What `export_segment` gives back: how many members were written, and the CSV itself when no file
@@ -286,15 +360,15 @@ fn parse_args<T: DeserializeOwned>(args: &str) -> Result<T, Failure> {
 }
 
 /// Names the field of a deserialisation error the way the Python layer's keywords name it: the
-/// wrapper argument (`new`, `patch`, `options`, `query`) is left out, so a bad order line reads
-/// `lines[1].unit_price` and a missing channel `channel`.
+/// wrapper argument (`new`, `patch`, `options`, `query`, `probe`, `changes`) is left out, so a bad
+/// order line reads `lines[1].unit_price` and a missing channel `channel`.
 fn args_failure(error: serde_path_to_error::Error<serde_json::Error>) -> Failure {
     let rule = without_position(error.inner());
     let mut field = error.path().to_string();
     if field == "." {
         field.clear();
     }
-    for wrapper in ["new", "patch", "options", "query"] {
+    for wrapper in ["new", "patch", "options", "query", "probe", "changes"] {
         if field == wrapper {
             field.clear();
         } else if let Some(rest) = field.strip_prefix(&format!("{wrapper}.")) {
@@ -572,5 +646,38 @@ mod tests {
             matches!(&outcomes[2], Err(Failure::Core(e)) if e.kind() == crm_core::ErrorKind::NotFound)
         );
         assert!(matches!(&outcomes[3], Ok(json) if json.contains(r#""total":"7.00""#)));
+    }
+
+    #[test]
+    fn dedup_settings_change_only_the_fields_given_on_a_store_and_in_a_transaction() {
+        let crm = Crm::open_in_memory().unwrap();
+        let set = |changes: &str| format!(r#"{{"changes": {changes}, "at": "{AT}"}}"#);
+        let json = Command::parse("set_dedup_settings", &set(r#"{"suggest": 0.6}"#))
+            .unwrap()
+            .run(&crm)
+            .unwrap();
+        assert_eq!(
+            json,
+            r#"{"auto_link":0.9,"suggest":0.6,"key_limit":20,"default_country":"UA"}"#
+        );
+        let json = crm
+            .transaction(|tx| {
+                let args = set(r#"{"key_limit": 5, "auto_link": null}"#);
+                Command::parse("set_dedup_settings", &args)?.run_in(tx)
+            })
+            .unwrap();
+        assert_eq!(
+            json,
+            r#"{"auto_link":0.9,"suggest":0.6,"key_limit":5,"default_country":"UA"}"#
+        );
+        let (field, _) = refusal("set_dedup_settings", &set(r#"{"key_limit": -1}"#));
+        assert_eq!(field, "key_limit");
+        let (field, _) = refusal("set_dedup_settings", &set(r#"{"colour": "red"}"#));
+        assert_eq!(field, "colour");
+        let (field, _) = refusal(
+            "find_duplicates",
+            r#"{"probe": {"birth_date": "1990-13-01"}}"#,
+        );
+        assert_eq!(field, "birth_date");
     }
 }

@@ -1,15 +1,16 @@
 """Python values to the JSON the native module reads, checked at the edge.
 
-A value of the wrong type is a ``TypeError`` naming the argument, as for any Python function. Two
-rules are crmkit's own and raise ``ValidationError``: money given as a ``float`` (it cannot be exact)
-and a ``datetime`` that cannot be expressed in UTC. Everything else — the format of an amount, the
-range of a time, the codes a field allows — is checked once, by the core, and its error names the
-field too.
+A value of the wrong type is a ``TypeError`` naming the argument, as for any Python function. Three
+rules are crmkit's own and raise ``ValidationError``: money given as a ``float`` (it cannot be exact),
+a ``datetime`` that cannot be expressed in UTC, and a score that is not a finite number (NaN has no
+JSON). Everything else — the format of an amount, the range of a time or a score, the codes a field
+allows — is checked once, by the core, and its error names the field too.
 """
 
 from __future__ import annotations
 
 import enum
+import math
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, Iterable, List, Mapping, Optional, Union
@@ -110,6 +111,24 @@ def money(field: str, value: Money) -> str:
 
 def optional_money(field: str, value: Optional[Money]) -> Optional[str]:
     return None if value is None else money(field, value)
+
+
+def number(field: str, value: float) -> float:
+    """A score or threshold: an ``int`` or a ``float``; NaN and infinities are refused with a
+    ``ValidationError`` (the range is the core's to check)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _type_error(field, "a float", value)
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise invalid(field, "must be a finite number")
+    return number
+
+
+def optional_number(field: str, value: Optional[float]) -> Optional[float]:
+    return None if value is None else number(field, value)
 
 
 def text(field: str, value: str) -> str:

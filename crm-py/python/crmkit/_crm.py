@@ -44,7 +44,9 @@ from ._model import (
     Conversion,
     Deal,
     DealStatus,
+    DedupSettings,
     Direction,
+    DuplicatePair,
     Entity,
     Event,
     Field,
@@ -54,6 +56,8 @@ from ._model import (
     LeadTransition,
     LostReason,
     Manager,
+    Match,
+    Merge,
     MonthRevenue,
     Order,
     OrderLine,
@@ -383,6 +387,11 @@ class _Commands:
         request goes to the client's owner when no ``owner_id`` is given. Capturing the same
         ``external_ref`` again returns the stored lead; the same reference with other details is a
         ``ConflictError``.
+
+        ``Capture.matches`` lists the existing clients the sender looks like (a phone in another format,
+        the same e-mail, tax id or company name), best first; when the best one is sure enough (the
+        ``auto_link`` setting) and the only one that is, the lead is linked to it (``Capture.auto_linked``,
+        and ``lead.client_id`` is set). A request that names its ``client_id`` is not matched.
         """
         new = {
             "channel": cv.text("channel", channel),
@@ -1004,7 +1013,7 @@ class _Commands:
     def history(self, entity: Entity, entity_id: int) -> List[Event]:
         """Every change to one record, oldest first: who, when, what. ``entity`` is ``"client"``,
         ``"lead"``, ``"deal"``, ``"order"``, ... (any other name is a ``ValidationError``); store-wide
-        records (``"pipeline"``, ``"lost_reason"``) use id 0."""
+        records (``"pipeline"``, ``"lost_reason"``, ``"settings"``) use id 0."""
         args = {"entity": cv.text("entity", entity), "id": cv.integer("entity_id", entity_id)}
         return _list_of(Event, self._call("history", args))
 
@@ -1149,6 +1158,114 @@ class _Commands:
         }
         value: bool = self._call("lead_matches", args)
         return value
+
+    # --- duplicates ---------------------------------------------------------------------------------------
+    # A match is scored from 0 to 1 by the details that agree: a tax id, a phone in any usual format, an
+    # e-mail, a name (transliterated, so ``"Ivan Petrenko"`` meets ``"Петренко Іван"``), a company name
+    # without its legal form (``"ТОВ «Ромашка»"`` meets ``"Romashka LLC"``), a birth date, an address.
+
+    def find_duplicates(
+        self,
+        *,
+        name: Optional[str] = None,
+        company: Optional[str] = None,
+        phone: Optional[str] = None,
+        email: Optional[str] = None,
+        tax_id: Optional[str] = None,
+        address: Optional[str] = None,
+        birth_date: Optional[date] = None,
+        kind: Optional[ClientKind] = None,
+    ) -> List[Match]:
+        """The clients that look like the party described, scoring at least the ``suggest`` setting, best
+        first (then by id), each with the fields that agreed. ``kind="company"`` compares ``name`` as a
+        company name. Nothing usable given at all is a ``ValidationError`` (field ``probe``)."""
+        probe = {
+            "kind": cv.optional_text("kind", kind),
+            "name": cv.optional_text("name", name),
+            "company": cv.optional_text("company", company),
+            "phone": cv.optional_text("phone", phone),
+            "email": cv.optional_text("email", email),
+            "tax_id": cv.optional_text("tax_id", tax_id),
+            "address": cv.optional_text("address", address),
+            "birth_date": cv.optional_day("birth_date", birth_date),
+        }
+        return _list_of(Match, self._call("find_duplicates", {"probe": probe}))
+
+    def client_duplicates(self, client_id: int) -> List[Match]:
+        """The other clients that look like this one (as ``find_duplicates``)."""
+        args = {"id": cv.integer("client_id", client_id)}
+        return _list_of(Match, self._call("client_duplicates", args))
+
+    def duplicate_pairs(self, min_score: float = 0.9) -> List[DuplicatePair]:
+        """Every pair of clients scoring at least ``min_score`` (from 0 to 1), best first, then by ids
+        (``a < b``). The candidates come from shared matching keys, so the work grows with the base, not
+        with its square."""
+        args = {"min_score": cv.number("min_score", min_score)}
+        return _list_of(DuplicatePair, self._call("duplicate_pairs", args))
+
+    def merge_clients(self, *, keep: int, merge: int, at: Optional[datetime] = None) -> Merge:
+        """Merges client ``merge`` into client ``keep``: its contacts, leads, deals, activities, orders
+        and tags move over, empty fields of ``keep`` are filled from it (disagreements are kept in
+        ``Merge.conflicts``, and a differing phone or e-mail as a contact), the rollups are recomputed,
+        and ``merge`` is no longer listed (``get_client`` on it is a ``NotFoundError`` saying where it
+        went). Everything needed to undo it is recorded: see ``unmerge``."""
+        args = {
+            "keep": cv.integer("keep", keep),
+            "merge": cv.integer("merge", merge),
+            "at": cv.time("at", at),
+        }
+        return Merge._from_json(self._call("merge_clients", args))
+
+    def unmerge(self, merge_id: int, *, at: Optional[datetime] = None) -> Merge:
+        """Undoes a merge: the merged client comes back under its old id with its own details and the
+        records that moved go back; the kept client loses what it was filled with and the tags it gained
+        (a field changed since keeps its later value). Records made after the merge stay with the kept
+        client. Undoing a merge twice, or one whose kept client was merged again later (undo that one
+        first), is a ``ConflictError``."""
+        args = {"id": cv.integer("merge_id", merge_id), "at": cv.time("at", at)}
+        return Merge._from_json(self._call("unmerge", args))
+
+    def get_merge(self, merge_id: int) -> Merge:
+        """One merge (``NotFoundError`` when there is none with this id)."""
+        return Merge._from_json(self._call("get_merge", {"id": cv.integer("merge_id", merge_id)}))
+
+    def list_merges(self, client_id: Optional[int] = None) -> List[Merge]:
+        """The merges a client took part in, kept or merged (every merge when ``client_id`` is
+        ``None``), by id; undone ones included."""
+        args = {"client_id": cv.optional_integer("client_id", client_id)}
+        return _list_of(Merge, self._call("list_merges", args))
+
+    def dedup_settings(self) -> DedupSettings:
+        """How duplicates are found (the defaults until set)."""
+        return DedupSettings._from_json(self._call("dedup_settings", {}))
+
+    def set_dedup_settings(
+        self,
+        *,
+        auto_link: Optional[float] = None,
+        suggest: Optional[float] = None,
+        key_limit: Optional[int] = None,
+        default_country: Optional[str] = None,
+        at: Optional[datetime] = None,
+    ) -> DedupSettings:
+        """Changes how duplicates are found; a setting left out keeps its current value. ``auto_link``
+        and ``suggest`` are scores from 0 to 1 (``suggest`` not above ``auto_link``), ``key_limit`` from 1
+        to 10 000, ``default_country`` an ISO 3166 alpha-2 code (changing it recomputes every stored
+        phone's normal form in the same transaction). Returns the settings now in force."""
+        changes = {
+            "auto_link": cv.optional_number("auto_link", auto_link),
+            "suggest": cv.optional_number("suggest", suggest),
+            "key_limit": cv.optional_integer("key_limit", key_limit),
+            "default_country": cv.optional_text("default_country", default_country),
+        }
+        args = {"changes": changes, "at": cv.time("at", at)}
+        return DedupSettings._from_json(self._call("set_dedup_settings", args))
+
+    def rebuild_match_keys(self, *, at: Optional[datetime] = None) -> int:
+        """Recomputes every client's and lead's normal forms and matching keys (after an upgrade of the
+        normalisation rules, say); returns the number of clients."""
+        count: int = self._call("rebuild_match_keys", {"at": cv.time("at", at)})
+        return count
 
 
 def _binary(file: Any) -> bool:

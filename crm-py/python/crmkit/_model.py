@@ -63,6 +63,12 @@ __all__ = [
     "Field",
     "Segment",
     "SegmentChange",
+    "Match",
+    "DuplicatePair",
+    "MergeConflict",
+    "Moved",
+    "Merge",
+    "DedupSettings",
 ]
 
 # Each set of codes is spelled as a Union of one-value Literals (not ``Literal["a", "b"]``, which means the
@@ -121,10 +127,12 @@ Entity = Union[
     Literal["order"],
     Literal["pipeline"],
     Literal["segment"],
+    Literal["settings"],
     Literal["source"],
     Literal["spend"],
 ]
-"""The kinds of record the event log knows (``history`` takes them)."""
+"""The kinds of record the event log knows (``history`` takes them; store-wide records such as the
+pipeline or the duplicate settings use id 0)."""
 Subject = Union[Literal["clients"], Literal["leads"]]
 """What an expression of the segment language is about: clients (segments) or leads (routing and
 response-time conditions)."""
@@ -414,13 +422,38 @@ def _warnings(values: Any) -> Tuple[CaptureWarning, ...]:
 
 
 @dataclass(frozen=True)
-class Capture(_Result):
-    """The result of ``capture_lead``: the stored lead and what was wrong with the data."""
+class Match(_Result):
+    """An existing client that looks like the same party as a request or a probe."""
 
-    _convert = {"lead": Lead._from_json, "warnings": _warnings}
+    _convert = {"keys": tuple}
+
+    client_id: int
+    score: float
+    """How sure, from 0 to 1 (rounded to 4 decimals)."""
+    keys: Tuple[str, ...]
+    """The fields that agreed, strongest first (``"tax_id"``, ``"phone"``, ``"email"``, ``"name"``,
+    ``"company"``, ``"birth_date"``, ``"address"``, ``"email_domain"``): why the score is what it is."""
+
+
+def _matches(values: Any) -> Tuple[Match, ...]:
+    return tuple(Match._from_json(v) for v in values)
+
+
+@dataclass(frozen=True)
+class Capture(_Result):
+    """The result of ``capture_lead``: the stored lead, what was wrong with the data, and the existing
+    clients the sender looks like."""
+
+    _convert = {"lead": Lead._from_json, "warnings": _warnings, "matches": _matches}
 
     lead: Lead
     warnings: Tuple[CaptureWarning, ...]
+    matches: Tuple[Match, ...]
+    """Existing clients that look like the sender, best first (scoring at least the ``suggest``
+    setting); empty when the request named its client."""
+    auto_linked: bool
+    """Whether the lead was linked to the best match automatically (its score reached ``auto_link`` and
+    no other match did); a weaker match is left for a person to decide."""
 
 
 @dataclass(frozen=True)
@@ -645,6 +678,102 @@ class SegmentChange(_Result):
     """Ids of the clients no longer in it, ascending."""
     members: int
     """How many members it has now."""
+
+
+@dataclass(frozen=True)
+class DuplicatePair(_Result):
+    """Two clients that look like the same party (``Crm.duplicate_pairs``)."""
+
+    _convert = {"keys": tuple}
+
+    a: int
+    """The smaller client id."""
+    b: int
+    """The larger client id."""
+    score: float
+    """How sure, from 0 to 1 (rounded to 4 decimals)."""
+    keys: Tuple[str, ...]
+    """The fields that agreed, as in ``Match.keys``."""
+
+
+@dataclass(frozen=True)
+class MergeConflict(_Result):
+    """A field where two merged clients disagreed: the kept client's value stayed; the merged one's is
+    kept here (and as a contact, for a phone or an e-mail)."""
+
+    field: str
+    kept: str
+    merged: str
+
+
+@dataclass(frozen=True)
+class Moved(_Result):
+    """The ids of the records a merge moved from the merged client to the kept one."""
+
+    _convert = {"contacts": tuple, "leads": tuple, "deals": tuple, "activities": tuple, "orders": tuple}
+
+    contacts: Tuple[int, ...]
+    leads: Tuple[int, ...]
+    deals: Tuple[int, ...]
+    activities: Tuple[int, ...]
+    orders: Tuple[int, ...]
+    """The kept client's rollups were recomputed with these."""
+
+
+def _conflicts(values: Any) -> Tuple[MergeConflict, ...]:
+    return tuple(MergeConflict._from_json(v) for v in values)
+
+
+@dataclass(frozen=True)
+class Merge(_Result):
+    """A merge of two clients, as recorded: enough to undo it exactly (``Crm.unmerge``)."""
+
+    _convert = {
+        "at": _time,
+        "filled": tuple,
+        "conflicts": _conflicts,
+        "added_tags": tuple,
+        "moved": Moved._from_json,
+        "undone_at": _time_or_none,
+    }
+
+    id: int
+    """Give it to ``unmerge``."""
+    kept_id: int
+    """The client that stayed."""
+    merged_id: int
+    """The client merged into it (not found, saying where it went, until the merge is undone)."""
+    at: datetime
+    actor: str
+    filled: Tuple[str, ...]
+    """The kept client's fields that were empty and were filled from the merged one."""
+    conflicts: Tuple[MergeConflict, ...]
+    """The fields where the two disagreed."""
+    added_tags: Tuple[str, ...]
+    """The tags the kept client gained."""
+    contact_id: Optional[int]
+    """The contact made from the merged client's own phone and e-mail, when they differed."""
+    moved: Moved
+    undone_at: Optional[datetime]
+    """When the merge was undone, if it was."""
+
+
+@dataclass(frozen=True)
+class DedupSettings(_Result):
+    """How duplicates are found; stored in the file, the same for every program that opens it."""
+
+    auto_link: float
+    """A capture whose best match scores at least this (and is the only one that does) is linked to that
+    client automatically (default 0.9)."""
+    suggest: float
+    """Matches scoring at least this are returned by a capture and by ``find_duplicates`` (default
+    0.5)."""
+    key_limit: int
+    """A matching key (a phone, an e-mail, a name) shared by more than this many clients stops counting:
+    a shared office phone says nothing about who is who (default 20)."""
+    default_country: str
+    """The country a phone written without a country code is read in, ISO 3166 alpha-2 (default
+    ``"UA"``)."""
 
 
 def _list_of(cls: Type[_R], values: List[Any]) -> List[_R]:
