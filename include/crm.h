@@ -691,9 +691,9 @@ crm_status_t crm_unmerge(crm_t *crm,
  * and every matching key in the same transaction (as crm_rebuild_match_keys()). Settings equal to the
  * stored ones change nothing; others log a `dedup_set` event on `settings` 0 (data: the settings).
  *
- * @param new_settings_json  `{"auto_link": 0.9, "suggest": 0.5, "key_limit": 20, "default_country":
- *                           "UA"}` (the defaults). A field left out takes its default, not its stored
- *                           value: send all four to change one. `auto_link` and `suggest` are numbers
+ * @param new_settings_json  the fields to change, any of `{"auto_link": 0.9, "suggest": 0.5,
+ *                           "key_limit": 20, "default_country": "UA"}` (the defaults); a field left out
+ *                           (or null) keeps its stored value. `auto_link` and `suggest` are numbers
  *                           from 0 to 1 and `suggest` must not be above `auto_link`; `key_limit` is
  *                           from 1 to 10000; `default_country` is an ISO 3166 alpha-2 code, any case.
  *                           A rule broken is CRM_STATUS_VALIDATION naming the field

@@ -22,12 +22,12 @@ use crate::lifecycle::{self, LeadAction};
 use crate::model::{
     Activity, ActivityId, ActivityKind, ActivityQuery, Capture, Client, ClientId, ClientKind,
     ClientPatch, ClientQuery, ClientRollup, Contact, ContactId, Conversion, ConvertLead, Deal,
-    DealId, DealPatch, DealQuery, DealStatus, DedupSettings, Direction, DuplicatePair, Event,
-    JunkKind, Lead, LeadId, LeadQuery, LeadStatus, LeadTransition, LostReason, Manager, ManagerId,
-    Match, Merge, MergeId, Money, MonthRevenue, NewActivity, NewClient, NewContact, NewDeal,
-    NewLead, NewManager, NewOrder, NewSource, NewSpend, NewStage, Order, OrderId, OrderLine,
-    OrderQuery, OrderStatus, Page, Probe, Segment, SegmentChange, Source, SourceId, Spend, Stage,
-    StageVisit, Warning,
+    DealId, DealPatch, DealQuery, DealStatus, DedupSettings, DedupSettingsPatch, Direction,
+    DuplicatePair, Event, JunkKind, Lead, LeadId, LeadQuery, LeadStatus, LeadTransition,
+    LostReason, Manager, ManagerId, Match, Merge, MergeId, Money, MonthRevenue, NewActivity,
+    NewClient, NewContact, NewDeal, NewLead, NewManager, NewOrder, NewSource, NewSpend, NewStage,
+    Order, OrderId, OrderLine, OrderQuery, OrderStatus, Page, Probe, Segment, SegmentChange,
+    Source, SourceId, Spend, Stage, StageVisit, Warning,
 };
 use crate::segment::{self, Condition, FieldInfo, Subject};
 use crate::store::clients::MatchKeys;
@@ -446,9 +446,10 @@ facade! {
         /// made is removed. Records created after the merge stay with the kept client. Undoing a merge
         /// whose kept client was merged again later is a conflict: undo the later merge first.
         fn unmerge(id: MergeId, at: DateTime<Utc>) -> Merge;
-        /// Changes how duplicates are found. A change of the default country recomputes every stored
-        /// phone's normal form and every matching key in the same transaction.
-        fn set_dedup_settings(settings: DedupSettings, at: DateTime<Utc>) -> DedupSettings;
+        /// Changes how duplicates are found: the fields the patch gives change, the others keep their
+        /// stored value. A change of the default country recomputes every stored phone's normal form and
+        /// every matching key in the same transaction. Returns the settings now in force.
+        fn set_dedup_settings(patch: DedupSettingsPatch, at: DateTime<Utc>) -> DedupSettings;
         /// Recomputes every client's and lead's normal forms and every matching key (after an upgrade of
         /// the normalisation rules, say); returns the number of clients.
         fn rebuild_match_keys(at: DateTime<Utc>) -> u64;
@@ -1930,10 +1931,11 @@ impl Session<'_> {
 
     pub(crate) fn set_dedup_settings(
         &self,
-        settings: DedupSettings,
+        patch: DedupSettingsPatch,
         at: DateTime<Utc>,
     ) -> Result<DedupSettings> {
         let at = validate::time("at", at)?;
+        let settings = patch.apply(&dedup::settings(self.conn)?);
         let share = |field: &str, v: f64| {
             if v.is_finite() && (0.0..=1.0).contains(&v) {
                 Ok(v)

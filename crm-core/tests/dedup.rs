@@ -6,8 +6,8 @@ mod common;
 use common::{at, expect_err, mem, units};
 use crm_core::{
     ActivityKind, ActivityQuery, Channel, ClientId, ClientKind, ClientQuery, Crm, DealQuery,
-    DedupSettings, Direction, ErrorKind, LeadQuery, NewActivity, NewClient, NewContact, NewDeal,
-    NewLead, NewManager, NewOrder, OrderQuery, Probe,
+    DedupSettings, DedupSettingsPatch, Direction, ErrorKind, LeadQuery, NewActivity, NewClient,
+    NewContact, NewDeal, NewLead, NewManager, NewOrder, OrderQuery, Probe,
 };
 
 fn company(crm: &Crm, name: &str, phone: Option<&str>, email: Option<&str>) -> ClientId {
@@ -108,9 +108,9 @@ fn e_mail_spellings_and_company_names_with_legal_forms_meet() {
 fn a_shared_office_phone_stops_counting_as_a_key() {
     let crm = mem();
     crm.set_dedup_settings(
-        DedupSettings {
-            key_limit: 3,
-            ..DedupSettings::default()
+        DedupSettingsPatch {
+            key_limit: Some(3),
+            ..DedupSettingsPatch::default()
         },
         at(1, 8, 0),
     )
@@ -170,27 +170,27 @@ fn thresholds_are_settings_and_are_checked() {
         crm.dedup_settings().expect("settings"),
         DedupSettings::default()
     );
-    let bad = DedupSettings {
-        suggest: 0.95,
-        ..DedupSettings::default()
+    let bad = DedupSettingsPatch {
+        suggest: Some(0.95),
+        ..DedupSettingsPatch::default()
     };
     expect_err(
         crm.set_dedup_settings(bad, at(1, 8, 0)),
         ErrorKind::Validation,
         Some("suggest"),
     );
-    let bad = DedupSettings {
-        auto_link: f64::NAN,
-        ..DedupSettings::default()
+    let bad = DedupSettingsPatch {
+        auto_link: Some(f64::NAN),
+        ..DedupSettingsPatch::default()
     };
     expect_err(
         crm.set_dedup_settings(bad, at(1, 8, 0)),
         ErrorKind::Validation,
         Some("auto_link"),
     );
-    let bad = DedupSettings {
-        default_country: "Narnia".into(),
-        ..DedupSettings::default()
+    let bad = DedupSettingsPatch {
+        default_country: Some("Narnia".into()),
+        ..DedupSettingsPatch::default()
     };
     expect_err(
         crm.set_dedup_settings(bad, at(1, 8, 0)),
@@ -198,13 +198,15 @@ fn thresholds_are_settings_and_are_checked() {
         Some("default_country"),
     );
     let id = person(&crm, "Anna Koval", Some("0671234567"));
-    // Never auto-link: the same request is only suggested.
-    let manual = DedupSettings {
-        auto_link: 1.0,
-        ..DedupSettings::default()
+    // Never auto-link: the same request is only suggested. The fields left out keep their values.
+    let manual = DedupSettingsPatch {
+        auto_link: Some(1.0),
+        ..DedupSettingsPatch::default()
     };
-    crm.set_dedup_settings(manual, at(1, 8, 0))
+    let now = crm
+        .set_dedup_settings(manual, at(1, 8, 0))
         .expect("settings");
+    assert_eq!((now.auto_link, now.suggest, now.key_limit), (1.0, 0.5, 20));
     let c = crm
         .capture_lead(lead(None, None, Some("+380671234567"), None), at(2, 10, 0))
         .expect("capture");
@@ -225,9 +227,9 @@ fn the_default_country_decides_how_a_local_number_reads_and_a_change_rebuilds_th
         crm.find_duplicates(&probe).expect("find").is_empty(),
         "read as Ukrainian"
     );
-    let pl = DedupSettings {
-        default_country: "pl".into(),
-        ..DedupSettings::default()
+    let pl = DedupSettingsPatch {
+        default_country: Some("pl".into()),
+        ..DedupSettingsPatch::default()
     };
     assert_eq!(
         crm.set_dedup_settings(pl, at(1, 8, 0))

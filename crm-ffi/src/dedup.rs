@@ -7,7 +7,7 @@
 
 use std::ffi::c_char;
 
-use crm_core::{ClientId, DedupSettings, MergeId, Probe};
+use crm_core::{ClientId, DedupSettingsPatch, MergeId, Probe};
 
 use crate::boundary::{call, json, out_param, time};
 use crate::commands::command;
@@ -92,9 +92,9 @@ pub unsafe extern "C" fn crm_unmerge(
 /// and every matching key in the same transaction (as crm_rebuild_match_keys()). Settings equal to the
 /// stored ones change nothing; others log a `dedup_set` event on `settings` 0 (data: the settings).
 ///
-/// @param new_settings_json  `{"auto_link": 0.9, "suggest": 0.5, "key_limit": 20, "default_country":
-///                           "UA"}` (the defaults). A field left out takes its default, not its stored
-///                           value: send all four to change one. `auto_link` and `suggest` are numbers
+/// @param new_settings_json  the fields to change, any of `{"auto_link": 0.9, "suggest": 0.5,
+///                           "key_limit": 20, "default_country": "UA"}` (the defaults); a field left out
+///                           (or null) keeps its stored value. `auto_link` and `suggest` are numbers
 ///                           from 0 to 1 and `suggest` must not be above `auto_link`; `key_limit` is
 ///                           from 1 to 10000; `default_country` is an ISO 3166 alpha-2 code, any case.
 ///                           A rule broken is CRM_STATUS_VALIDATION naming the field
@@ -115,7 +115,7 @@ pub unsafe extern "C" fn crm_set_dedup_settings(
             settings_json,
             "settings_json",
             at,
-            || json::<DedupSettings>(new_settings_json, "new_settings_json"),
+            || json::<DedupSettingsPatch>(new_settings_json, "new_settings_json"),
             |t, settings, at| on!(t, set_dedup_settings(settings, at)),
         )
     }

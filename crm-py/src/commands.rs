@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_core::{
     ActivityId, ActivityQuery, ClientId, ClientPatch, ClientQuery, ContactId, ConvertLead, Crm,
-    DealId, DealPatch, DealQuery, DedupSettings, JunkKind, LeadId, LeadQuery, ManagerId, MergeId,
-    NewActivity, NewClient, NewContact, NewDeal, NewLead, NewManager, NewOrder, NewSource,
+    DealId, DealPatch, DealQuery, DedupSettingsPatch, JunkKind, LeadId, LeadQuery, ManagerId,
+    MergeId, NewActivity, NewClient, NewContact, NewDeal, NewLead, NewManager, NewOrder, NewSource,
     NewSpend, NewStage, OrderId, OrderQuery, OrderStatus, Page, Probe, SourceId, Subject,
     Transaction,
 };
@@ -161,7 +161,7 @@ commands! {
     // --- duplicates ----------------------------------------------------------------------------------------
     merge_clients { keep: ClientId, merge: ClientId, at: Time } => |f| f.merge_clients(keep, merge, at);
     unmerge { id: MergeId, at: Time } => |f| f.unmerge(id, at);
-    set_dedup_settings { changes: DedupChanges, at: Time } => |f| set_dedup_settings(f, changes, at);
+    set_dedup_settings { changes: DedupSettingsPatch, at: Time } => |f| f.set_dedup_settings(changes, at);
     rebuild_match_keys { at: Time } => |f| f.rebuild_match_keys(at);
     dedup_settings {} => |f| f.dedup_settings();
     find_duplicates { probe: Probe } => |f| f.find_duplicates(&probe);
@@ -169,68 +169,6 @@ commands! {
     duplicate_pairs { min_score: f64 } => |f| f.duplicate_pairs(min_score);
     get_merge { id: MergeId } => |f| f.get_merge(id);
     list_merges { client_id: Option<ClientId> } => |f| f.list_merges(client_id);
-}
-
-/// The duplicate settings to change; a field left out (or `null`) keeps its current value.
-#[derive(Default, serde::Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub(crate) struct DedupChanges {
-    auto_link: Option<f64>,
-    suggest: Option<f64>,
-    key_limit: Option<u32>,
-    default_country: Option<String>,
-}
-
-impl DedupChanges {
-    /// `current` with these changes.
-    fn onto(self, current: DedupSettings) -> DedupSettings {
-        DedupSettings {
-            auto_link: self.auto_link.unwrap_or(current.auto_link),
-            suggest: self.suggest.unwrap_or(current.suggest),
-            key_limit: self.key_limit.unwrap_or(current.key_limit),
-            default_country: self.default_country.unwrap_or(current.default_country),
-        }
-    }
-}
-
-/// Work that must see one state of the store from its first read to its last write: on a store it
-/// runs in a transaction of its own, inside a transaction as part of it.
-trait Atomic {
-    fn atomically<T>(
-        &self,
-        work: impl FnOnce(&Transaction<'_>) -> crm_core::Result<T>,
-    ) -> crm_core::Result<T>;
-}
-
-impl Atomic for Crm {
-    fn atomically<T>(
-        &self,
-        work: impl FnOnce(&Transaction<'_>) -> crm_core::Result<T>,
-    ) -> crm_core::Result<T> {
-        self.transaction(work)
-    }
-}
-
-impl Atomic for Transaction<'_> {
-    fn atomically<T>(
-        &self,
-        work: impl FnOnce(&Transaction<'_>) -> crm_core::Result<T>,
-    ) -> crm_core::Result<T> {
-        work(self)
-    }
-}
-
-/// `set_dedup_settings` with only the given fields changed: the current settings are read in the same
-/// transaction, so a change made meanwhile by another thread or program is not overwritten.
-fn set_dedup_settings(
-    target: &impl Atomic,
-    changes: DedupChanges,
-    at: Time,
-) -> crm_core::Result<DedupSettings> {
-    target.atomically(|tx| {
-        let current = tx.dedup_settings()?;
-        tx.set_dedup_settings(changes.onto(current), at)
-    })
 }
 
 /// What `export_segment` gives back: how many members were written, and the CSV itself when no file

@@ -79,6 +79,35 @@ impl Default for DedupSettings {
     }
 }
 
+/// A change of the duplicate settings: the fields given change, the others keep their stored value.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DedupSettingsPatch {
+    /// See [`DedupSettings::auto_link`].
+    pub auto_link: Option<f64>,
+    /// See [`DedupSettings::suggest`].
+    pub suggest: Option<f64>,
+    /// See [`DedupSettings::key_limit`].
+    pub key_limit: Option<u32>,
+    /// See [`DedupSettings::default_country`].
+    pub default_country: Option<String>,
+}
+
+impl DedupSettingsPatch {
+    /// `current` with this patch applied.
+    pub fn apply(&self, current: &DedupSettings) -> DedupSettings {
+        DedupSettings {
+            auto_link: self.auto_link.unwrap_or(current.auto_link),
+            suggest: self.suggest.unwrap_or(current.suggest),
+            key_limit: self.key_limit.unwrap_or(current.key_limit),
+            default_country: self
+                .default_country
+                .clone()
+                .unwrap_or_else(|| current.default_country.clone()),
+        }
+    }
+}
+
 /// What a merge moved from the merged client to the kept one.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]

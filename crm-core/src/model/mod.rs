@@ -18,7 +18,9 @@ pub use client::{
     Client, ClientKind, ClientPatch, ClientQuery, Contact, NewClient, NewContact, Quality,
 };
 pub use deal::{Deal, DealPatch, DealQuery, DealStatus, NewDeal, NewStage, Stage, StageVisit};
-pub use dedup::{DedupSettings, DuplicatePair, Match, Merge, MergeConflict, Moved, Probe};
+pub use dedup::{
+    DedupSettings, DedupSettingsPatch, DuplicatePair, Match, Merge, MergeConflict, Moved, Probe,
+};
 pub use event::Event;
 pub use lead::{
     Capture, Conversion, ConvertLead, JunkKind, Lead, LeadQuery, LeadStatus, LeadTransition,
