@@ -41,6 +41,7 @@
 //! | date of birth | +5 | day and month swapped, or one digit off: +2.5 | −3 |
 //! | address | ≥ 0.95: +3 | ≥ 0.85: +1.5; ≥ 0.6: 0 | −1 |
 //!
+//! A patronymic in a full name of three words (`Петренко Олена Іванівна`) is left out of the comparison.
 //! Name and address similarity is the symmetric Monge–Elkan mean: each word of the shorter side scored by
 //! its best Jaro–Winkler partner on the other side (numbers must be equal). Names are compared in their
 //! folded, transliterated, sound-alike form (see [`super::names`]), so `Петренко Іван` and
@@ -157,7 +158,8 @@ impl Profile {
     }
 
     fn add_person(&mut self, name: &str) {
-        let tokens = names::person_tokens(name);
+        let mut tokens = names::person_tokens(name);
+        drop_patronymic(&mut tokens);
         if !tokens.is_empty() && !self.names.contains(&tokens) {
             self.names.push(tokens);
         }
@@ -257,6 +259,26 @@ impl Profile {
             }
         }
         keys.into_iter().collect()
+    }
+}
+
+/// Endings of East Slavic patronymics in their sound-alike form (`Олександрович`, `Петрівна`,
+/// `Ильинична`).
+const PATRONYMIC_ENDINGS: [&str; 6] = ["ovich", "evich", "ovna", "evna", "ivna", "ichna"];
+
+/// Drops a patronymic from a full name of three or more words: it stands right after the given name, so
+/// it is the second word (`Ivan Petrovich Lukashevich`) or the third (`Поліщук Денис Олександрович`) — the
+/// second is looked at first, so a surname with the same ending (`Lukashevich`) stays. A patronymic
+/// would otherwise pass for a given name (`Oleksandr` and `Oleksandrovych` are close), and it is often
+/// left out.
+fn drop_patronymic(tokens: &mut Vec<String>) {
+    if tokens.len() < 3 {
+        return;
+    }
+    let patronymic =
+        |t: &String| t.chars().count() > 6 && PATRONYMIC_ENDINGS.iter().any(|e| t.ends_with(e));
+    if let Some(i) = [1, 2].into_iter().find(|&i| patronymic(&tokens[i])) {
+        tokens.remove(i);
     }
 }
 
@@ -540,6 +562,27 @@ mod tests {
         assert!(score(&a, &b, &never).score > 0.9, "day and month swapped");
         b.birth = NaiveDate::from_ymd_opt(1962, 11, 20);
         assert!(score(&a, &b, &never).score < 0.5);
+    }
+
+    #[test]
+    fn a_patronymic_is_not_taken_for_a_given_name() {
+        let p = person("Поліщук Денис Олександрович");
+        assert_eq!(p.names, [names::person_tokens("Поліщук Денис")]);
+        let p = person("Ivan Petrovich Lukashevich");
+        assert_eq!(p.names, [names::person_tokens("Ivan Lukashevich")]);
+        let p = person("Lukashevich Ivan");
+        assert_eq!(
+            p.names,
+            [names::person_tokens("Lukashevich Ivan")],
+            "two words: a surname"
+        );
+        let mut a = person("Oleksandr Polishchuk");
+        let mut b = person("Поліщук Денис Олександрович");
+        a.birth = NaiveDate::from_ymd_opt(1980, 3, 4);
+        b.birth = a.birth;
+        assert!(score(&a, &b, &never).score < 0.9);
+        let c = person("Петренко Олена Іванівна");
+        assert!(score(&person("Olena Petrenko"), &c, &never).score >= 0.5);
     }
 
     #[test]
