@@ -22,7 +22,10 @@
 //! - a request is never lost: a malformed phone is stored, flagged `invalid`, with a warning;
 //! - references from the outside world (`FORM-…`, `WEB-…`, `1C-…`) make repeated deliveries harmless;
 //! - the actor says who did what in the event log: a manager, the web site, the 1C exchange;
-//! - lists are read in pages (`Page { after, limit }`), keyed by the last id seen.
+//! - lists are read in pages (`Page { after, limit }`), keyed by the last id seen;
+//! - a second card for a known client (a name in Cyrillic or with a typo, the phone written another way)
+//!   is found by `duplicate_pairs` and merged with `merge_clients`, its orders moving over; `unmerge`
+//!   would undo it.
 //!
 //! The simulation is seeded ([`Rng`]): the same seed writes the same store.
 
@@ -56,6 +59,10 @@ const CLOSE: i64 = 18 * 60;
 
 /// Clients already in the ERP when the quarter starts; they are the repeat buyers.
 const ERP_CLIENTS: usize = 220;
+/// Second cards of ERP clients that managers type in during the quarter (a name in Cyrillic or with a
+/// typo, the phone in another format, the e-mail in capitals), which then get orders of their own: the
+/// duplicates the tour finds and merges at the end.
+const PLANTED_DUPLICATES: usize = 14;
 
 // --- the company ----------------------------------------------------------------------------------------
 
@@ -218,6 +225,21 @@ const LAST_NAMES: [&str; 14] = [
     "Kovalenko", "Bondarenko", "Tkachenko", "Shevchenko", "Kravchenko", "Melnyk", "Boyko",
     "Polishchuk", "Lysenko", "Savchenko", "Rudenko", "Marchenko", "Moroz", "Petrenko",
 ];
+/// The same names as a Ukrainian writes them.
+#[rustfmt::skip]
+const FIRST_NAMES_UK: [&str; 16] = [
+    "Олександр", "Андрій", "Дмитро", "Сергій", "Микола", "Віктор", "Богдан", "Роман", "Ірина",
+    "Олена", "Наталія", "Тетяна", "Юлія", "Марія", "Катерина", "Оксана",
+];
+#[rustfmt::skip]
+const LAST_NAMES_UK: [&str; 14] = [
+    "Коваленко", "Бондаренко", "Ткаченко", "Шевченко", "Кравченко", "Мельник", "Бойко",
+    "Поліщук", "Лисенко", "Савченко", "Руденко", "Марченко", "Мороз", "Петренко",
+];
+#[rustfmt::skip]
+const COMPANY_NAMES_UK: [&str; 10] = [
+    "Ромашка", "Дніпро", "Карпати", "Полісся", "Сокіл", "Атекс", "Вега", "Оріон", "Сігма", "Ланка",
+];
 #[rustfmt::skip]
 const COMPANY_NAMES: [&str; 10] = [
     "Romashka", "Dnipro", "Karpaty", "Polissia", "Sokil", "Ateks", "Vega", "Orion", "Sigma",
@@ -301,6 +323,8 @@ struct Company {
     stages: Vec<Stage>,
     /// The last number used in an outside reference (`FORM-…`, `WEB-…`); they must be unique.
     last_ref: u64,
+    /// The second cards planted on purpose (see [`PLANTED_DUPLICATES`]).
+    planted: Vec<ClientId>,
 }
 
 fn main() -> Result<()> {
@@ -315,10 +339,19 @@ fn main() -> Result<()> {
     company.plan_spend(first_day, last_day);
     company.plan_requests(first_day, last_day)?;
     company.run()?;
+    let quarter_end = last_day.and_time(NaiveTime::MIN).and_utc() + TimeDelta::days(1);
+    let (pairs, planted, merged, orders_moved) = company.merge_duplicates(quarter_end)?;
     let simulated = started.elapsed();
 
     let crm = company.crm;
     print_summary(&crm, first_day, last_day)?;
+    println!(
+        "\nDuplicates  {PLANTED_DUPLICATES} second cards of ERP clients typed in during the quarter \
+         (Cyrillic, typos, other phone formats)\n  duplicate_pairs(0.9): {pairs} pairs, {planted} of them \
+         the planted cards, {} the same company and contact person by the generator's chance\n  \
+         merged {merged} clients, moving {orders_moved} orders (undo any with unmerge)",
+        pairs - planted
+    );
     let checked = crm.integrity_check()?;
     let seq = crm.last_seq()?;
     let version = crm.schema_version()?;
@@ -378,6 +411,7 @@ impl Company {
             lost_reasons,
             stages,
             last_ref: 100_000,
+            planted: Vec::new(),
         })
     }
 
@@ -385,20 +419,27 @@ impl Company {
     fn import_erp_clients(&mut self) -> Result<()> {
         let at = self.agenda.now();
         self.crm.set_actor("1C exchange");
+        let mut cards = Vec::new();
         for i in 1..=ERP_CLIENTS {
             let manager = self.pick_manager();
-            let mut new = if self.rng.chance(80, 100) {
-                NewClient::new(ClientKind::Company, self.company_name())
+            let name = if self.rng.chance(80, 100) {
+                Name::Company(self.rng.below(10) as usize, self.rng.below(8) as usize)
             } else {
-                NewClient::new(ClientKind::Person, self.person_name())
+                Name::Person(self.rng.below(16) as usize, self.rng.below(14) as usize)
+            };
+            let mut new = match name {
+                Name::Company(..) => NewClient::new(ClientKind::Company, name.latin()),
+                Name::Person(..) => NewClient::new(ClientKind::Person, name.latin()),
             };
             new.tax_id = Some(format!("{:08}", self.rng.range(10_000_000, 44_999_999)));
-            new.phone = Some(self.phone());
-            new.email = Some(format!("buyer{i}@clients.example"));
+            let (code, number) = self.phone_number();
+            new.phone = Some(self.phone_as(code, number));
+            new.email = Some(new_email(i));
             new.region = Some((*self.rng.pick(&REGIONS)).into());
             new.owner_id = Some(self.managers[manager].id);
             new.external_ref = Some(format!("1C-CL-{i:06}"));
             let client = self.crm.add_client(new, at)?;
+            cards.push((name, code, number, manager, new_email(i)));
             let every_days = self.rng.range(5, 24);
             let offset = days(self.rng.range(0, every_days));
             let first = self.working_day_time(local_day(at) + offset);
@@ -410,7 +451,95 @@ impl Company {
                 },
             );
         }
+        self.plant_duplicates(&cards)
+    }
+
+    /// Second cards of some ERP clients, typed in by another manager from a call or a business card: the
+    /// name in Cyrillic, with a legal form or with a typo, the same phone written another way, the
+    /// e-mail in capitals or none, no tax id and no ERP reference. They get orders of their own, as
+    /// happens when a second card exists.
+    fn plant_duplicates(&mut self, cards: &[(Name, u32, i64, usize, String)]) -> Result<()> {
+        let at = self.agenda.now() + TimeDelta::days(3);
+        let mut chosen = std::collections::BTreeSet::new();
+        while chosen.len() < PLANTED_DUPLICATES {
+            chosen.insert(self.rng.below(cards.len() as u64) as usize);
+        }
+        for index in chosen {
+            let (name, code, number, manager, email) = &cards[index];
+            let other = (manager + 1 + self.rng.below(2) as usize) % self.managers.len();
+            self.act_as(other);
+            let (kind, written) = match *name {
+                Name::Company(n, k) => (
+                    ClientKind::Company,
+                    match self.rng.below(3) {
+                        0 => format!("ТОВ «{} {}»", COMPANY_NAMES_UK[n], COMPANY_KINDS[k]),
+                        1 => format!("{} {} Ltd.", COMPANY_NAMES[n], COMPANY_KINDS[k]),
+                        _ => format!("{} {}", typo(COMPANY_NAMES[n]), COMPANY_KINDS[k]),
+                    },
+                ),
+                Name::Person(f, l) => (
+                    ClientKind::Person,
+                    match self.rng.below(3) {
+                        0 => format!("{} {}", LAST_NAMES_UK[l], FIRST_NAMES_UK[f]),
+                        1 => format!("{} {}", FIRST_NAMES[f], typo(LAST_NAMES[l])),
+                        _ => format!("{} {}", LAST_NAMES[l].to_uppercase(), FIRST_NAMES[f]),
+                    },
+                ),
+            };
+            let mut new = NewClient::new(kind, written);
+            new.phone = Some(format!(
+                "(0{code}) {:03}-{:02}-{:02}",
+                number / 10_000,
+                number / 100 % 100,
+                number % 100
+            ));
+            if self.rng.chance(1, 2) {
+                new.email = Some(email.to_uppercase());
+            }
+            new.owner_id = Some(self.managers[other].id);
+            let client = self.crm.add_client(new, at)?;
+            self.planted.push(client.id);
+            let every_days = self.rng.range(15, 35);
+            let offset = days(self.rng.range(1, 20));
+            let first = self.working_day_time(local_day(at) + offset);
+            self.agenda.schedule(
+                first,
+                Step::Reorder {
+                    client: client.id,
+                    every_days,
+                },
+            );
+        }
         Ok(())
+    }
+
+    /// At the end of the quarter: every likely duplicate pair (score at least 0.9) is merged into the
+    /// card the ERP knows (the one with an external reference, else the older). Returns (pairs found, planted ones among them, clients merged, orders moved).
+    fn merge_duplicates(&mut self, at: DateTime<Utc>) -> Result<(usize, usize, usize, usize)> {
+        self.crm.set_actor("admin");
+        let pairs = self.crm.duplicate_pairs(0.9)?;
+        let planted = pairs
+            .iter()
+            .filter(|p| self.planted.contains(&p.a) || self.planted.contains(&p.b))
+            .count();
+        let mut gone = std::collections::BTreeSet::new();
+        let (mut merged, mut orders) = (0, 0);
+        for pair in &pairs {
+            if gone.contains(&pair.a) || gone.contains(&pair.b) {
+                continue;
+            }
+            let (a, b) = (self.crm.get_client(pair.a)?, self.crm.get_client(pair.b)?);
+            let (keep, merge) = if b.external_ref.is_some() && a.external_ref.is_none() {
+                (b.id, a.id)
+            } else {
+                (a.id, b.id)
+            };
+            let record = self.crm.merge_clients(keep, merge, at)?;
+            orders += record.moved.orders.len();
+            merged += 1;
+            gone.insert(merge);
+        }
+        Ok((pairs.len(), planted, merged, orders))
     }
 
     /// Books each source's spend on its days: weekly sources every Monday, monthly ones on the 1st.
@@ -857,6 +986,8 @@ impl Company {
     fn person(&mut self, channel: Channel, need: usize) -> NewLead {
         let mut lead = NewLead::new(channel);
         let name = self.person_name();
+        // Namesakes are common (the name tables are short); their mailboxes are not.
+        let mailbox = email_of(&name, self.rng.range(1, 9_999));
         let wants_phone = match channel {
             Channel::Email => 30,
             Channel::Messenger => 40,
@@ -874,7 +1005,7 @@ impl Company {
         if self.rng.chance(wants_email, 100)
             || lead.phone.is_none() && channel != Channel::Messenger
         {
-            lead.email = Some(email_of(&name));
+            lead.email = Some(mailbox.clone());
         }
         if channel == Channel::Messenger {
             lead.messenger = Some(format!("@{}", name.replace(' ', "_").to_lowercase()));
@@ -883,7 +1014,7 @@ impl Company {
         // writes back by e-mail instead.
         if lead.phone.is_some() && self.rng.chance(15, 1000) {
             lead.phone = Some(self.malformed_phone());
-            lead.email.get_or_insert_with(|| email_of(&name));
+            lead.email.get_or_insert(mailbox);
         }
         if self.rng.chance(60, 100) {
             lead.company = Some(self.company_name());
@@ -917,8 +1048,17 @@ impl Company {
 
     /// A Ukrainian mobile number, written the way people write them.
     fn phone(&mut self) -> String {
-        let code = *self.rng.pick(&MOBILE_CODES);
-        let number = self.rng.range(0, 9_999_999);
+        let (code, number) = self.phone_number();
+        self.phone_as(code, number)
+    }
+
+    /// A Ukrainian mobile number: the operator's code and the subscriber's seven digits.
+    fn phone_number(&mut self) -> (u32, i64) {
+        (*self.rng.pick(&MOBILE_CODES), self.rng.range(0, 9_999_999))
+    }
+
+    /// The number written in one of the ways people write them.
+    fn phone_as(&mut self, code: u32, number: i64) -> String {
         match self.rng.below(3) {
             0 => format!(
                 "+380 {code} {:03} {:02} {:02}",
@@ -1020,6 +1160,35 @@ impl Company {
 }
 
 /// Who captures a request in the event log: the system it came through, or the office for a visit.
+/// A client's name as the generator chose it: indexes into the name tables.
+#[derive(Clone, Copy)]
+enum Name {
+    Company(usize, usize),
+    Person(usize, usize),
+}
+
+impl Name {
+    fn latin(self) -> String {
+        match self {
+            Name::Company(n, k) => format!("{} {}", COMPANY_NAMES[n], COMPANY_KINDS[k]),
+            Name::Person(f, l) => format!("{} {}", FIRST_NAMES[f], LAST_NAMES[l]),
+        }
+    }
+}
+
+/// A word with two neighbouring letters swapped after the first two: the commonest typo.
+fn typo(word: &str) -> String {
+    let mut chars: Vec<char> = word.chars().collect();
+    if chars.len() > 3 {
+        chars.swap(2, 3);
+    }
+    chars.into_iter().collect()
+}
+
+fn new_email(i: usize) -> String {
+    format!("buyer{i}@clients.example")
+}
+
 fn intake(channel: Channel) -> &'static str {
     match channel {
         Channel::Web => "web site",
@@ -1047,8 +1216,11 @@ fn self_test(channel: Channel) -> NewLead {
     lead
 }
 
-fn email_of(name: &str) -> String {
-    format!("{}@mail.example", name.replace(' ', ".").to_lowercase())
+fn email_of(name: &str, number: i64) -> String {
+    format!(
+        "{}{number}@mail.example",
+        name.replace(' ', ".").to_lowercase()
+    )
 }
 
 /// The sum of the lines; checked, because money never wraps around.
