@@ -2221,20 +2221,7 @@ impl Session<'_> {
 
 /// The normal forms a client's phone, e-mail and tax id are stored with.
 fn norms_of(client: &Client, country: &str) -> MatchKeys {
-    MatchKeys {
-        phone: client
-            .phone
-            .as_deref()
-            .and_then(|p| normalize::phone_in(p, country).normal),
-        email: client
-            .email
-            .as_deref()
-            .and_then(|e| normalize::email(e).normal),
-        tax_id: client
-            .tax_id
-            .as_deref()
-            .and_then(|t| normalize::tax_id(t).normal),
-    }
+    dedup::norms(&client.phone, &client.email, &client.tax_id, country)
 }
 
 /// Handles a reference in a captured request that does not hold: refused in strict mode (the error as

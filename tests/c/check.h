@@ -18,7 +18,8 @@
  *
  * Strings: free_str(&s) frees with crm_string_free() and sets s to NULL. JSON is read with strstr:
  * json_i64(json, "id", &id) reads the first `"id":<integer>`, json_count() counts a needle,
- * json_in_order() checks needles appear one after another.
+ * json_in_order() checks needles appear one after another. fmt() formats into a buffer (JSON with ids), add()
+ * runs a crm_add_…() that must succeed and gives the id, last_seq() reads the newest event number.
  */
 #ifndef CRM_TEST_CHECK_H
 #define CRM_TEST_CHECK_H
@@ -236,6 +237,34 @@ static inline bool json_in_order(const char *json, ...) {
 }
 
 /* Removes a store file and its SQLite companions, if any. */
+/* printf into a buffer of its own: JSON with ids in it. The next call overwrites it. */
+static inline const char *fmt(const char *format, ...) {
+  static char buffer[4096];
+  va_list args;
+  va_start(args, format);
+  int n = vsnprintf(buffer, sizeof buffer, format, args);
+  va_end(args);
+  CHECK(n > 0 && (size_t)n < sizeof buffer);
+  return buffer;
+}
+
+/* Runs a crm_add_…(crm, json, at, &out) command that must succeed and returns the new record's id. */
+static inline int64_t add(crm_t *crm, crm_status_t (*fn)(crm_t *, const char *, const char *, char **),
+                          const char *json, const char *at) {
+  char *out = NULL;
+  CHECK_OK(fn(crm, json, at, &out));
+  int64_t id = JSON_I64(out, "id");
+  free_str(&out);
+  return id;
+}
+
+/* The store's newest event sequence number. */
+static inline int64_t last_seq(const crm_t *crm) {
+  int64_t seq = -1;
+  CHECK_OK(crm_last_seq(crm, &seq));
+  return seq;
+}
+
 static inline void remove_store(const char *path) {
   char companion[512];
   remove(path);

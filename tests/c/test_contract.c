@@ -60,15 +60,6 @@ typedef struct {
   int64_t manager, source, client, lead, won_deal;
 } fixture_t;
 
-static int64_t add(crm_t *crm, crm_status_t (*fn)(crm_t *, const char *, const char *, char **),
-                   const char *json, const char *at) {
-  char *out = NULL;
-  CHECK_OK(fn(crm, json, at, &out));
-  int64_t id = JSON_I64(out, "id");
-  free_str(&out);
-  return id;
-}
-
 static fixture_t fixture(void) {
   fixture_t f = {0};
   CHECK_OK(crm_open(":memory:", &f.crm));
@@ -91,12 +82,6 @@ static fixture_t fixture(void) {
                             T1, &out));
   free_str(&out);
   return f;
-}
-
-static int64_t last_seq(const crm_t *crm) {
-  int64_t seq = -1;
-  CHECK_OK(crm_last_seq(crm, &seq));
-  return seq;
 }
 
 /* ----------------------------------------------------------------------------------------------------- */

@@ -45,33 +45,6 @@ typedef struct {
   int64_t lead;                             /* Petrenko's, named by client_id */
 } store_t;
 
-static char buffer[4096];
-
-/* printf into a static buffer: JSON with ids in it. */
-static const char *fmt(const char *format, ...) {
-  va_list args;
-  va_start(args, format);
-  int n = vsnprintf(buffer, sizeof buffer, format, args);
-  va_end(args);
-  CHECK(n > 0 && (size_t)n < sizeof buffer);
-  return buffer;
-}
-
-static int64_t add(crm_t *crm, crm_status_t (*fn)(crm_t *, const char *, const char *, char **),
-                   const char *json, const char *at) {
-  char *out = NULL;
-  CHECK_OK(fn(crm, json, at, &out));
-  int64_t id = JSON_I64(out, "id");
-  free_str(&out);
-  return id;
-}
-
-static int64_t last_seq(const crm_t *crm) {
-  int64_t seq = -1;
-  CHECK_OK(crm_last_seq(crm, &seq));
-  return seq;
-}
-
 /* The client as crm_get_client() gives it. Free it with crm_string_free(). */
 static char *client(const crm_t *crm, int64_t id) {
   char *out = NULL;

@@ -28,24 +28,6 @@
 #define T_LATER "2026-12-02T09:00:00Z"
 #define T_TX "2026-12-03T09:00:00Z"
 
-static char buffer[4096];
-
-/* printf into a static buffer: JSON with ids in it. */
-static const char *fmt(const char *format, ...) {
-  va_list args;
-  va_start(args, format);
-  int n = vsnprintf(buffer, sizeof buffer, format, args);
-  va_end(args);
-  CHECK(n > 0 && (size_t)n < sizeof buffer);
-  return buffer;
-}
-
-static int64_t last_seq(const crm_t *crm) {
-  int64_t seq = -1;
-  CHECK_OK(crm_last_seq(crm, &seq));
-  return seq;
-}
-
 /* The "seq" values of a JSON array of events are strictly increasing; returns how many there are. */
 static int check_seqs_increase(const char *events) {
   int n = 0;

@@ -51,39 +51,12 @@ typedef struct {
   int64_t romashka, oksana, acme, nobody; /* clients, in id order */
 } store_t;
 
-static char buffer[4096];
-
-/* printf into a static buffer: JSON with ids in it. */
-static const char *fmt(const char *format, ...) {
-  va_list args;
-  va_start(args, format);
-  int n = vsnprintf(buffer, sizeof buffer, format, args);
-  va_end(args);
-  CHECK(n > 0 && (size_t)n < sizeof buffer);
-  return buffer;
-}
-
-static int64_t add(crm_t *crm, crm_status_t (*fn)(crm_t *, const char *, const char *, char **),
-                   const char *json, const char *at) {
-  char *out = NULL;
-  CHECK_OK(fn(crm, json, at, &out));
-  int64_t id = JSON_I64(out, "id");
-  free_str(&out);
-  return id;
-}
-
 static void order(crm_t *crm, int64_t client, const char *total, const char *at) {
   char *out = NULL;
   char json[256];
   snprintf(json, sizeof json, "{\"client_id\": %" PRId64 ", \"total\": \"%s\"}", client, total);
   CHECK_OK(crm_record_order(crm, json, at, &out));
   free_str(&out);
-}
-
-static int64_t last_seq(const crm_t *crm) {
-  int64_t seq = -1;
-  CHECK_OK(crm_last_seq(crm, &seq));
-  return seq;
 }
 
 /* The members of a segment, as the JSON array text. */

@@ -28,12 +28,6 @@
 
 static crm_t *crm; /* the one handle every thread shares */
 
-static int64_t last_seq(void) {
-  int64_t seq = -1;
-  CHECK_OK(crm_last_seq(crm, &seq));
-  return seq;
-}
-
 /* How many leads a query lists (one page of up to 1000). */
 static int count_leads(const char *query) {
   char *out = NULL;
@@ -95,7 +89,7 @@ static int compare_ids(const void *a, const void *b) {
 }
 
 static void test_writers(void) {
-  int64_t seq_before = last_seq();
+  int64_t seq_before = last_seq(crm);
   int leads_before = count_leads("{\"page\": {\"limit\": 1000}}");
   static writer_t writers[THREADS];
   pthread_t threads[THREADS];
@@ -116,7 +110,7 @@ static void test_writers(void) {
   /* A page is 100 rows unless said otherwise (NULL, {}, limit 0). */
   CHECK_I64(count_leads(NULL), 100);
   CHECK_I64(count_leads("{\"page\": {\"limit\": 0}}"), 100);
-  CHECK_I64(last_seq(), seq_before + THREADS * PER_THREAD);
+  CHECK_I64(last_seq(crm), seq_before + THREADS * PER_THREAD);
   char *out = NULL;
   CHECK_OK(crm_changes_since(crm, seq_before, 10000, &out));
   CHECK_I64(json_count(out, "\"kind\":\"captured\""), THREADS * PER_THREAD);
@@ -164,7 +158,7 @@ static void test_same_request(void) {
   CHECK_OK(crm_add_client(crm, "{\"name\": \"Romashka LLC\"}", AT, &out));
   client_id = JSON_I64(out, "id");
   free_str(&out);
-  int64_t seq_before = last_seq();
+  int64_t seq_before = last_seq(crm);
   same_t results[THREADS];
   pthread_t threads[THREADS];
   CHECK(pthread_barrier_init(&start_line, NULL, THREADS) == 0);
@@ -176,7 +170,7 @@ static void test_same_request(void) {
     CHECK_I64(results[t].order, results[0].order);
   }
   CHECK_I64(count_leads("{\"external_ref\": \"SAME\"}"), 1);
-  CHECK_I64(last_seq(), seq_before + 2); /* one capture, one order */
+  CHECK_I64(last_seq(crm), seq_before + 2); /* one capture, one order */
   CHECK_OK(crm_client_rollup(crm, client_id, &out));
   CHECK_CONTAINS(out, "\"revenue\":\"99.50\"");
   CHECK_I64(JSON_I64(out, "orders"), 1);
@@ -227,7 +221,7 @@ static void *tx_worker(void *arg) {
 }
 
 static void test_transactions_among_writers(void) {
-  int64_t seq_before = last_seq();
+  int64_t seq_before = last_seq(crm);
   tx_job_t jobs[] = {
       {0, "batch-a", true}, {1, "batch-b", true}, {2, "doomed", false}, {3, NULL, false}, {4, NULL, false},
   };
@@ -239,7 +233,7 @@ static void test_transactions_among_writers(void) {
   CHECK(pthread_barrier_destroy(&start_line) == 0);
 
   /* Committed: all of both transactions; rolled back: none; plain: all. */
-  CHECK_I64(last_seq(), seq_before + 2 * TX_LEADS + 2 * PLAIN_LEADS);
+  CHECK_I64(last_seq(crm), seq_before + 2 * TX_LEADS + 2 * PLAIN_LEADS);
   char *out = NULL;
   CHECK_OK(crm_changes_since(crm, seq_before, 10000, &out));
   CHECK_I64(json_count(out, "\"kind\":\"captured\""), 2 * TX_LEADS + 2 * PLAIN_LEADS);

@@ -157,7 +157,8 @@ pub(crate) fn rebuild(conn: &Connection) -> Result<u64> {
     Ok(count)
 }
 
-fn norms(
+/// The normal forms a phone, an e-mail and a tax id are stored with (phones read in `country`).
+pub(crate) fn norms(
     phone: &Option<String>,
     email: &Option<String>,
     tax_id: &Option<String>,
