@@ -820,7 +820,9 @@ impl Session<'_> {
         let (mut client, keys) = check_client(new, ClientId(0), at, at, [strict; 3], &country)?;
         check_client_references(tx, &client, None)?;
         client.id = clients::insert(tx, &client, &keys)?;
-        refresh_keys(tx, &client, &country)?;
+        // A new client has no contact persons yet: its keys come from its own details.
+        let match_keys = Profile::of_client(&client, &[], &country).keys();
+        dedup::replace_keys(tx, client.id, &match_keys)?;
         log(tx, at, actor, "client", client.id.0, "created", &client)?;
         Ok(client)
     }
