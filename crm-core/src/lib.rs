@@ -51,6 +51,7 @@ const _: () = {
     const fn send_and_sync<T: Send + Sync>() {}
     send_and_sync::<Crm>();
 };
+pub mod analytics;
 pub mod dedup;
 mod error;
 mod export;

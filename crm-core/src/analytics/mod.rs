@@ -1,0 +1,7 @@
+//! Analytics, decided without I/O: pure functions over rows the store reads (per-client rollups, never
+//! the orders themselves where a rollup will do). Each function documents its conventions — ties,
+//! boundaries, units — and is checked against the CDNOW purchase history with answers computed by
+//! established tools (`crm-core/tests/data/cdnow`).
+
+pub mod bgnbd;
+pub mod xyz;
