@@ -3,5 +3,7 @@
 //! boundaries, units — and is checked against the CDNOW purchase history with answers computed by
 //! established tools (`crm-core/tests/data/cdnow`).
 
+pub mod abc;
 pub mod bgnbd;
+pub mod rfm;
 pub mod xyz;
