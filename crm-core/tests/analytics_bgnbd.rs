@@ -9,7 +9,8 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 use crm_core::analytics::bgnbd::{
-    Params, Summary, TimeUnit, expected_purchases, fit, log_likelihood, p_alive, summarize_rows,
+    Fit, Params, Summary, TimeUnit, expected_purchases, fit, log_likelihood, p_alive,
+    summarize_rows,
 };
 
 fn data(name: &str) -> String {
@@ -45,6 +46,31 @@ fn close(got: f64, want: f64, tol: f64, what: &str) {
         (got - want).abs() <= tol,
         "{what}: got {got}, want {want} (tolerance {tol})"
     );
+}
+
+/// Fits, prints the fit and its time, and checks r, α, a, b and the log-likelihood against `want`
+/// within `tol` (in that order); returns the fit.
+fn fit_close(label: &str, summaries: &[Summary], want: [f64; 5], tol: [f64; 5]) -> Fit {
+    let started = Instant::now();
+    let fitted = fit(summaries).unwrap();
+    eprintln!(
+        "{label}: {:?} LL {} in {} iterations, {:?}",
+        fitted.params,
+        fitted.log_likelihood,
+        fitted.iterations,
+        started.elapsed()
+    );
+    let p = fitted.params;
+    let got = [p.r, p.alpha, p.a, p.b, fitted.log_likelihood];
+    for (((got, want), tol), what) in got
+        .iter()
+        .zip(want)
+        .zip(tol)
+        .zip(["r", "alpha", "a", "b", "LL"])
+    {
+        close(*got, want, tol, &format!("{label}: {what}"));
+    }
+    fitted
 }
 
 /// The published calibration summary: `(sample_id, summary)`.
@@ -84,21 +110,13 @@ fn calibration_fit_in_weeks_matches_the_paper() {
             age: round2(s.age),
         })
         .collect();
-    let started = Instant::now();
-    let fitted = fit(&published).unwrap();
-    eprintln!(
-        "weeks fit (2 decimals): {:?} LL {} in {} iterations, {:?}",
-        fitted.params,
-        fitted.log_likelihood,
-        fitted.iterations,
-        started.elapsed()
+    let fitted = fit_close(
+        "weeks fit (2 decimals)",
+        &published,
+        [0.242593, 4.413532, 0.792886, 2.425752, -9582.4256],
+        [1e-5, 1e-4, 1e-5, 1e-4, 1e-3],
     );
     let p = fitted.params;
-    close(p.r, 0.242593, 1e-5, "r");
-    close(p.alpha, 4.413532, 1e-4, "alpha");
-    close(p.a, 0.792886, 1e-5, "a");
-    close(p.b, 2.425752, 1e-4, "b");
-    close(fitted.log_likelihood, -9582.4256, 1e-3, "LL");
     close(
         log_likelihood(&p, &published),
         fitted.log_likelihood,
@@ -195,21 +213,13 @@ fn full_history_in_days_matches_lifetimes_per_customer() {
     }
 
     let list: Vec<Summary> = summaries.values().copied().collect();
-    let started = Instant::now();
-    let fitted = fit(&list).unwrap();
-    eprintln!(
-        "days fit: {:?} LL {} in {} iterations, {:?}",
-        fitted.params,
-        fitted.log_likelihood,
-        fitted.iterations,
-        started.elapsed()
+    let fitted = fit_close(
+        "days fit",
+        &list,
+        [0.267128, 41.905448, 0.483517, 2.111608, -259086.827],
+        [1e-4, 1e-3, 1e-4, 1e-4, 1e-3],
     );
     let p = fitted.params;
-    close(p.r, 0.267128, 1e-4, "r");
-    close(p.alpha, 41.905448, 1e-3, "alpha");
-    close(p.a, 0.483517, 1e-4, "a");
-    close(p.b, 2.111608, 1e-4, "b");
-    close(fitted.log_likelihood, -259086.827, 1e-3, "LL");
 
     // Per customer, against lifetimes' fit (its own parameters; ours agree to about 1e-5).
     let (header, rows) = csv("cdnow_bgnbd_master_days_palive.csv");

@@ -63,6 +63,20 @@ fn last_error() -> String {
     text
 }
 
+/// A JSON object of up to five `key: value` fields drawn from the two strategies, or any short text.
+fn objects_or_text(
+    key: impl Strategy<Value = &'static str>,
+    value: impl Strategy<Value = String>,
+) -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop::collection::vec((key, value), 0..6).prop_map(|fields| {
+            let body: Vec<String> = fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+            format!("{{{}}}", body.join(","))
+        }),
+        ".{0,40}",
+    ]
+}
+
 /// Text shaped like the JSON hosts send, with the values often wrong: the interesting inputs.
 fn jsonish() -> impl Strategy<Value = String> {
     let value = prop_oneof![
@@ -91,13 +105,7 @@ fn jsonish() -> impl Strategy<Value = String> {
         Just("tags"),
         Just("x"),
     ];
-    prop_oneof![
-        prop::collection::vec((key, value), 0..6).prop_map(|fields| {
-            let body: Vec<String> = fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
-            format!("{{{}}}", body.join(","))
-        }),
-        ".{0,40}",
-    ]
+    objects_or_text(key, value)
 }
 
 proptest! {
@@ -281,13 +289,7 @@ fn dedupish() -> impl Strategy<Value = String> {
         Just("default_country"),
         Just("x"),
     ];
-    prop_oneof![
-        prop::collection::vec((key, value), 0..6).prop_map(|fields| {
-            let body: Vec<String> = fields.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
-            format!("{{{}}}", body.join(","))
-        }),
-        ".{0,40}",
-    ]
+    objects_or_text(key, value)
 }
 
 proptest! {

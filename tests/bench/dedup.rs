@@ -488,7 +488,8 @@ fn weighted<T>(rng: &mut Rng, items: &[T], weight: impl Fn(&T) -> u32) -> usize 
 }
 
 /// Ukrainian Cyrillic in the national Latin transliteration (KMU 2010): `Євген Григорович` → `Yevhen
-/// Hryhorovych`; the apostrophe and the soft sign are dropped; other characters are kept.
+/// Hryhorovych`; the apostrophe and the soft sign are dropped; other characters are kept. Written apart
+/// from `crm_core::dedup::names` on purpose: the generator must not share the matcher's own rules.
 fn translit(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len() * 2);
