@@ -52,6 +52,7 @@ const _: () = {
     send_and_sync::<Crm>();
 };
 pub mod analytics;
+pub mod calendar;
 pub mod dedup;
 mod error;
 mod export;
