@@ -5,6 +5,8 @@
 //! `Crm` runs each in a transaction of its own; [`Transaction`] runs several in the caller's one. The
 //! `facade!` list below generates both sets of public methods, so the two can never drift apart.
 
+mod distribution;
+
 use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,10 +17,16 @@ use rusqlite::Connection;
 use serde::Serialize;
 use serde_json::json;
 
+use crate::calendar::CalendarSpec;
 use crate::dedup::matching::{self, Profile};
 use crate::dedup::normalize;
 use crate::error::{Error, Result};
 use crate::lifecycle::{self, LeadAction};
+use crate::model::{
+    Absence, AbsenceId, AssignedVia, Assignment, DueRun, HandOver, HandOverOptions, ManagerPatch,
+    NewAbsence, NewRoutingRule, NewSlaPolicy, OwnershipSettings, RoutingRule, SlaPolicy, SlaStatus,
+    Task,
+};
 use crate::model::{
     Activity, ActivityId, ActivityKind, ActivityQuery, Capture, Client, ClientId, ClientKind,
     ClientPatch, ClientQuery, ClientRollup, Contact, ContactId, Conversion, ConvertLead, Deal,
@@ -97,10 +105,13 @@ pub const ENTITIES: &[&str] = &[
     "manager",
     "order",
     "pipeline",
+    "routing_rule",
     "segment",
     "settings",
+    "sla_policy",
     "source",
     "spend",
+    "task",
 ];
 
 /// The actor recorded in the event log when none is set.
@@ -366,7 +377,8 @@ facade! {
         fn add_client(new: NewClient, at: DateTime<Utc>) -> Client;
         /// Changes a client's details; fields the patch leaves out stay as they are. The event records the
         /// fields that changed. A patch that changes nothing writes nothing. Strict mode applies only to the
-        /// phone, e-mail or tax id the patch sets.
+        /// phone, e-mail or tax id the patch sets. Giving a client locked to its owner (see
+        /// [`Crm::assign_client`]) to another manager is a conflict: that takes `assign_client` and a reason.
         fn update_client(id: ClientId, patch: ClientPatch, at: DateTime<Utc>) -> Client;
         /// Adds a contact person to a client.
         fn add_contact(new: NewContact, at: DateTime<Utc>) -> Contact;
@@ -453,6 +465,52 @@ facade! {
         /// Recomputes every client's and lead's normal forms and every matching key (after an upgrade of
         /// the normalisation rules, say); returns the number of clients.
         fn rebuild_match_keys(at: DateTime<Utc>) -> u64;
+        /// Changes a manager's details (team, capacity, daily cap, weight, skills, regions, languages …);
+        /// fields the patch leaves out stay. The event records what changed.
+        fn update_manager(id: ManagerId, patch: ManagerPatch, at: DateTime<Utc>) -> Manager;
+        /// Sets the store's working calendar (`manager` none) or a manager's own (which wins for that
+        /// manager); `None` removes it. Without any calendar, deadlines run round the clock in UTC. See
+        /// [`crate::calendar`] for the form. Returns the calendar now in force as stored.
+        fn set_calendar(manager: Option<ManagerId>, spec: Option<CalendarSpec>, at: DateTime<Utc>) -> Option<CalendarSpec>;
+        /// Records an absence (vacation, sick leave): the manager gets no new requests on those days
+        /// (their open work stays unless handed over: see [`Crm::hand_over`]).
+        fn add_absence(new: NewAbsence, at: DateTime<Utc>) -> Absence;
+        /// Deletes an absence (a cancelled vacation); returns what was deleted.
+        fn remove_absence(id: AbsenceId, at: DateTime<Utc>) -> Absence;
+        /// Adds a routing rule, or replaces the rule of the same name (its rotation starts afresh). The
+        /// condition is checked now and stored in canonical form. See [`crate::distribution`].
+        fn add_routing_rule(new: NewRoutingRule, at: DateTime<Utc>) -> RoutingRule;
+        /// Deletes a routing rule by name; past assignments keep its name.
+        fn remove_routing_rule(name: &str, at: DateTime<Utc>) -> RoutingRule;
+        /// Adds a first-response policy, or replaces the one of the same name. A lead gets the deadline
+        /// of the first policy whose condition holds (by priority), a policy without a condition last;
+        /// the target counts working time in the calendar of the lead's owner (or the store's).
+        fn set_response_sla(new: NewSlaPolicy, at: DateTime<Utc>) -> SlaPolicy;
+        /// Deletes a first-response policy by name; deadlines already set stay.
+        fn remove_response_sla(name: &str, at: DateTime<Utc>) -> SlaPolicy;
+        /// Sets the ownership rules (how long a client stays locked to its owner after a contact).
+        fn set_ownership_settings(settings: OwnershipSettings, at: DateTime<Utc>) -> OwnershipSettings;
+        /// Makes `manager` the client's owner. A client locked to another (active) owner — a meaningful
+        /// contact within the lock period — is a conflict unless a reason is given; the forced take-over
+        /// and its reason are recorded.
+        fn assign_client(id: ClientId, manager: ManagerId, reason: Option<&str>, at: DateTime<Utc>) -> Assignment;
+        /// Gives an open lead to `manager`, or with `None` to whoever the routing rules choose now (never
+        /// the current owner). A lead of a client locked to another owner needs a reason. Nobody eligible
+        /// is a conflict that says why; the lead stays where it was.
+        fn reassign_lead(id: LeadId, manager: Option<ManagerId>, reason: Option<&str>, at: DateTime<Utc>) -> Assignment;
+        /// Routes every queued lead again, oldest first; returns the assignments made (the others stay
+        /// queued, with their reason brought up to date).
+        fn assign_queued(now: DateTime<Utc>) -> Vec<Assignment>;
+        /// Moves a manager's open leads (and with `clients`, their clients and those clients' open deals)
+        /// to others by the routing rules, in one transaction; what nobody can take is queued (a lead) or
+        /// left without an owner (a client), with the reason. With `deactivate`, the manager is also
+        /// marked inactive.
+        fn hand_over(manager: ManagerId, options: HandOverOptions, at: DateTime<Utc>) -> HandOver;
+        /// What time passing requires, as of `now`: queued leads are routed again; open leads whose
+        /// first-response deadline passed unanswered are marked breached (an event each) and escalated
+        /// by their policy (reassigned, or a task for the manager it names). Idempotent: running it again
+        /// at the same or a later `now` does nothing twice.
+        fn run_due(now: DateTime<Utc>) -> DueRun;
     }
     reads {
         /// One manager.
@@ -549,6 +607,31 @@ facade! {
         fn get_merge(id: MergeId) -> Merge;
         /// The merges a client took part in (kept or merged), or every merge; by id.
         fn list_merges(client_id: Option<ClientId>) -> Vec<Merge>;
+        /// The store's calendar (`manager` none) or a manager's own, when set.
+        fn calendar(manager: Option<ManagerId>) -> Option<CalendarSpec>;
+        /// The instant `amount` (`2h`, `1h30m`) of working time after `from`, in the calendar of
+        /// `manager` (theirs, else the store's, else round the clock).
+        fn working_deadline(manager: Option<ManagerId>, from: DateTime<Utc>, amount: &str) -> DateTime<Utc>;
+        /// Working time between two instants, in seconds, in the calendar of `manager` (as above).
+        fn working_time(manager: Option<ManagerId>, from: DateTime<Utc>, to: DateTime<Utc>) -> i64;
+        /// Absences of one manager or of all, by start day, then id.
+        fn list_absences(manager: Option<ManagerId>) -> Vec<Absence>;
+        /// The routing rules in the order they are tried (priority, then id).
+        fn routing_rules() -> Vec<RoutingRule>;
+        /// The first-response policies in the order they are tried (a policy without a condition last).
+        fn response_slas() -> Vec<SlaPolicy>;
+        /// Where a lead stands against its first-response deadline at `now`.
+        fn lead_sla_status(id: LeadId, now: DateTime<Utc>) -> SlaStatus;
+        /// The ownership rules (the defaults until set).
+        fn ownership_settings() -> OwnershipSettings;
+        /// Every decision about who works a lead, oldest first, with its explanation.
+        fn lead_assignments(id: LeadId) -> Vec<Assignment>;
+        /// Every change of a client's owner made by assignment or hand-over, oldest first.
+        fn client_assignments(id: ClientId) -> Vec<Assignment>;
+        /// The leads waiting for a manager, oldest first; each says why in `queued_reason`.
+        fn queue() -> Vec<Lead>;
+        /// Tasks of one manager or of all (only open ones, or every one), by id.
+        fn list_tasks(manager: Option<ManagerId>, open_only: bool) -> Vec<Task>;
     }
 }
 
@@ -617,6 +700,7 @@ impl Session<'_> {
             team: validate::optional("team", new.team.as_deref())?,
             active: new.active.unwrap_or(true),
             capacity: new.capacity,
+            daily_cap: new.daily_cap,
             weight: new.weight.max(1),
             skills: validate::labels("skills", &new.skills)?,
             regions: validate::labels("regions", &new.regions)?,
@@ -851,6 +935,15 @@ impl Session<'_> {
             return Ok(old);
         }
         check_client_references(tx, &client, Some(&old))?;
+        if client.owner_id != old.owner_id {
+            if let (Some(to), Some(_)) = (client.owner_id, self.locked_until(&old, at)?) {
+                // A take-over of a locked client must carry a reason: assign_client records it.
+                return Err(Error::Conflict(format!(
+                    "client {id} is locked to its owner (a recent contact): change the owner with \
+                     assign_client and a reason (to manager {to})"
+                )));
+            }
+        }
         client.updated_at = at;
         clients::update(tx, &client, &keys)?;
         refresh_keys(tx, &client, &country)?;
@@ -987,6 +1080,9 @@ impl Session<'_> {
             first_response_due: None,
             first_response_at: None,
             first_response_by: None,
+            sla_policy: None,
+            sla_breached_at: None,
+            queued_reason: None,
             lost_reason: None,
             junk_kind: None,
             close_note: None,
@@ -1011,6 +1107,7 @@ impl Session<'_> {
                         warnings: vec![warning],
                         matches: Vec::new(),
                         auto_linked: false,
+                        assignment: None,
                     });
                 }
                 return Err(Error::Conflict(format!(
@@ -1102,12 +1199,26 @@ impl Session<'_> {
                 auto_linked = true;
             }
         }
-        // A known client's request goes to the manager who owns the client, so two managers never work
-        // the same client unknowingly.
-        if let (None, Some(owner)) = (lead.owner_id, client.and_then(|c| c.owner_id)) {
-            lead.owner_id = load_manager(tx, owner)?.active.then_some(owner);
+        // Routing: a known client's request goes to the manager who owns the client (so two managers
+        // never work the same client unknowingly) when that manager can take it, else by the rules; when
+        // nobody can, the lead waits in the queue with the reason. Then the response deadline.
+        let mut router = distribution::Router::load(tx, at)?;
+        let mut routed = match lead.owner_id {
+            Some(owner) => distribution::Routed::given(&lead, owner, at),
+            None => router.route(tx, &lead, client.as_ref(), None, AssignedVia::Rule, at)?,
+        };
+        match routed.assignment.manager_id {
+            Some(manager) => lead.owner_id = Some(manager),
+            None => lead.queued_reason = Some(routed.assignment.reason.clone()),
+        }
+        if let Some((policy, due)) = router.deadline(&lead, at) {
+            lead.sla_policy = Some(policy);
+            lead.first_response_due = Some(due);
         }
         lead.id = leads::insert(tx, &lead, &keys)?;
+        routed.assignment.lead_id = Some(lead.id);
+        router.commit(tx, &routed, true)?;
+        store::distribution::insert_assignment(tx, &routed.assignment)?;
         leads::insert_transition(
             tx,
             &LeadTransition {
@@ -1125,6 +1236,7 @@ impl Session<'_> {
             warnings,
             matches,
             auto_linked,
+            assignment: Some(routed.assignment),
         })
     }
 

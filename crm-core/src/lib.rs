@@ -54,6 +54,7 @@ const _: () = {
 pub mod analytics;
 pub mod calendar;
 pub mod dedup;
+pub mod distribution;
 mod error;
 mod export;
 pub mod lifecycle;

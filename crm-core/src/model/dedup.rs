@@ -122,6 +122,12 @@ pub struct Moved {
     pub activities: Vec<ActivityId>,
     /// Orders (the rollups of the kept client are recomputed).
     pub orders: Vec<OrderId>,
+    /// Tasks about the client.
+    #[serde(default)]
+    pub tasks: Vec<super::TaskId>,
+    /// Rows of the assignment log about the client (their row numbers).
+    #[serde(default)]
+    pub assignments: Vec<i64>,
 }
 
 /// A field where the two merged clients disagreed; the kept client's value stayed, the other is kept

@@ -161,6 +161,12 @@ pub struct Lead {
     pub first_response_at: Option<DateTime<Utc>>,
     /// Who made the first response.
     pub first_response_by: Option<ManagerId>,
+    /// The response-time policy that set `first_response_due`.
+    pub sla_policy: Option<String>,
+    /// When the first-response deadline was found passed without a response (by `run_due`).
+    pub sla_breached_at: Option<DateTime<Utc>>,
+    /// While nobody can take the lead: why it waits in the queue.
+    pub queued_reason: Option<String>,
     /// The lost reason code.
     pub lost_reason: Option<String>,
     /// Why it is junk.
@@ -197,6 +203,9 @@ pub struct Capture {
     /// Whether the lead was linked to the best match automatically (its score reached `auto_link` and no
     /// other match did); a weaker match is left for a person to decide.
     pub auto_linked: bool,
+    /// Who got the lead and why (the rule, the strategy, who was passed over), or why it is queued.
+    /// `None` only when the same request was captured before (nothing new was decided).
+    pub assignment: Option<super::Assignment>,
 }
 
 /// How to convert a lead.

@@ -5,6 +5,7 @@ mod activity;
 mod client;
 mod deal;
 mod dedup;
+mod distribution;
 mod event;
 mod lead;
 mod manager;
@@ -21,12 +22,17 @@ pub use deal::{Deal, DealPatch, DealQuery, DealStatus, NewDeal, NewStage, Stage,
 pub use dedup::{
     DedupSettings, DedupSettingsPatch, DuplicatePair, Match, Merge, MergeConflict, Moved, Probe,
 };
+pub use distribution::{
+    Absence, AbsenceId, AssignedVia, Assignment, DueRun, Escalation, HandOver, HandOverOptions,
+    NewAbsence, NewRoutingRule, NewSlaPolicy, OwnershipSettings, RoutingRule, RuleId, SkipReason,
+    Skipped, SlaPolicy, SlaPolicyId, SlaState, SlaStatus, Strategy, Task, TaskId, TaskStatus,
+};
 pub use event::Event;
 pub use lead::{
     Capture, Conversion, ConvertLead, JunkKind, Lead, LeadQuery, LeadStatus, LeadTransition,
     LostReason, NewLead, Warning,
 };
-pub use manager::{Manager, NewManager};
+pub use manager::{Manager, ManagerPatch, NewManager};
 pub use money::Money;
 pub use order::{ClientRollup, MonthRevenue, NewOrder, Order, OrderLine, OrderQuery, OrderStatus};
 pub use segment::{Segment, SegmentChange};

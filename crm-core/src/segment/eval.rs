@@ -6,7 +6,7 @@
 
 use std::cmp::Ordering;
 
-use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc};
 
 use super::check::{Condition, Node, Test, Val};
 use super::fields::{Field, Subject};
@@ -164,6 +164,29 @@ impl Record for Lead {
     }
 }
 
+/// A lead seen in the store's time zone: `hour`, `weekday` and `received` read the local time of receipt.
+struct LocalLead<'a> {
+    lead: &'a Lead,
+    received: NaiveDateTime,
+}
+
+impl Record for LocalLead<'_> {
+    fn datum(&self, field: &Field, as_of: DateTime<Utc>) -> Datum<'_> {
+        match field {
+            Field::LeadReceived => Datum::Date(self.received.date()),
+            Field::LeadHour => Datum::Int(i64::from(self.received.hour())),
+            Field::LeadWeekday => {
+                Datum::Int(i64::from(self.received.weekday().number_from_monday()))
+            }
+            _ => self.lead.datum(field, as_of),
+        }
+    }
+
+    fn has_tag(&self, _folded: &str) -> bool {
+        false
+    }
+}
+
 impl Condition {
     /// Whether `client` matches, as of `as_of` (a condition about leads never matches a client).
     pub fn matches_client(&self, client: &ClientFacts, as_of: DateTime<Utc>) -> bool {
@@ -173,6 +196,21 @@ impl Condition {
     /// Whether `lead` matches, as of `as_of` (a condition about clients never matches a lead).
     pub fn matches_lead(&self, lead: &Lead, as_of: DateTime<Utc>) -> bool {
         self.subject == Subject::Leads && test(&self.node, lead, as_of) == Some(true)
+    }
+
+    /// Whether `lead` matches, reading `hour`, `weekday` and `received` from `received_local`, the local
+    /// time of receipt in the store's calendar (`matches_lead` reads them in UTC).
+    pub fn matches_lead_local(
+        &self,
+        lead: &Lead,
+        received_local: NaiveDateTime,
+        as_of: DateTime<Utc>,
+    ) -> bool {
+        let local = LocalLead {
+            lead,
+            received: received_local,
+        };
+        self.subject == Subject::Leads && test(&self.node, &local, as_of) == Some(true)
     }
 
     /// The three-valued result on a client: `None` when it depends on a missing value.

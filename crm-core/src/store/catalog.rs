@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::model::{LostReason, Manager, ManagerId, Source, SourceId, Spend, SpendId, Stage};
 
 const MANAGER_COLUMNS: &str =
-    "id, name, email, team, active, capacity, weight, skills, regions, languages, created_at";
+    "id, name, email, team, active, capacity, weight, skills, regions, languages, created_at, daily_cap";
 
 fn manager(row: &Row<'_>) -> rusqlite::Result<Manager> {
     Ok(Manager {
@@ -23,6 +23,7 @@ fn manager(row: &Row<'_>) -> rusqlite::Result<Manager> {
         regions: row.get::<_, Json<_>>(8)?.0,
         languages: row.get::<_, Json<_>>(9)?.0,
         created_at: row.get::<_, Time>(10)?.0,
+        daily_cap: row.get(11)?,
     })
 }
 
@@ -30,8 +31,8 @@ fn manager(row: &Row<'_>) -> rusqlite::Result<Manager> {
 pub(crate) fn insert_manager(conn: &Connection, m: &Manager) -> Result<ManagerId> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO managers (name, email, team, active, capacity, weight, skills, regions, languages,
-                               created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                               created_at, daily_cap)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
     stmt.execute(params![
         m.name,
@@ -44,8 +45,32 @@ pub(crate) fn insert_manager(conn: &Connection, m: &Manager) -> Result<ManagerId
         json(&m.regions)?,
         json(&m.languages)?,
         ts(&m.created_at),
+        m.daily_cap,
     ])?;
     Ok(ManagerId(conn.last_insert_rowid()))
+}
+
+/// Writes a manager's details (all but the id and the creation time).
+pub(crate) fn update_manager(conn: &Connection, m: &Manager) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE managers SET name = ?2, email = ?3, team = ?4, active = ?5, capacity = ?6, weight = ?7,
+                             skills = ?8, regions = ?9, languages = ?10, daily_cap = ?11
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        m.id,
+        m.name,
+        m.email,
+        m.team,
+        m.active,
+        m.capacity,
+        m.weight,
+        json(&m.skills)?,
+        json(&m.regions)?,
+        json(&m.languages)?,
+        m.daily_cap,
+    ])?;
+    Ok(())
 }
 
 /// Sets whether a manager is active.

@@ -10,7 +10,8 @@ use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, 
 use crate::model::{
     ActivityId, ActivityKind, Channel, ClientId, ClientKind, ContactId, DealId, DealStatus,
     Direction, JunkKind, LeadId, LeadStatus, ManagerId, MergeId, Money, OrderId, OrderStatus,
-    Quality, SourceId, SpendId,
+    Quality, SourceId, SpendId, AbsenceId, RuleId, SlaPolicyId, TaskId, AssignedVia, Strategy,
+    Escalation, TaskStatus,
 };
 
 /// A time as stored.
@@ -86,7 +87,8 @@ macro_rules! sql_id {
     )*};
 }
 sql_id!(
-    ManagerId, SourceId, SpendId, ClientId, ContactId, LeadId, DealId, ActivityId, OrderId, MergeId
+    ManagerId, SourceId, SpendId, ClientId, ContactId, LeadId, DealId, ActivityId, OrderId, MergeId,
+    AbsenceId, RuleId, SlaPolicyId, TaskId
 );
 
 impl ToSql for Money {
@@ -124,5 +126,9 @@ sql_code!(
     DealStatus,
     ActivityKind,
     Direction,
-    OrderStatus
+    OrderStatus,
+    AssignedVia,
+    Strategy,
+    Escalation,
+    TaskStatus
 );

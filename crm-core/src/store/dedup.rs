@@ -173,7 +173,8 @@ pub(crate) fn norms(
     }
 }
 
-/// Moves every contact, lead, deal, activity and order of `from` to `to`; returns what moved.
+/// Moves every contact, lead, deal, activity, order, task and assignment record of `from` to `to`;
+/// returns what moved.
 pub(crate) fn move_records(conn: &Connection, from: ClientId, to: ClientId) -> Result<Moved> {
     fn ids<T: rusqlite::types::FromSql>(
         conn: &Connection,
@@ -192,6 +193,8 @@ pub(crate) fn move_records(conn: &Connection, from: ClientId, to: ClientId) -> R
         deals: ids(conn, "deals", from)?,
         activities: ids(conn, "activities", from)?,
         orders: ids(conn, "orders", from)?,
+        tasks: ids(conn, "tasks", from)?,
+        assignments: ids(conn, "assignments", from)?,
     };
     for table in MOVED_TABLES {
         let sql = format!("UPDATE {table} SET client_id = ?2 WHERE client_id = ?1");
@@ -202,7 +205,15 @@ pub(crate) fn move_records(conn: &Connection, from: ClientId, to: ClientId) -> R
 
 /// The tables whose rows belong to a client and move with a merge. A new table with a `client_id`
 /// must be added here and to [`Moved`].
-const MOVED_TABLES: [&str; 5] = ["contacts", "leads", "deals", "activities", "orders"];
+const MOVED_TABLES: [&str; 7] = [
+    "contacts",
+    "leads",
+    "deals",
+    "activities",
+    "orders",
+    "tasks",
+    "assignments",
+];
 
 /// Moves the records a merge moved back from `kept` to `merged` (those still on `kept`).
 pub(crate) fn move_back(
@@ -211,12 +222,14 @@ pub(crate) fn move_back(
     kept: ClientId,
     merged: ClientId,
 ) -> Result<()> {
-    let lists: [(&str, Vec<i64>); 5] = [
+    let lists: [(&str, Vec<i64>); 7] = [
         ("contacts", moved.contacts.iter().map(|i| i.0).collect()),
         ("leads", moved.leads.iter().map(|i| i.0).collect()),
         ("deals", moved.deals.iter().map(|i| i.0).collect()),
         ("activities", moved.activities.iter().map(|i| i.0).collect()),
         ("orders", moved.orders.iter().map(|i| i.0).collect()),
+        ("tasks", moved.tasks.iter().map(|i| i.0).collect()),
+        ("assignments", moved.assignments.clone()),
     ];
     for (table, ids) in lists {
         let sql = format!("UPDATE {table} SET client_id = ?3 WHERE id = ?1 AND client_id = ?2");

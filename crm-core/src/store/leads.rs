@@ -11,7 +11,7 @@ use crate::model::{Lead, LeadId, LeadQuery, LeadTransition};
 const LEAD_COLUMNS: &str = "id, status, channel, source_id, received_at, name, company, phone, phone_quality,
     email, email_quality, messenger, need, interest, region, language, estimated_value, owner_id, client_id,
     deal_id, first_response_due, first_response_at, first_response_by, lost_reason, junk_kind, close_note,
-    external_ref, status_changed_at, updated_at";
+    external_ref, status_changed_at, updated_at, sla_policy, sla_breached_at, queued_reason";
 
 fn lead(row: &Row<'_>) -> rusqlite::Result<Lead> {
     Ok(Lead {
@@ -44,6 +44,9 @@ fn lead(row: &Row<'_>) -> rusqlite::Result<Lead> {
         external_ref: row.get(26)?,
         status_changed_at: row.get::<_, Time>(27)?.0,
         updated_at: row.get::<_, Time>(28)?.0,
+        sla_policy: row.get(29)?,
+        sla_breached_at: row.get::<_, Option<Time>>(30)?.map(|t| t.0),
+        queued_reason: row.get(31)?,
     })
 }
 
@@ -54,9 +57,10 @@ pub(crate) fn insert(conn: &Connection, l: &Lead, keys: &MatchKeys) -> Result<Le
                             phone_quality, email, email_norm, email_quality, messenger, need, interest, region,
                             language, estimated_value, owner_id, client_id, deal_id, first_response_due,
                             first_response_at, first_response_by, lost_reason, junk_kind, close_note,
-                            external_ref, status_changed_at, updated_at)
+                            external_ref, status_changed_at, updated_at, sla_policy, sla_breached_at,
+                            queued_reason)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
-                 ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)",
+                 ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33)",
     )?;
     stmt.execute(params![
         l.status,
@@ -89,6 +93,9 @@ pub(crate) fn insert(conn: &Connection, l: &Lead, keys: &MatchKeys) -> Result<Le
         l.external_ref,
         ts(&l.status_changed_at),
         ts(&l.updated_at),
+        l.sla_policy,
+        l.sla_breached_at.as_ref().map(ts),
+        l.queued_reason,
     ])?;
     Ok(LeadId(conn.last_insert_rowid()))
 }
@@ -98,7 +105,8 @@ pub(crate) fn update(conn: &Connection, l: &Lead) -> Result<()> {
     let mut stmt = conn.prepare_cached(
         "UPDATE leads SET status = ?2, owner_id = ?3, client_id = ?4, deal_id = ?5, first_response_due = ?6,
                           first_response_at = ?7, first_response_by = ?8, lost_reason = ?9, junk_kind = ?10,
-                          close_note = ?11, status_changed_at = ?12, updated_at = ?13
+                          close_note = ?11, status_changed_at = ?12, updated_at = ?13, sla_policy = ?14,
+                          sla_breached_at = ?15, queued_reason = ?16
          WHERE id = ?1",
     )?;
     stmt.execute(params![
@@ -115,6 +123,9 @@ pub(crate) fn update(conn: &Connection, l: &Lead) -> Result<()> {
         l.close_note,
         ts(&l.status_changed_at),
         ts(&l.updated_at),
+        l.sla_policy,
+        l.sla_breached_at.as_ref().map(ts),
+        l.queued_reason,
     ])?;
     Ok(())
 }

@@ -7,6 +7,7 @@ pub(crate) mod clients;
 pub(crate) mod convert;
 pub(crate) mod deals;
 pub(crate) mod dedup;
+pub(crate) mod distribution;
 pub(crate) mod events;
 mod filter;
 pub(crate) mod leads;

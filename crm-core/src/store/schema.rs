@@ -10,7 +10,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// The migrations, oldest first.
-pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The schema version this library writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -85,6 +85,145 @@ pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
     tx.commit()?;
     Ok(())
 }
+
+/// Version 4: distribution. Managers get a daily cap and may have a calendar of their own (the store's
+/// is in `settings`); absences; routing rules with their rotation pointer and weighted credits; response
+/// (SLA) policies; every assignment with its explanation; a lead keeps its policy, its breach and, while
+/// nobody can take it, the reason it waits; tasks (escalations now, more kinds later), one per origin.
+const V4: &str = r#"
+ALTER TABLE managers ADD COLUMN daily_cap INTEGER CHECK (daily_cap >= 0);
+
+CREATE TABLE manager_calendars (
+    manager_id INTEGER PRIMARY KEY REFERENCES managers (id),
+    spec       TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE absences (
+    id         INTEGER PRIMARY KEY,
+    manager_id INTEGER NOT NULL REFERENCES managers (id),
+    start_day  TEXT NOT NULL,
+    end_day    TEXT NOT NULL,
+    reason     TEXT,
+    created_at TEXT NOT NULL,
+    CHECK (start_day <= end_day)
+) STRICT;
+CREATE INDEX absences_by_manager ON absences (manager_id, end_day);
+
+CREATE TABLE routing_rules (
+    id                 INTEGER PRIMARY KEY,
+    name               TEXT NOT NULL UNIQUE,
+    priority           INTEGER NOT NULL,
+    condition          TEXT,
+    team               TEXT,
+    managers           TEXT NOT NULL DEFAULT '[]',
+    strategy           TEXT NOT NULL CHECK (strategy IN ('round_robin', 'least_loaded', 'weighted')),
+    skills             TEXT NOT NULL DEFAULT '[]',
+    match_region       INTEGER NOT NULL DEFAULT 0 CHECK (match_region IN (0, 1)),
+    match_language     INTEGER NOT NULL DEFAULT 0 CHECK (match_language IN (0, 1)),
+    working_hours_only INTEGER NOT NULL DEFAULT 0 CHECK (working_hours_only IN (0, 1)),
+    pointer            INTEGER,
+    created_at         TEXT NOT NULL,
+    updated_at         TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE routing_credits (
+    rule_id    INTEGER NOT NULL REFERENCES routing_rules (id),
+    manager_id INTEGER NOT NULL REFERENCES managers (id),
+    credit     INTEGER NOT NULL,
+    PRIMARY KEY (rule_id, manager_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX routing_credits_by_manager ON routing_credits (manager_id);
+
+CREATE TABLE sla_policies (
+    id              INTEGER PRIMARY KEY,
+    name            TEXT NOT NULL UNIQUE,
+    priority        INTEGER NOT NULL,
+    condition       TEXT,
+    first_response  INTEGER NOT NULL CHECK (first_response > 0),
+    at_risk_bp      INTEGER NOT NULL CHECK (at_risk_bp BETWEEN 1 AND 10000),
+    escalation      TEXT NOT NULL CHECK (escalation IN ('none', 'reassign', 'task')),
+    escalate_to     INTEGER REFERENCES managers (id),
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL
+) STRICT;
+CREATE INDEX sla_policies_by_escalate_to ON sla_policies (escalate_to);
+
+ALTER TABLE leads ADD COLUMN sla_policy TEXT;
+ALTER TABLE leads ADD COLUMN sla_breached_at TEXT;
+ALTER TABLE leads ADD COLUMN queued_reason TEXT;
+CREATE INDEX leads_awaiting_response ON leads (first_response_due)
+    WHERE first_response_at IS NULL AND sla_breached_at IS NULL;
+CREATE INDEX leads_queued ON leads (received_at) WHERE queued_reason IS NOT NULL;
+CREATE INDEX leads_open_by_owner ON leads (owner_id) WHERE status IN ('new', 'in_progress', 'qualified');
+
+-- Open leads per manager, kept by triggers in the same transaction as every change of a lead, so
+-- routing reads twenty rows instead of counting every open lead on every capture.
+CREATE TABLE manager_load (
+    manager_id INTEGER PRIMARY KEY REFERENCES managers (id),
+    open_leads INTEGER NOT NULL CHECK (open_leads >= 0)
+) STRICT;
+INSERT INTO manager_load (manager_id, open_leads)
+    SELECT owner_id, count(*) FROM leads
+    WHERE owner_id IS NOT NULL AND status IN ('new', 'in_progress', 'qualified') GROUP BY owner_id;
+CREATE TRIGGER manager_load_on_insert AFTER INSERT ON leads
+    WHEN NEW.owner_id IS NOT NULL AND NEW.status IN ('new', 'in_progress', 'qualified')
+BEGIN
+    INSERT INTO manager_load (manager_id, open_leads) VALUES (NEW.owner_id, 1)
+        ON CONFLICT (manager_id) DO UPDATE SET open_leads = open_leads + 1;
+END;
+CREATE TRIGGER manager_load_on_update AFTER UPDATE OF owner_id, status ON leads
+    WHEN OLD.owner_id IS NOT NEW.owner_id OR OLD.status IS NOT NEW.status
+BEGIN
+    UPDATE manager_load SET open_leads = open_leads - 1
+        WHERE manager_id = OLD.owner_id AND OLD.status IN ('new', 'in_progress', 'qualified');
+    INSERT INTO manager_load (manager_id, open_leads)
+        SELECT NEW.owner_id, 1 WHERE NEW.owner_id IS NOT NULL AND NEW.status IN ('new', 'in_progress', 'qualified')
+        ON CONFLICT (manager_id) DO UPDATE SET open_leads = open_leads + 1;
+END;
+CREATE TRIGGER manager_load_on_delete AFTER DELETE ON leads
+    WHEN OLD.owner_id IS NOT NULL AND OLD.status IN ('new', 'in_progress', 'qualified')
+BEGIN
+    UPDATE manager_load SET open_leads = open_leads - 1 WHERE manager_id = OLD.owner_id;
+END;
+
+CREATE TABLE assignments (
+    id          INTEGER PRIMARY KEY,
+    lead_id     INTEGER REFERENCES leads (id),
+    client_id   INTEGER REFERENCES clients (id),
+    at          TEXT NOT NULL,
+    manager_id  INTEGER REFERENCES managers (id),
+    previous_id INTEGER REFERENCES managers (id),
+    via         TEXT NOT NULL,
+    rule_id     INTEGER,
+    rule        TEXT,
+    strategy    TEXT,
+    reason      TEXT NOT NULL,
+    skipped     TEXT NOT NULL DEFAULT '[]'
+) STRICT;
+CREATE INDEX assignments_by_lead ON assignments (lead_id);
+CREATE INDEX assignments_by_client ON assignments (client_id);
+CREATE INDEX assignments_by_manager ON assignments (manager_id, at);
+CREATE INDEX assignments_by_previous ON assignments (previous_id);
+
+CREATE TABLE tasks (
+    id         INTEGER PRIMARY KEY,
+    kind       TEXT NOT NULL,
+    title      TEXT NOT NULL,
+    manager_id INTEGER REFERENCES managers (id),
+    client_id  INTEGER REFERENCES clients (id),
+    lead_id    INTEGER REFERENCES leads (id),
+    deal_id    INTEGER REFERENCES deals (id),
+    due_at     TEXT,
+    status     TEXT NOT NULL CHECK (status IN ('open', 'done', 'cancelled')),
+    origin     TEXT UNIQUE,
+    created_at TEXT NOT NULL,
+    closed_at  TEXT
+) STRICT;
+CREATE INDEX tasks_by_manager ON tasks (manager_id, status, due_at);
+CREATE INDEX tasks_by_client ON tasks (client_id);
+CREATE INDEX tasks_by_lead ON tasks (lead_id);
+CREATE INDEX tasks_by_deal ON tasks (deal_id);
+"#;
 
 /// Version 3: duplicates. Every client's matching keys (see `dedup::matching`), indexed so that a check
 /// on capture reads only the clients that share a key; the record of every merge, with what it needs to
@@ -616,7 +755,19 @@ mod tests {
         if version >= 3 {
             conn.execute_batch(SEED_V3).unwrap();
         }
+        if version >= 4 {
+            conn.execute_batch(SEED_V4).unwrap();
+        }
     }
+
+    const SEED_V4: &str = r#"
+        INSERT OR IGNORE INTO absences (id, manager_id, start_day, end_day, reason, created_at)
+        VALUES (1, 1, '2025-03-01', '2025-03-14', 'vacation', '2025-02-01T09:00:00.000000000Z');
+        INSERT OR IGNORE INTO routing_rules (id, name, priority, strategy, created_at, updated_at)
+        VALUES (1, 'all', 100, 'round_robin', '2025-02-01T09:00:00.000000000Z', '2025-02-01T09:00:00.000000000Z');
+        INSERT OR IGNORE INTO assignments (id, lead_id, at, manager_id, via, rule_id, rule, strategy, reason)
+        VALUES (1, 1, '2025-02-01T09:00:00.000000000Z', 1, 'rule', 1, 'all', 'round_robin', 'first in turn');
+    "#;
 
     const SEED_V3: &str = r#"
         INSERT OR IGNORE INTO client_keys (key, client_id) VALUES ('c:romashka', 1);
