@@ -821,6 +821,40 @@ mod tests {
         );
     }
 
+    #[test]
+    fn version_4_counts_the_open_leads_a_version_3_file_holds_and_keeps_counting() {
+        let mut conn = configured();
+        migrate_to(&mut conn, 3).unwrap();
+        seed(&conn, 3);
+        conn.execute_batch(
+            "INSERT INTO leads (id, status, channel, received_at, name, owner_id, status_changed_at, updated_at)
+             VALUES (7, 'new', 'web', '2025-03-01T09:00:00.000000000Z', 'Open', 1,
+                     '2025-03-01T09:00:00.000000000Z', '2025-03-01T09:00:00.000000000Z'),
+                    (8, 'lost', 'web', '2025-03-01T09:00:00.000000000Z', 'Closed', 1,
+                     '2025-03-01T09:00:00.000000000Z', '2025-03-01T09:00:00.000000000Z');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let load = |conn: &Connection| -> i64 {
+            conn.query_row(
+                "SELECT coalesce((SELECT open_leads FROM manager_load WHERE manager_id = 1), 0)",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        assert_eq!(load(&conn), 1);
+        conn.execute_batch("UPDATE leads SET status = 'in_progress' WHERE id = 8")
+            .unwrap();
+        assert_eq!(load(&conn), 2);
+        conn.execute_batch("UPDATE leads SET owner_id = NULL WHERE id = 7")
+            .unwrap();
+        assert_eq!(load(&conn), 1);
+        conn.execute_batch("UPDATE leads SET status = 'converted' WHERE id = 8")
+            .unwrap();
+        assert_eq!(load(&conn), 0);
+    }
+
     const SEED_V2: &str = r#"
         INSERT INTO segments (id, name, expression, created_at, updated_at, refreshed_at, members)
         VALUES (1, 'vip', 'has tag ''vip''', '2025-02-01T09:00:00.000000000Z',
