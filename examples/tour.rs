@@ -25,7 +25,12 @@
 //! - lists are read in pages (`Page { after, limit }`), keyed by the last id seen;
 //! - a second card for a known client (a name in Cyrillic or with a typo, the phone written another way)
 //!   is found by `duplicate_pairs` and merged with `merge_clients`, its orders moving over; `unmerge`
-//!   would undo it.
+//!   would undo it;
+//! - requests are routed by the store's rules, not by the host: a Kyiv working calendar (Independence
+//!   Day off), a round-robin rule for the web shop's orders, a weighted catch-all, a client's own manager
+//!   first, a two-week vacation the rules route around; first-response deadlines in working time (30
+//!   minutes for a call, 2 hours otherwise), and `run_due` at the end of every day marking the breaches
+//!   and giving the team lead a task for each missed call.
 //!
 //! The simulation is seeded ([`Rng`]): the same seed writes the same store.
 
@@ -34,12 +39,17 @@ use std::error::Error;
 use std::time::Instant;
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, Timelike, Utc, Weekday};
+use crm_core::calendar::CalendarSpec;
 use crm_core::{
-    ActivityKind, Channel, ClientId, ClientKind, ClientRollup, ConvertLead, Crm, Deal, DealId,
-    DealQuery, DealStatus, Direction, JunkKind, Lead, LeadId, LeadQuery, LeadStatus, LostReason,
-    Manager, Money, NewActivity, NewClient, NewLead, NewManager, NewOrder, NewSource, NewSpend,
-    Order, OrderId, OrderLine, OrderQuery, OrderStatus, Page, Quality, SCHEMA_VERSION, Source,
-    SourceId, Stage,
+    ActivityKind, Assignment, Channel, ClientId, ClientKind, ClientRollup, ConvertLead, Crm, Deal,
+    DealId, DealQuery, DealStatus, Direction, JunkKind, Lead, LeadId, LeadQuery, LeadStatus,
+    LostReason, Manager, ManagerId, Money, NewActivity, NewClient, NewLead, NewManager, NewOrder,
+    NewSource, NewSpend, Order, OrderId, OrderLine, OrderQuery, OrderStatus, Page, Quality,
+    SCHEMA_VERSION, Source, SourceId, Stage,
+};
+use crm_core::{
+    AssignedVia, Escalation, NewAbsence, NewRoutingRule, NewSlaPolicy, SkipReason, SlaState,
+    Strategy,
 };
 use crmkit_suite::{Agenda, Rng};
 
@@ -59,6 +69,10 @@ const CLOSE: i64 = 18 * 60;
 
 /// Clients already in the ERP when the quarter starts; they are the repeat buyers.
 const ERP_CLIENTS: usize = 220;
+/// Independence Day: a day off in the store's calendar and in the simulated office.
+const HOLIDAY: (i32, u32, u32) = (2026, 8, 24);
+/// Taras's vacation: the rules give his share to the others meanwhile.
+const VACATION: ((i32, u32, u32), (i32, u32, u32)) = ((2026, 8, 3), (2026, 8, 14));
 /// Second cards of ERP clients that managers type in during the quarter (a name in Cyrillic or with a
 /// typo, the phone in another format, the e-mail in capitals), which then get orders of their own: the
 /// duplicates the tour finds and merges at the end.
@@ -276,13 +290,14 @@ enum Step {
     Reorder { client: ClientId, every_days: i64 },
     /// An order is cancelled or returned.
     Unwind { order: OrderId, status: OrderStatus },
+    /// The host's evening cron: `run_due` marks missed deadlines and makes escalation tasks.
+    EndOfDay,
 }
 
 /// A request before it is captured, with what only the simulation knows about it.
 struct Request {
     lead: NewLead,
     source: Option<usize>,
-    manager: usize,
     need: usize,
     junk: Option<JunkKind>,
     /// The same web form delivered a second time: it must not become a second lead.
@@ -387,6 +402,35 @@ impl Company {
             new.weight = weight;
             managers.push(crm.add_manager(new, start)?);
         }
+        // How requests reach managers is the store's business: a calendar, rules, response targets.
+        let (y, m, d) = HOLIDAY;
+        let kyiv = CalendarSpec::new("Europe/Kyiv")
+            .hours("mon-fri", &[("09:00", "18:00")])
+            .holiday(date(y, m, d)?);
+        crm.set_calendar(None, Some(kyiv), start)?;
+        let mut shop = NewRoutingRule::new("web shop orders", Strategy::RoundRobin);
+        shop.when = Some("channel = 'shop'".into());
+        shop.managers = vec![managers[1].id, managers[2].id];
+        shop.priority = 10;
+        crm.add_routing_rule(shop, start)?;
+        let mut everyone = NewRoutingRule::new("everyone else", Strategy::Weighted);
+        everyone.team = Some("sales".into());
+        everyone.priority = 100;
+        crm.add_routing_rule(everyone, start)?;
+        let mut calls = NewSlaPolicy::new("calls", "30m");
+        calls.when = Some("channel = 'phone'".into());
+        calls.escalation = Escalation::Task;
+        calls.escalate_to = Some(managers[0].id);
+        crm.set_response_sla(calls, start)?;
+        crm.set_response_sla(NewSlaPolicy::new("default", "2h"), start)?;
+        let ((y1, m1, d1), (y2, m2, d2)) = VACATION;
+        let vacation = NewAbsence {
+            manager_id: managers[1].id,
+            start: date(y1, m1, d1)?,
+            end: date(y2, m2, d2)?,
+            reason: Some("vacation".into()),
+        };
+        crm.add_absence(vacation, start)?;
         crm.set_actor("marketing");
         let mut sources = Vec::new();
         for plan in &SOURCES {
@@ -579,6 +623,8 @@ impl Company {
             .chain([WALK_IN_SHARE])
             .collect();
         for day in first_day.iter_days().take_while(|d| *d <= last_day) {
+            self.agenda
+                .schedule(local(day, 23 * 60 + 30), Step::EndOfDay);
             if !is_working_day(day) {
                 continue;
             }
@@ -649,6 +695,13 @@ impl Company {
                     self.crm.set_actor("1C exchange");
                     self.crm.set_order_status(order, status, at)?;
                 }
+                Step::EndOfDay => {
+                    self.crm.set_actor("cron");
+                    let run = self.crm.run_due(at)?;
+                    if !run.assigned.is_empty() {
+                        return Err("a queued lead: the catch-all rule always finds someone".into());
+                    }
+                }
             }
         }
         Ok(())
@@ -688,6 +741,17 @@ impl Company {
             return Ok(());
         }
         let lead = &capture.lead;
+        // The store chose the manager (a rule, or the client's own manager).
+        let manager = self
+            .managers
+            .iter()
+            .position(|m| Some(m.id) == lead.owner_id)
+            .ok_or_else(|| {
+                format!(
+                    "lead {} was queued: the catch-all rule always finds someone",
+                    lead.id
+                )
+            })?;
         let reach = if lead.phone_quality == Some(Quality::Valid) {
             ActivityKind::Call
         } else if lead.email_quality == Some(Quality::Valid) {
@@ -700,7 +764,7 @@ impl Company {
         let case = Case {
             lead: lead.id,
             source: request.source,
-            manager: request.manager,
+            manager,
             need: request.need,
             junk: request.junk,
             reach,
@@ -942,7 +1006,7 @@ impl Company {
 
     // --- made-up people ---------------------------------------------------------------------------------
 
-    /// A request from a source (or a walk-in), assigned to a manager by weight.
+    /// A request from a source (or a walk-in); the store's rules will give it to a manager.
     fn request(&mut self, source: Option<usize>) -> Result<Request> {
         let channel = match source {
             Some(s) => {
@@ -952,7 +1016,6 @@ impl Company {
             }
             None => Channel::WalkIn,
         };
-        let manager = self.pick_manager();
         let need = usize::try_from(self.rng.below(NEEDS.len() as u64))?;
         let junk = match channel {
             Channel::Web if self.rng.chance(5, 100) => Some(JunkKind::Spam),
@@ -965,7 +1028,6 @@ impl Company {
             None => self.person(channel, need),
         };
         lead.source_id = source.map(|s| self.sources[s].id);
-        lead.owner_id = Some(self.managers[manager].id);
         lead.external_ref = match channel {
             Channel::Web => Some(self.next_ref("FORM")),
             Channel::Shop => Some(self.next_ref("PROM")),
@@ -975,7 +1037,6 @@ impl Company {
         Ok(Request {
             lead,
             source,
-            manager,
             need,
             junk,
             resent: false,
@@ -1087,7 +1148,7 @@ impl Company {
 
     // --- helpers ----------------------------------------------------------------------------------------
 
-    /// A manager by their share of the work; assignment rules are the host's decision here.
+    /// A manager by their share of the work (for the ERP's own clients; requests are routed by the store).
     fn pick_manager(&mut self) -> usize {
         let weights: Vec<u32> = MANAGERS.iter().map(|(_, _, w)| *w).collect();
         self.rng.weighted(&weights)
@@ -1264,7 +1325,9 @@ fn local_minute(t: DateTime<Utc>) -> i64 {
 }
 
 fn is_working_day(day: NaiveDate) -> bool {
+    let (y, m, d) = HOLIDAY;
     !matches!(day.weekday(), Weekday::Sat | Weekday::Sun)
+        && NaiveDate::from_ymd_opt(y, m, d) != Some(day)
 }
 
 fn next_working_day(day: NaiveDate) -> NaiveDate {
@@ -1327,6 +1390,7 @@ fn print_summary(crm: &Crm, first_day: NaiveDate, last_day: NaiveDate) -> Result
 
     println!("crmkit tour: Komfort Office, {first_day} .. {last_day}, seed {SEED}");
     print_leads(&leads);
+    print_distribution(crm, &leads, last_day)?;
     print_sources(crm, &leads, first_day, last_day)?;
     print_lost_reasons(crm, &leads, &deals)?;
     print_deals(crm, &deals)?;
@@ -1366,6 +1430,119 @@ fn print_segments(crm: &Crm, last_day: NaiveDate) -> Result<()> {
 
 /// Leads by status, with the junk kinds, the malformed phones that were kept rather than refused, and
 /// how fast leads were answered.
+/// Who got the requests and why, and whether they were answered in time — all read from the store.
+fn print_distribution(crm: &Crm, leads: &[Lead], last_day: NaiveDate) -> Result<()> {
+    let managers = crm.list_managers()?;
+    let end = last_day.and_time(NaiveTime::MIN).and_utc() + days(1);
+    let name = |id: Option<ManagerId>| {
+        managers
+            .iter()
+            .find(|m| Some(m.id) == id)
+            .map_or("nobody", |m| m.name.as_str())
+    };
+    let mut per: BTreeMap<ManagerId, (usize, usize, usize)> = BTreeMap::new();
+    let mut sla: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut samples: Vec<(LeadId, Assignment)> = Vec::new();
+    let mut wanted = vec!["absent", "owner", "shop"];
+    for lead in leads {
+        let Some(first) = crm.lead_assignments(lead.id)?.into_iter().next() else {
+            continue;
+        };
+        if let Some(m) = first.manager_id {
+            let row = per.entry(m).or_default();
+            row.0 += 1;
+            match first.via {
+                AssignedVia::Rule => row.1 += 1,
+                AssignedVia::Owner => row.2 += 1,
+                _ => {}
+            }
+        }
+        let kind = if first.skipped.iter().any(|s| s.reason == SkipReason::Absent) {
+            "absent"
+        } else if first.via == AssignedVia::Owner {
+            "owner"
+        } else if first.rule.as_deref() == Some("web shop orders") {
+            "shop"
+        } else {
+            ""
+        };
+        if let Some(i) = wanted.iter().position(|w| *w == kind) {
+            wanted.remove(i);
+            samples.push((lead.id, first));
+        }
+        if let Some(policy) = &lead.sla_policy {
+            let status = crm.lead_sla_status(lead.id, end)?;
+            let entry = sla.entry(policy.clone()).or_default();
+            match status.state {
+                SlaState::Met => entry.0 += 1,
+                SlaState::Breached => entry.1 += 1,
+                _ => {}
+            }
+        }
+    }
+    println!(
+        "\n{:<28}{:>8}{:>9}{:>14}",
+        "Distribution (by the rules)", "leads", "by rule", "client's own"
+    );
+    for (id, (all, rule, own)) in &per {
+        println!(
+            "  {:<26}{:>8}{:>9}{:>14}",
+            name(Some(*id)),
+            count(*all),
+            count(*rule),
+            count(*own)
+        );
+    }
+    let ((y1, m1, d1), (y2, m2, d2)) = VACATION;
+    let (from, to) = (date(y1, m1, d1)?, date(y2, m2, d2)?);
+    let in_vacation = leads
+        .iter()
+        .filter(|l| (from..=to).contains(&local_day(l.received_at)))
+        .filter(|l| l.owner_id == Some(managers[1].id))
+        .count();
+    println!(
+        "  {} on vacation {from} .. {to}: {} new leads meanwhile (a known client's request goes to \
+         the others too)",
+        managers[1].name,
+        count(in_vacation)
+    );
+    println!("  first response against the deadline (working time, Kyiv calendar):");
+    for (policy, (met, breached)) in &sla {
+        let total = met + breached;
+        println!(
+            "    {policy:<10} met {:>6} ({:>3} %), breached {:>5}",
+            count(*met),
+            if total == 0 { 0 } else { met * 100 / total },
+            count(*breached)
+        );
+    }
+    let tasks = crm.list_tasks(Some(managers[0].id), false)?;
+    println!(
+        "  run_due each evening: {} escalation tasks for {} (calls still unanswered when it ran)",
+        count(tasks.len()),
+        managers[0].name
+    );
+    println!("  three decisions as the store explains them (lead_assignments):");
+    for (lead, a) in samples {
+        let skipped: Vec<String> = a
+            .skipped
+            .iter()
+            .map(|s| format!("{} ({})", name(Some(s.manager_id)), s.detail))
+            .collect();
+        let skipped = if skipped.is_empty() {
+            String::new()
+        } else {
+            format!("; passed over: {}", skipped.join(", "))
+        };
+        println!(
+            "    lead {lead} -> {}: {}{skipped}",
+            name(a.manager_id),
+            a.reason
+        );
+    }
+    Ok(())
+}
+
 fn print_leads(leads: &[Lead]) {
     let mut by_status: BTreeMap<LeadStatus, usize> = BTreeMap::new();
     let mut junk: BTreeMap<JunkKind, usize> = BTreeMap::new();
