@@ -1512,7 +1512,7 @@ fn print_distribution(crm: &Crm, leads: &[Lead], last_day: NaiveDate) -> Result<
         println!(
             "    {policy:<10} met {:>6} ({:>3} %), breached {:>5}",
             count(*met),
-            if total == 0 { 0 } else { met * 100 / total },
+            (met * 100).checked_div(total).unwrap_or(0),
             count(*breached)
         );
     }
