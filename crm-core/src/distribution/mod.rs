@@ -31,12 +31,17 @@
 //!   without a capacity counts as having the largest capacity among the eligible (or 1 when nobody has
 //!   one, so open leads alone decide). Ties: the one assigned longest ago (never assigned first), then
 //!   the smaller id.
-//! - **weighted**: smooth weighted round robin (as nginx balances upstreams): every eligible manager's
-//!   credit grows by its weight, the one with the most credit (ties: smaller id) is chosen and pays the
-//!   sum of the eligible weights. Deterministic — the same history gives the same decision — and even:
-//!   while the eligible set stays the same, after every prefix each manager's count stays within one
-//!   lead of its exact proportional share (checked by the property tests). Credits are kept per rule
-//!   and manager, in the store.
+//! - **weighted**: apportionment by the quota method (Balinski and Young, 1975). Every eligible
+//!   manager's credit grows by its weight at each request; among those whose credit is positive (their
+//!   count is below their exact share), the one whose credit would first reach a whole round — the
+//!   smallest `(total − credit) / weight`, compared exactly; ties: the larger credit, then the smaller id
+//!   — is chosen and pays the sum of the eligible weights (`total`). Deterministic — the same history
+//!   gives the same decision — and even: while the eligible set stays the same, after every prefix each
+//!   manager's count stays within one lead of its exact proportional share `n · weight / total` (the
+//!   quota property; checked by the property tests, where the simpler smooth weighted round robin of
+//!   nginx was found to drift by more than one). Credits are kept per rule and manager, in the store; a
+//!   credit carried over from a stretch with another eligible set is held within one round (±total),
+//!   so a manager back from a vacation is not flooded with leads to catch up.
 
 use std::collections::BTreeMap;
 
@@ -346,16 +351,36 @@ fn weighted(ready: &[&Candidate], state: &RuleState) -> (ManagerId, String, Rule
         .iter()
         .map(|c| i64::from(c.manager.weight.max(1)))
         .sum();
-    let mut best: Option<(ManagerId, i64, u32)> = None;
+    // Every eligible manager earns its weight; a credit carried from a stretch when the eligible set was
+    // different is first held within one round (±total), so a manager back from a vacation is not
+    // flooded to catch up.
+    let mut earned = Vec::with_capacity(ready.len());
     for c in ready {
-        let weight = c.manager.weight.max(1);
+        let weight = i64::from(c.manager.weight.max(1));
         let entry = credit.entry(c.manager.id).or_insert(0);
-        *entry += i64::from(weight);
-        // `ready` is in id order, so a strict comparison leaves ties with the smaller id.
-        if best.is_none_or(|(_, b, _)| *entry > b) {
-            best = Some((c.manager.id, *entry, weight));
-        }
+        *entry = (*entry).clamp(-total, total) + weight;
+        earned.push((c.manager.id, *entry, weight));
     }
+    // The quota method: among those whose count is below their exact share (credit > 0), the one whose
+    // credit would first reach a whole lead's worth ((total − credit) / weight, compared exactly); ties
+    // to the larger credit, then the smaller id (`ready` is in id order).
+    let urgency = |&(_, c, w): &(ManagerId, i64, i64)| (total - c, w);
+    let best = earned
+        .iter()
+        .filter(|e| e.1 > 0)
+        .min_by(|a, b| {
+            let ((da, wa), (db, wb)) = (urgency(a), urgency(b));
+            (i128::from(da) * i128::from(wb))
+                .cmp(&(i128::from(db) * i128::from(wa)))
+                .then(b.1.cmp(&a.1))
+                .then(a.0.cmp(&b.0))
+        })
+        .or_else(|| {
+            earned
+                .iter()
+                .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+        })
+        .copied();
     let Some((chosen, _, weight)) = best else {
         return (ManagerId(0), String::new(), state.clone());
     };
@@ -363,7 +388,7 @@ fn weighted(ready: &[&Candidate], state: &RuleState) -> (ManagerId, String, Rule
         *entry -= total;
     }
     let reason = format!(
-        "weight {weight} of {total} among {} eligible; the most credit",
+        "weight {weight} of {total} among {} eligible; furthest below its share",
         ready.len()
     );
     (
@@ -454,10 +479,13 @@ mod tests {
     }
 
     #[test]
-    fn weighted_is_smooth() {
-        // nginx's own example: weights 5, 1, 1 give a, a, b, a, c, a, a.
+    fn weighted_gives_each_its_share_every_cycle() {
         let cs = [candidate(1, 5), candidate(2, 1), candidate(3, 1)];
-        assert_eq!(run(Strategy::Weighted, &cs, 7), [1, 1, 2, 1, 3, 1, 1]);
+        let got = run(Strategy::Weighted, &cs, 14);
+        for cycle in got.chunks(7) {
+            let count = |id| cycle.iter().filter(|m| **m == id).count();
+            assert_eq!((count(1), count(2), count(3)), (5, 1, 1), "{got:?}");
+        }
     }
 
     #[test]
