@@ -1207,18 +1207,24 @@ impl Session<'_> {
             Some(owner) => distribution::Routed::given(&lead, owner, at),
             None => router.route(tx, &lead, client.as_ref(), None, AssignedVia::Rule, at)?,
         };
+        // Routing is on once the store has a rule: without any, a request nobody owns is left for the
+        // host to assign (no queue, no decision recorded), as before distribution existed.
+        let decided = routed.assignment.manager_id.is_some() || router.has_rules();
         match routed.assignment.manager_id {
             Some(manager) => lead.owner_id = Some(manager),
-            None => lead.queued_reason = Some(routed.assignment.reason.clone()),
+            None if decided => lead.queued_reason = Some(routed.assignment.reason.clone()),
+            None => {}
         }
         if let Some((policy, due)) = router.deadline(&lead, at) {
             lead.sla_policy = Some(policy);
             lead.first_response_due = Some(due);
         }
         lead.id = leads::insert(tx, &lead, &keys)?;
-        routed.assignment.lead_id = Some(lead.id);
-        router.commit(tx, &routed, true)?;
-        store::distribution::insert_assignment(tx, &routed.assignment)?;
+        if decided {
+            routed.assignment.lead_id = Some(lead.id);
+            router.commit(tx, &routed, true)?;
+            store::distribution::insert_assignment(tx, &routed.assignment)?;
+        }
         leads::insert_transition(
             tx,
             &LeadTransition {
@@ -1236,7 +1242,7 @@ impl Session<'_> {
             warnings,
             matches,
             auto_linked,
-            assignment: Some(routed.assignment),
+            assignment: decided.then_some(routed.assignment),
         })
     }
 
@@ -2035,7 +2041,8 @@ impl Session<'_> {
         let as_of = validate::time("as_of", as_of)?;
         let cond = self.compile("expression", Subject::Leads, expression)?;
         let lead = leads::by_id(self.conn, id)?.ok_or_else(|| Error::not_found("lead", id))?;
-        Ok(cond.matches_lead(&lead, as_of))
+        let local = self.calendar_in_force(None)?.local_time(lead.received_at);
+        Ok(cond.matches_lead_local(&lead, local, as_of))
     }
 
     // --- duplicates ---------------------------------------------------------------------------------------

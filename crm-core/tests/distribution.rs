@@ -179,12 +179,22 @@ fn nobody_eligible_queues_the_lead_with_the_reason_until_someone_is() {
     let stored = crm.get_lead(second.lead.id).unwrap();
     assert_eq!((stored.owner_id, stored.queued_reason), (Some(m.id), None));
     assert!(crm.queue().unwrap().is_empty());
-    // No rules at all: queued with that reason.
+    // No rules at all: routing is off; the lead is left for the host to assign, not queued.
     crm.remove_routing_rule("all", at(3, 8, 0)).unwrap();
     let c = lead(&crm, 3, at(3, 9, 0));
     assert_eq!(
+        (c.lead.owner_id, c.lead.queued_reason, c.assignment),
+        (None, None, None)
+    );
+    assert!(crm.queue().unwrap().is_empty());
+    // A rule whose condition matches nothing: queued with that reason.
+    let mut r = NewRoutingRule::new("wholesale only", Strategy::RoundRobin);
+    r.when = Some("interest = 'wholesale'".into());
+    crm.add_routing_rule(r, at(3, 8, 0)).unwrap();
+    let c = lead(&crm, 4, at(3, 9, 0));
+    assert_eq!(
         c.lead.queued_reason.as_deref(),
-        Some("no routing rules are set")
+        Some("no routing rule matches the request")
     );
 }
 

@@ -115,6 +115,11 @@ impl Router {
         })
     }
 
+    /// Whether the store has any routing rule (routing is on).
+    pub(super) fn has_rules(&self) -> bool {
+        !self.rules.is_empty()
+    }
+
     fn calendar_of(&self, manager: Option<ManagerId>) -> &Calendar {
         manager
             .and_then(|m| self.calendars.get(&m))
@@ -507,7 +512,7 @@ impl Session<'_> {
     }
 
     /// The calendar in force for a manager (theirs, else the store's, else always-on UTC).
-    fn calendar_in_force(&self, manager: Option<ManagerId>) -> Result<Calendar> {
+    pub(super) fn calendar_in_force(&self, manager: Option<ManagerId>) -> Result<Calendar> {
         if let Some(id) = manager {
             if let Some(spec) = store::manager_calendars(self.conn)?.remove(&id) {
                 return Calendar::parse(&spec);

@@ -204,7 +204,8 @@ pub struct Capture {
     /// other match did); a weaker match is left for a person to decide.
     pub auto_linked: bool,
     /// Who got the lead and why (the rule, the strategy, who was passed over), or why it is queued.
-    /// `None` only when the same request was captured before (nothing new was decided).
+    /// `None` when nothing was decided: the same request was captured before, or the store has no
+    /// routing rules and the lead has no owner (the host assigns it; routing is on once a rule exists).
     pub assignment: Option<super::Assignment>,
 }
 
