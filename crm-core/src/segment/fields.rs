@@ -60,7 +60,7 @@ pub enum FieldType {
     Date,
     /// A number of days: `90` or `90d` / `2w`.
     Days,
-    /// The hour of the day, 0–23 (UTC until the store has a calendar).
+    /// The hour of the day, 0–23 (in the store calendar's time zone; UTC without one).
     Hour,
     /// The day of the week: `'mon'` … `'sun'` (or full names), or 1 (Monday) … 7 (Sunday).
     Weekday,
@@ -419,21 +419,21 @@ pub(crate) fn catalogue(subject: Subject) -> Vec<Entry> {
                 T::Date,
                 false,
                 Field::LeadReceived,
-                "the date (UTC) the request came in",
+                "the date the request came in, in the store calendar's time zone (UTC without one)",
             ),
             entry(
                 "hour",
                 T::Hour,
                 false,
                 Field::LeadHour,
-                "the hour (0–23, UTC) the request came in",
+                "the hour (0–23) the request came in, in the store calendar's time zone (UTC without one)",
             ),
             entry(
                 "weekday",
                 T::Weekday,
                 false,
                 Field::LeadWeekday,
-                "the day of the week the request came in (UTC): 'mon' … 'sun', or 1 … 7",
+                "the day of the week the request came in, in the store calendar's time zone: 'mon' … 'sun', or 1 … 7",
             ),
         ],
     }
