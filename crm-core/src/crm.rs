@@ -25,7 +25,7 @@ use crate::lifecycle::{self, LeadAction};
 use crate::model::{
     Absence, AbsenceId, AssignedVia, Assignment, DueRun, HandOver, HandOverOptions, ManagerPatch,
     NewAbsence, NewRoutingRule, NewSlaPolicy, OwnershipSettings, RoutingRule, SlaPolicy, SlaStatus,
-    Task,
+    Task, TaskId, TaskStatus,
 };
 use crate::model::{
     Activity, ActivityId, ActivityKind, ActivityQuery, Capture, Client, ClientId, ClientKind,
@@ -511,6 +511,9 @@ facade! {
         /// by their policy (reassigned, or a task for the manager it names). Idempotent: running it again
         /// at the same or a later `now` does nothing twice.
         fn run_due(now: DateTime<Utc>) -> DueRun;
+        /// Closes a task as done or cancelled. Closing it again with the same status changes nothing;
+        /// reopening, or closing with the other status, is an invalid transition.
+        fn close_task(id: TaskId, status: TaskStatus, at: DateTime<Utc>) -> Task;
     }
     reads {
         /// One manager.
@@ -632,6 +635,8 @@ facade! {
         fn queue() -> Vec<Lead>;
         /// Tasks of one manager or of all (only open ones, or every one), by id.
         fn list_tasks(manager: Option<ManagerId>, open_only: bool) -> Vec<Task>;
+        /// One task.
+        fn get_task(id: TaskId) -> Task;
     }
 }
 
@@ -1223,7 +1228,7 @@ impl Session<'_> {
         if decided {
             routed.assignment.lead_id = Some(lead.id);
             router.commit(tx, &routed, true)?;
-            store::distribution::insert_assignment(tx, &routed.assignment)?;
+            store::distribution::insert_assignment(tx, &mut routed.assignment)?;
         }
         leads::insert_transition(
             tx,

@@ -332,8 +332,11 @@ fn run_due_marks_breaches_once_and_escalates_by_policy() {
     assert_eq!(
         crm.run_due(at(2, 10, 29)).unwrap(),
         DueRun {
-            at: Some(at(2, 10, 29)),
-            ..DueRun::default()
+            at: at(2, 10, 29),
+            breached: vec![],
+            escalations: vec![],
+            tasks: vec![],
+            assigned: vec![],
         }
     );
     let run = crm.run_due(at(2, 11, 0)).unwrap();
@@ -356,6 +359,35 @@ fn run_due_marks_breaches_once_and_escalates_by_policy() {
         crm.list_tasks(Some(lead_of_team.id), true).unwrap().len(),
         1
     );
+    let task = run.tasks[0].id;
+    let done = crm
+        .close_task(task, TaskStatus::Done, at(3, 10, 0))
+        .unwrap();
+    assert_eq!(
+        (done.status, done.closed_at),
+        (TaskStatus::Done, Some(at(3, 10, 0)))
+    );
+    assert_eq!(
+        crm.close_task(task, TaskStatus::Done, at(3, 11, 0))
+            .unwrap(),
+        done
+    );
+    expect_err(
+        crm.close_task(task, TaskStatus::Cancelled, at(3, 11, 0)),
+        ErrorKind::InvalidTransition,
+        None,
+    );
+    expect_err(
+        crm.close_task(task, TaskStatus::Open, at(3, 11, 0)),
+        ErrorKind::Validation,
+        Some("status"),
+    );
+    assert!(
+        crm.list_tasks(Some(lead_of_team.id), true)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(crm.list_tasks(None, false).unwrap(), vec![done]);
     let stored = crm.get_lead(web.id).unwrap();
     assert_eq!(stored.sla_breached_at, Some(at(2, 11, 0)));
     assert_eq!(

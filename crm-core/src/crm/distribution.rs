@@ -51,6 +51,7 @@ impl Routed {
     pub(super) fn given(lead: &Lead, manager: ManagerId, at: DateTime<Utc>) -> Routed {
         Routed {
             assignment: Assignment {
+                id: None,
                 lead_id: (lead.id.0 > 0).then_some(lead.id),
                 client_id: lead.client_id,
                 at,
@@ -212,6 +213,7 @@ impl Router {
                 match route::owner_available(c) {
                     Ok(()) => {
                         let assignment = Assignment {
+                            id: None,
                             lead_id: (lead.id.0 > 0).then_some(lead.id),
                             client_id: client.map(|c| c.id),
                             at,
@@ -243,6 +245,7 @@ impl Router {
             }
         }
         let mut assignment = Assignment {
+            id: None,
             lead_id: (lead.id.0 > 0).then_some(lead.id),
             client_id: client.map(|c| c.id),
             at,
@@ -364,7 +367,7 @@ fn apply_to_lead(
     routed: Routed,
     at: DateTime<Utc>,
 ) -> Result<Assignment> {
-    let a = routed.assignment.clone();
+    let mut a = routed.assignment.clone();
     let before = (lead.owner_id, lead.queued_reason.clone());
     match a.manager_id {
         Some(m) => {
@@ -381,7 +384,7 @@ fn apply_to_lead(
         leads::update(s.conn, lead)?;
     }
     router.commit(s.conn, &routed, true)?;
-    store::insert_assignment(s.conn, &a)?;
+    store::insert_assignment(s.conn, &mut a)?;
     let kind = if a.manager_id.is_some() {
         "assigned"
     } else {
@@ -912,6 +915,7 @@ impl Session<'_> {
         let client = load_client(self.conn, id)?;
         require_active_manager(self.conn, "manager_id", manager)?;
         let mut assignment = Assignment {
+            id: None,
             lead_id: None,
             client_id: Some(id),
             at,
@@ -936,7 +940,7 @@ impl Session<'_> {
             (None, _) => "the client was not locked".into(),
         };
         store::set_client_owner(self.conn, id, Some(manager), at)?;
-        store::insert_assignment(self.conn, &assignment)?;
+        store::insert_assignment(self.conn, &mut assignment)?;
         let data = json!({
             "from": client.owner_id, "to": manager, "reason": reason, "forced": forced,
         });
@@ -984,6 +988,7 @@ impl Session<'_> {
                 }
                 Routed {
                     assignment: Assignment {
+                        id: None,
                         lead_id: Some(id),
                         client_id: lead.client_id,
                         at,
@@ -1158,7 +1163,7 @@ impl Session<'_> {
                         result.deals_moved.push(deal);
                     }
                 }
-                store::insert_assignment(self.conn, &routed.assignment)?;
+                store::insert_assignment(self.conn, &mut routed.assignment)?;
                 let data = json!({
                     "from": manager, "to": to, "reason": routed.assignment.reason, "forced": false,
                 });
@@ -1198,8 +1203,11 @@ impl Session<'_> {
         let now = validate::time("now", now)?;
         let mut router = Router::load(self.conn, now)?;
         let mut run = DueRun {
-            at: Some(now),
-            ..DueRun::default()
+            at: now,
+            breached: Vec::new(),
+            escalations: Vec::new(),
+            tasks: Vec::new(),
+            assigned: Vec::new(),
         };
         run.assigned = self.assign_queued_with(&mut router, now)?;
         for id in store::overdue(self.conn, now)? {
@@ -1264,6 +1272,7 @@ impl Session<'_> {
                         status: TaskStatus::Open,
                         origin: Some(format!("sla:lead:{id}")),
                         created_at: now,
+                        closed_at: None,
                     };
                     if let Some(task_id) = store::insert_task(self.conn, &task)? {
                         task.id = task_id;
@@ -1285,6 +1294,46 @@ impl Session<'_> {
             )?;
         }
         Ok(run)
+    }
+
+    pub(crate) fn get_task(&self, id: TaskId) -> Result<Task> {
+        store::task_by_id(self.conn, id)?.ok_or_else(|| Error::not_found("task", id))
+    }
+
+    pub(crate) fn close_task(
+        &self,
+        id: TaskId,
+        status: TaskStatus,
+        at: DateTime<Utc>,
+    ) -> Result<Task> {
+        let at = validate::time("at", at)?;
+        let mut task = self.get_task(id)?;
+        if status == TaskStatus::Open {
+            return Err(Error::validation("status", "must be done or cancelled"));
+        }
+        if task.status == status {
+            return Ok(task);
+        }
+        if task.status != TaskStatus::Open {
+            return Err(Error::InvalidTransition {
+                entity: "task",
+                from: task.status.to_string(),
+                to: status.to_string(),
+            });
+        }
+        task.status = status;
+        task.closed_at = Some(at);
+        store::close_task(self.conn, &task)?;
+        log(
+            self.conn,
+            at,
+            self.actor,
+            "task",
+            id.0,
+            "closed",
+            &json!({ "status": status }),
+        )?;
+        Ok(task)
     }
 
     pub(crate) fn list_tasks(

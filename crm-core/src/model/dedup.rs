@@ -125,9 +125,9 @@ pub struct Moved {
     /// Tasks about the client.
     #[serde(default)]
     pub tasks: Vec<super::TaskId>,
-    /// Rows of the assignment log about the client (their row numbers).
+    /// Entries of the assignment log about the client.
     #[serde(default)]
-    pub assignments: Vec<i64>,
+    pub assignments: Vec<super::AssignmentId>,
 }
 
 /// A field where the two merged clients disagreed; the kept client's value stayed, the other is kept

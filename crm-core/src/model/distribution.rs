@@ -27,6 +27,13 @@ pub struct SlaPolicyId(pub i64);
 #[serde(transparent)]
 pub struct AbsenceId(pub i64);
 
+/// Id of an [`Assignment`] (a row of the assignment log).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct AssignmentId(pub i64);
+
 /// Id of a [`Task`].
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
@@ -48,7 +55,7 @@ macro_rules! id_display {
         }
     )*};
 }
-id_display!(RuleId, SlaPolicyId, AbsenceId, TaskId);
+id_display!(RuleId, SlaPolicyId, AbsenceId, TaskId, AssignmentId);
 
 code_enum!(
     /// How a routing rule picks among the eligible managers. See [`crate::distribution`].
@@ -351,6 +358,9 @@ pub struct Skipped {
 /// One decision about who works a lead (or a client): the manager, or the queue, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Assignment {
+    /// The id in the assignment log; `None` when nothing was recorded (the manager already owned the
+    /// client).
+    pub id: Option<AssignmentId>,
     /// The lead, when the decision is about a lead.
     pub lead_id: Option<LeadId>,
     /// The client, when the decision is about a client's ownership (or the lead's client).
@@ -457,13 +467,15 @@ pub struct Task {
     pub origin: Option<String>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
+    /// When it was done or cancelled.
+    pub closed_at: Option<DateTime<Utc>>,
 }
 
-/// What `run_due` did, each list by id.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// What `run_due` did: breaches by deadline (then id), the other lists in the order they were made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DueRun {
     /// The time it ran for.
-    pub at: Option<DateTime<Utc>>,
+    pub at: DateTime<Utc>,
     /// Leads whose first-response deadline passed unanswered (marked breached now).
     pub breached: Vec<LeadId>,
     /// Reassignments made by escalation.

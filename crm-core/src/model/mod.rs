@@ -23,9 +23,10 @@ pub use dedup::{
     DedupSettings, DedupSettingsPatch, DuplicatePair, Match, Merge, MergeConflict, Moved, Probe,
 };
 pub use distribution::{
-    Absence, AbsenceId, AssignedVia, Assignment, DueRun, Escalation, HandOver, HandOverOptions,
-    NewAbsence, NewRoutingRule, NewSlaPolicy, OwnershipSettings, RoutingRule, RuleId, SkipReason,
-    Skipped, SlaPolicy, SlaPolicyId, SlaState, SlaStatus, Strategy, Task, TaskId, TaskStatus,
+    Absence, AbsenceId, AssignedVia, Assignment, AssignmentId, DueRun, Escalation, HandOver,
+    HandOverOptions, NewAbsence, NewRoutingRule, NewSlaPolicy, OwnershipSettings, RoutingRule,
+    RuleId, SkipReason, Skipped, SlaPolicy, SlaPolicyId, SlaState, SlaStatus, Strategy, Task,
+    TaskId, TaskStatus,
 };
 pub use event::Event;
 pub use lead::{

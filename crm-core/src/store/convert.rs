@@ -10,7 +10,7 @@ use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, 
 use crate::model::{
     ActivityId, ActivityKind, Channel, ClientId, ClientKind, ContactId, DealId, DealStatus,
     Direction, JunkKind, LeadId, LeadStatus, ManagerId, MergeId, Money, OrderId, OrderStatus,
-    Quality, SourceId, SpendId, AbsenceId, RuleId, SlaPolicyId, TaskId, AssignedVia, Strategy,
+    Quality, SourceId, SpendId, AbsenceId, AssignmentId, RuleId, SlaPolicyId, TaskId, AssignedVia, Strategy,
     Escalation, TaskStatus,
 };
 
@@ -88,7 +88,7 @@ macro_rules! sql_id {
 }
 sql_id!(
     ManagerId, SourceId, SpendId, ClientId, ContactId, LeadId, DealId, ActivityId, OrderId, MergeId,
-    AbsenceId, RuleId, SlaPolicyId, TaskId
+    AbsenceId, RuleId, SlaPolicyId, TaskId, AssignmentId
 );
 
 impl ToSql for Money {

@@ -11,8 +11,8 @@ use crate::calendar::CalendarSpec;
 use crate::distribution::RuleState;
 use crate::error::{Error, Result};
 use crate::model::{
-    Absence, AbsenceId, Assignment, ClientId, LeadId, ManagerId, OwnershipSettings, RoutingRule,
-    RuleId, SlaPolicy, SlaPolicyId, Task, TaskId,
+    Absence, AbsenceId, Assignment, AssignmentId, ClientId, LeadId, ManagerId, OwnershipSettings,
+    RoutingRule, RuleId, SlaPolicy, SlaPolicyId, Task, TaskId,
 };
 
 // --- settings ----------------------------------------------------------------------------------------
@@ -435,6 +435,7 @@ pub(crate) fn last_contact(conn: &Connection, client: ClientId) -> Result<Option
 
 fn assignment(row: &Row<'_>) -> rusqlite::Result<Assignment> {
     Ok(Assignment {
+        id: Some(row.get(11)?),
         lead_id: row.get(0)?,
         client_id: row.get(1)?,
         at: row.get::<_, Time>(2)?.0,
@@ -449,10 +450,12 @@ fn assignment(row: &Row<'_>) -> rusqlite::Result<Assignment> {
     })
 }
 
-const ASSIGNMENT_COLUMNS: &str = "lead_id, client_id, at, manager_id, previous_id, via, rule_id, rule, strategy, reason, skipped";
+const ASSIGNMENT_COLUMNS: &str =
+    "lead_id, client_id, at, manager_id, previous_id, via, rule_id, rule, strategy,
+    reason, skipped, id";
 
-/// Records a decision.
-pub(crate) fn insert_assignment(conn: &Connection, a: &Assignment) -> Result<()> {
+/// Records a decision and sets its id.
+pub(crate) fn insert_assignment(conn: &Connection, a: &mut Assignment) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO assignments (lead_id, client_id, at, manager_id, previous_id, via, rule_id, rule, strategy,
                                   reason, skipped)
@@ -471,6 +474,7 @@ pub(crate) fn insert_assignment(conn: &Connection, a: &Assignment) -> Result<()>
         a.reason,
         json(&a.skipped)?,
     ])?;
+    a.id = Some(AssignmentId(conn.last_insert_rowid()));
     Ok(())
 }
 
@@ -581,7 +585,8 @@ pub(crate) fn move_open_deals(
 // --- tasks -------------------------------------------------------------------------------------------
 
 const TASK_COLUMNS: &str =
-    "id, kind, title, manager_id, client_id, lead_id, deal_id, due_at, status, origin, created_at";
+    "id, kind, title, manager_id, client_id, lead_id, deal_id, due_at, status, origin,
+    created_at, closed_at";
 
 fn task(row: &Row<'_>) -> rusqlite::Result<Task> {
     Ok(Task {
@@ -596,7 +601,24 @@ fn task(row: &Row<'_>) -> rusqlite::Result<Task> {
         status: row.get(8)?,
         origin: row.get(9)?,
         created_at: row.get::<_, Time>(10)?.0,
+        closed_at: row.get::<_, Option<Time>>(11)?.map(|t| t.0),
     })
+}
+
+/// One task.
+pub(crate) fn task_by_id(conn: &Connection, id: TaskId) -> Result<Option<Task>> {
+    let sql = format!("SELECT {TASK_COLUMNS} FROM tasks WHERE id = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([id], task)
+        .optional()?)
+}
+
+/// Sets a task's status and when it was closed.
+pub(crate) fn close_task(conn: &Connection, t: &Task) -> Result<()> {
+    conn.prepare_cached("UPDATE tasks SET status = ?2, closed_at = ?3 WHERE id = ?1")?
+        .execute(params![t.id, t.status, t.closed_at.as_ref().map(ts)])?;
+    Ok(())
 }
 
 /// Inserts a task unless one with the same origin exists; returns the new id, or `None` when it existed.
