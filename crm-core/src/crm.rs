@@ -1228,7 +1228,8 @@ impl Session<'_> {
         if decided {
             routed.assignment.lead_id = Some(lead.id);
             router.commit(tx, &routed, true)?;
-            store::distribution::insert_assignment(tx, &mut routed.assignment)?;
+            let day = router.local_day_of(&routed.assignment);
+            store::distribution::insert_assignment(tx, &mut routed.assignment, day)?;
         }
         leads::insert_transition(
             tx,

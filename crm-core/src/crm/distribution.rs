@@ -31,9 +31,11 @@ pub(super) struct Router {
     store_calendar: Calendar,
     calendars: BTreeMap<ManagerId, Calendar>,
     absences: Vec<Absence>,
-    open: HashMap<ManagerId, u32>,
-    /// Requests given today and the last assignment, per manager, once read (or updated in memory).
-    today: HashMap<ManagerId, (u32, Option<DateTime<Utc>>)>,
+    /// Open leads, the latest assignment and the latest day's count, per manager (kept in memory as
+    /// decisions are made within the command).
+    loads: HashMap<ManagerId, store::Load>,
+    /// Daily counts of days before a manager's latest one, read on demand (a command dated in the past).
+    past_days: HashMap<(ManagerId, NaiveDate), u32>,
     rules: Vec<(RoutingRule, Option<Condition>)>,
     policies: Vec<(SlaPolicy, Option<Condition>)>,
     states: HashMap<RuleId, RuleState>,
@@ -108,8 +110,8 @@ impl Router {
             store_calendar,
             calendars,
             absences,
-            open: store::open_leads(conn)?,
-            today: HashMap::new(),
+            loads: store::loads(conn)?,
+            past_days: HashMap::new(),
             rules,
             policies,
             states: HashMap::new(),
@@ -137,13 +139,8 @@ impl Router {
         }
     }
 
-    /// The managers as routing sees them at `at`; `needs_last` reads when each was last given work.
-    fn candidates(
-        &mut self,
-        conn: &Connection,
-        at: DateTime<Utc>,
-        needs_last: bool,
-    ) -> Result<Vec<Candidate>> {
+    /// The managers as routing sees them at `at`.
+    fn candidates(&mut self, conn: &Connection, at: DateTime<Utc>) -> Result<Vec<Candidate>> {
         let mut out = Vec::with_capacity(self.managers.len());
         for m in &self.managers {
             let cal = self.calendars.get(&m.id).unwrap_or(&self.store_calendar);
@@ -152,29 +149,39 @@ impl Router {
                 .absences
                 .iter()
                 .any(|a| a.manager_id == m.id && a.start <= day && day <= a.end);
-            let (today, last) = if m.daily_cap.is_some() || needs_last {
-                match self.today.get(&m.id) {
-                    Some(v) => *v,
-                    None => {
-                        let (from, to) = cal.day_bounds(day);
-                        let v = store::assigned_between(conn, m.id, from, to)?;
-                        self.today.insert(m.id, v);
-                        v
+            let load = self.loads.get(&m.id).copied().unwrap_or_default();
+            let today = match load.day {
+                Some(d) if d == day => load.day_count,
+                // A day before the latest one the load remembers: counted from the log, once.
+                Some(d) if d > day && m.daily_cap.is_some() => {
+                    match self.past_days.get(&(m.id, day)) {
+                        Some(n) => *n,
+                        None => {
+                            let (from, to) = cal.day_bounds(day);
+                            let n = store::assigned_between(conn, m.id, from, to)?;
+                            self.past_days.insert((m.id, day), n);
+                            n
+                        }
                     }
                 }
-            } else {
-                (0, None)
+                _ => 0,
             };
             out.push(Candidate {
                 manager: m.clone(),
                 absent,
                 in_hours: cal.is_working(at),
-                open_leads: self.open.get(&m.id).copied().unwrap_or(0),
+                open_leads: load.open_leads,
                 today,
-                last_assigned: last,
+                last_assigned: load.last_assigned,
             });
         }
         Ok(out)
+    }
+
+    /// The chosen manager's calendar day at the time of a decision (the daily count follows it).
+    pub(super) fn local_day_of(&self, a: &Assignment) -> Option<NaiveDate> {
+        a.manager_id
+            .map(|m| self.calendar_of(Some(m)).local_date(a.at))
     }
 
     fn state(&mut self, conn: &Connection, id: RuleId) -> Result<RuleState> {
@@ -205,9 +212,7 @@ impl Router {
             .rules
             .iter()
             .position(|(_, cond)| self.matches(cond, lead, at));
-        let needs_last =
-            first.is_some_and(|i| self.rules[i].0.strategy == crate::model::Strategy::LeastLoaded);
-        let candidates = self.candidates(conn, at, needs_last)?;
+        let candidates = self.candidates(conn, at)?;
         if let Some(owner) = owner {
             if let Some(c) = candidates.iter().find(|c| c.manager.id == owner) {
                 match route::owner_available(c) {
@@ -316,15 +321,26 @@ impl Router {
         let a = &routed.assignment;
         if lead {
             if let Some(m) = a.manager_id {
-                *self.open.entry(m).or_default() += 1;
-                if let Some(entry) = self.today.get_mut(&m) {
-                    entry.0 += 1;
-                    entry.1 = Some(a.at);
+                let day = self.calendar_of(Some(m)).local_date(a.at);
+                let load = self.loads.entry(m).or_default();
+                load.open_leads += 1;
+                load.last_assigned = load.last_assigned.max(Some(a.at));
+                match load.day {
+                    Some(d) if d == day => load.day_count += 1,
+                    Some(d) if d > day => {
+                        if let Some(n) = self.past_days.get_mut(&(m, day)) {
+                            *n += 1;
+                        }
+                    }
+                    _ => {
+                        load.day = Some(day);
+                        load.day_count = 1;
+                    }
                 }
             }
             if let Some(p) = a.previous_id.filter(|p| Some(*p) != a.manager_id) {
-                if let Some(n) = self.open.get_mut(&p) {
-                    *n = n.saturating_sub(1);
+                if let Some(load) = self.loads.get_mut(&p) {
+                    load.open_leads = load.open_leads.saturating_sub(1);
                 }
             }
         }
@@ -384,7 +400,8 @@ fn apply_to_lead(
         leads::update(s.conn, lead)?;
     }
     router.commit(s.conn, &routed, true)?;
-    store::insert_assignment(s.conn, &mut a)?;
+    let day = router.local_day_of(&a);
+    store::insert_assignment(s.conn, &mut a, day)?;
     let kind = if a.manager_id.is_some() {
         "assigned"
     } else {
@@ -940,7 +957,7 @@ impl Session<'_> {
             (None, _) => "the client was not locked".into(),
         };
         store::set_client_owner(self.conn, id, Some(manager), at)?;
-        store::insert_assignment(self.conn, &mut assignment)?;
+        store::insert_assignment(self.conn, &mut assignment, None)?;
         let data = json!({
             "from": client.owner_id, "to": manager, "reason": reason, "forced": forced,
         });
@@ -1163,7 +1180,7 @@ impl Session<'_> {
                         result.deals_moved.push(deal);
                     }
                 }
-                store::insert_assignment(self.conn, &mut routed.assignment)?;
+                store::insert_assignment(self.conn, &mut routed.assignment, None)?;
                 let data = json!({
                     "from": manager, "to": to, "reason": routed.assignment.reason, "forced": false,
                 });

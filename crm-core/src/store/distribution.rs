@@ -387,31 +387,52 @@ pub(crate) fn delete_policy(conn: &Connection, id: SlaPolicyId) -> Result<()> {
 
 // --- what routing reads about managers ----------------------------------------------------------------
 
-/// Open leads (new, in progress, qualified) per manager who holds any (kept by triggers).
-pub(crate) fn open_leads(conn: &Connection) -> Result<HashMap<ManagerId, u32>> {
-    let mut stmt = conn
-        .prepare_cached("SELECT manager_id, open_leads FROM manager_load WHERE open_leads > 0")?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+/// What routing reads about a manager (kept by triggers; see the schema).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Load {
+    /// Open leads (new, in progress, qualified).
+    pub(crate) open_leads: u32,
+    /// The latest assignment of a lead.
+    pub(crate) last_assigned: Option<DateTime<Utc>>,
+    /// The latest local day that got an assignment.
+    pub(crate) day: Option<NaiveDate>,
+    /// How many assignments that day got.
+    pub(crate) day_count: u32,
+}
+
+/// Every manager's load, for those who have one.
+pub(crate) fn loads(conn: &Connection) -> Result<HashMap<ManagerId, Load>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT manager_id, open_leads, last_assigned_at, day, day_count FROM manager_load",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, ManagerId>(0)?,
+            Load {
+                open_leads: r.get(1)?,
+                last_assigned: r.get::<_, Option<Time>>(2)?.map(|t| t.0),
+                day: r.get::<_, Option<Day>>(3)?.map(|d| d.0),
+                day_count: r.get(4)?,
+            },
+        ))
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Requests assigned to a manager in `[from, to)`, and the manager's latest assignment ever.
+/// Leads assigned to a manager in `[from, to)`: the daily count of a day other than the latest one
+/// the manager's load remembers (a command dated in the past).
 pub(crate) fn assigned_between(
     conn: &Connection,
     manager: ManagerId,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> Result<(u32, Option<DateTime<Utc>>)> {
-    let count: u32 = conn
+) -> Result<u32> {
+    Ok(conn
         .prepare_cached(
             "SELECT count(*) FROM assignments
              WHERE manager_id = ?1 AND lead_id IS NOT NULL AND at >= ?2 AND at < ?3",
         )?
-        .query_row(params![manager, ts(&from), ts(&to)], |r| r.get(0))?;
-    let last: Option<Time> = conn
-        .prepare_cached("SELECT max(at) FROM assignments WHERE manager_id = ?1")?
-        .query_row([manager], |r| r.get(0))?;
-    Ok((count, last.map(|t| t.0)))
+        .query_row(params![manager, ts(&from), ts(&to)], |r| r.get(0))?)
 }
 
 /// When a client was last in meaningful contact: the latest call, e-mail, meeting, message or document
@@ -454,12 +475,17 @@ const ASSIGNMENT_COLUMNS: &str =
     "lead_id, client_id, at, manager_id, previous_id, via, rule_id, rule, strategy,
     reason, skipped, id";
 
-/// Records a decision and sets its id.
-pub(crate) fn insert_assignment(conn: &Connection, a: &mut Assignment) -> Result<()> {
+/// Records a decision and sets its id; `local_day` is the chosen manager's calendar day at the time,
+/// which the daily count of the manager's load follows.
+pub(crate) fn insert_assignment(
+    conn: &Connection,
+    a: &mut Assignment,
+    local_day: Option<NaiveDate>,
+) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO assignments (lead_id, client_id, at, manager_id, previous_id, via, rule_id, rule, strategy,
-                                  reason, skipped)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                                  reason, skipped, local_day)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?
     .execute(params![
         a.lead_id,
@@ -473,6 +499,7 @@ pub(crate) fn insert_assignment(conn: &Connection, a: &mut Assignment) -> Result
         a.strategy,
         a.reason,
         json(&a.skipped)?,
+        local_day.map(Day),
     ])?;
     a.id = Some(AssignmentId(conn.last_insert_rowid()));
     Ok(())

@@ -156,11 +156,16 @@ CREATE INDEX leads_awaiting_response ON leads (first_response_due)
 CREATE INDEX leads_queued ON leads (received_at) WHERE queued_reason IS NOT NULL;
 CREATE INDEX leads_open_by_owner ON leads (owner_id) WHERE status IN ('new', 'in_progress', 'qualified');
 
--- Open leads per manager, kept by triggers in the same transaction as every change of a lead, so
--- routing reads twenty rows instead of counting every open lead on every capture.
+-- What routing reads about each manager, kept by triggers in the same transaction as every change of
+-- a lead and every assignment, so a capture reads one row per manager instead of counting open leads
+-- and today's assignments: open leads; the latest assignment; the latest local day (in the manager's
+-- calendar, written by crmkit on the assignment) that got an assignment, and how many it got.
 CREATE TABLE manager_load (
-    manager_id INTEGER PRIMARY KEY REFERENCES managers (id),
-    open_leads INTEGER NOT NULL CHECK (open_leads >= 0)
+    manager_id       INTEGER PRIMARY KEY REFERENCES managers (id),
+    open_leads       INTEGER NOT NULL CHECK (open_leads >= 0),
+    last_assigned_at TEXT,
+    day              TEXT,
+    day_count        INTEGER NOT NULL DEFAULT 0 CHECK (day_count >= 0)
 ) STRICT;
 INSERT INTO manager_load (manager_id, open_leads)
     SELECT owner_id, count(*) FROM leads
@@ -198,12 +203,25 @@ CREATE TABLE assignments (
     rule        TEXT,
     strategy    TEXT,
     reason      TEXT NOT NULL,
-    skipped     TEXT NOT NULL DEFAULT '[]'
+    skipped     TEXT NOT NULL DEFAULT '[]',
+    local_day   TEXT
 ) STRICT;
 CREATE INDEX assignments_by_lead ON assignments (lead_id);
 CREATE INDEX assignments_by_client ON assignments (client_id);
 CREATE INDEX assignments_by_manager ON assignments (manager_id, at);
 CREATE INDEX assignments_by_previous ON assignments (previous_id);
+CREATE TRIGGER manager_load_on_assignment AFTER INSERT ON assignments
+    WHEN NEW.manager_id IS NOT NULL AND NEW.lead_id IS NOT NULL
+BEGIN
+    INSERT INTO manager_load (manager_id, open_leads, last_assigned_at, day, day_count)
+        VALUES (NEW.manager_id, 0, NEW.at, NEW.local_day, 1)
+        ON CONFLICT (manager_id) DO UPDATE SET
+            last_assigned_at = max(coalesce(last_assigned_at, ''), NEW.at),
+            day_count = CASE WHEN day = NEW.local_day THEN day_count + 1
+                             WHEN day IS NULL OR NEW.local_day > day THEN 1
+                             ELSE day_count END,
+            day = CASE WHEN day IS NULL OR NEW.local_day > day THEN NEW.local_day ELSE day END;
+END;
 
 CREATE TABLE tasks (
     id         INTEGER PRIMARY KEY,
@@ -853,6 +871,35 @@ mod tests {
         conn.execute_batch("UPDATE leads SET status = 'converted' WHERE id = 8")
             .unwrap();
         assert_eq!(load(&conn), 0);
+        // Assignments keep the latest local day's count and the latest time.
+        let assign = |at: &str, day: &str| {
+            conn.execute(
+                "INSERT INTO assignments (lead_id, at, manager_id, via, reason, local_day)
+                 VALUES (7, ?1, 1, 'reassign', 'test', ?2)",
+                [at, day],
+            )
+            .unwrap();
+        };
+        let day = |conn: &Connection| -> (String, i64, String) {
+            conn.query_row(
+                "SELECT day, day_count, last_assigned_at FROM manager_load WHERE manager_id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap()
+        };
+        let (t9, t10) = (
+            "2025-03-02T09:00:00.000000000Z",
+            "2025-03-02T10:00:00.000000000Z",
+        );
+        assign(t9, "2025-03-02");
+        assign(t10, "2025-03-02");
+        assert_eq!(day(&conn), ("2025-03-02".into(), 2, t10.into()));
+        assign("2025-03-01T10:00:00.000000000Z", "2025-03-01");
+        assert_eq!(day(&conn), ("2025-03-02".into(), 2, t10.into()));
+        let t = "2025-03-03T08:00:00.000000000Z";
+        assign(t, "2025-03-03");
+        assert_eq!(day(&conn), ("2025-03-03".into(), 1, t.into()));
     }
 
     const SEED_V2: &str = r#"
