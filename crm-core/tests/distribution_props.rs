@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use common::web_lead;
+use crm_core::Strategy;
 use crm_core::distribution::{Candidate, Decision, LeadTraits, RuleState, choose};
 use crm_core::*;
-use crm_core::Strategy;
 use proptest::prelude::*;
 use proptest::strategy::Strategy as _;
 

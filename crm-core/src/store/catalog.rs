@@ -7,8 +7,7 @@ use super::convert::{Day, Json, Time, json, ts};
 use crate::error::Result;
 use crate::model::{LostReason, Manager, ManagerId, Source, SourceId, Spend, SpendId, Stage};
 
-const MANAGER_COLUMNS: &str =
-    "id, name, email, team, active, capacity, weight, skills, regions, languages, created_at, daily_cap";
+const MANAGER_COLUMNS: &str = "id, name, email, team, active, capacity, weight, skills, regions, languages, created_at, daily_cap";
 
 fn manager(row: &Row<'_>) -> rusqlite::Result<Manager> {
     Ok(Manager {

@@ -8,10 +8,10 @@ use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
 use crate::model::{
-    ActivityId, ActivityKind, Channel, ClientId, ClientKind, ContactId, DealId, DealStatus,
-    Direction, JunkKind, LeadId, LeadStatus, ManagerId, MergeId, Money, OrderId, OrderStatus,
-    Quality, SourceId, SpendId, AbsenceId, AssignmentId, RuleId, SlaPolicyId, TaskId, AssignedVia, Strategy,
-    Escalation, TaskStatus,
+    AbsenceId, ActivityId, ActivityKind, AssignedVia, AssignmentId, Channel, ClientId, ClientKind,
+    ContactId, DealId, DealStatus, Direction, Escalation, JunkKind, LeadId, LeadStatus, ManagerId,
+    MergeId, Money, OrderId, OrderStatus, Quality, RuleId, SlaPolicyId, SourceId, SpendId,
+    Strategy, TaskId, TaskStatus,
 };
 
 /// A time as stored.
@@ -87,8 +87,21 @@ macro_rules! sql_id {
     )*};
 }
 sql_id!(
-    ManagerId, SourceId, SpendId, ClientId, ContactId, LeadId, DealId, ActivityId, OrderId, MergeId,
-    AbsenceId, RuleId, SlaPolicyId, TaskId, AssignmentId
+    ManagerId,
+    SourceId,
+    SpendId,
+    ClientId,
+    ContactId,
+    LeadId,
+    DealId,
+    ActivityId,
+    OrderId,
+    MergeId,
+    AbsenceId,
+    RuleId,
+    SlaPolicyId,
+    TaskId,
+    AssignmentId
 );
 
 impl ToSql for Money {

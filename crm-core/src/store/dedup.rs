@@ -229,7 +229,10 @@ pub(crate) fn move_back(
         ("activities", moved.activities.iter().map(|i| i.0).collect()),
         ("orders", moved.orders.iter().map(|i| i.0).collect()),
         ("tasks", moved.tasks.iter().map(|i| i.0).collect()),
-        ("assignments", moved.assignments.iter().map(|i| i.0).collect()),
+        (
+            "assignments",
+            moved.assignments.iter().map(|i| i.0).collect(),
+        ),
     ];
     for (table, ids) in lists {
         let sql = format!("UPDATE {table} SET client_id = ?3 WHERE id = ?1 AND client_id = ?2");
