@@ -47,10 +47,12 @@
  * - **Lead**: `id`, `status` (new, in_progress, qualified, converted, lost, junk), `channel`,
  *   `source_id`, `received_at`, `name`, `company`, `phone`, `phone_quality`, `email`, `email_quality`,
  *   `messenger`, `need`, `interest`, `region`, `language`, `estimated_value`, `owner_id`, `client_id`,
- *   `deal_id`, `first_response_due`, `first_response_at`, `first_response_by`, `lost_reason`,
- *   `junk_kind`, `close_note`, `external_ref`, `status_changed_at`, `updated_at`. Phones and e-mails are
- *   stored as given; their quality is `valid`, `invalid` (malformed, kept with a warning) or null
- *   (absent).
+ *   `deal_id`, `first_response_due`, `first_response_at`, `first_response_by`, `sla_policy` (the name
+ *   of the first-response policy that set the deadline), `sla_breached_at` (the deadline, once
+ *   crm_run_due() found it passed unanswered), `queued_reason` (why nobody could take it, while it
+ *   waits in the queue; else null), `lost_reason`, `junk_kind`, `close_note`, `external_ref`,
+ *   `status_changed_at`, `updated_at`. Phones and e-mails are stored as given; their quality is
+ *   `valid`, `invalid` (malformed, kept with a warning) or null (absent).
  * - **Client**: `id`, `kind` (company, person), `name`, `tax_id`, `tax_id_quality`, `phone`,
  *   `phone_quality`, `email`, `email_quality`, `website`, `industry`, `region`, `address`, `birth_date`,
  *   `owner_id`, `tags`, `attributes` (any JSON object), `external_ref`, `created_at`, `updated_at`.
@@ -62,8 +64,9 @@
  * - **Activity**: `id`, `kind` (call, email, meeting, message, note, document), `direction` (in, out),
  *   `lead_id`, `client_id`, `deal_id`, `manager_id`, `at`, `subject`, `body`, `outcome`,
  *   `document_ref`, `duration_seconds`.
- * - **Manager**: `id`, `name`, `email`, `team`, `active`, `capacity`, `weight`, `skills`, `regions`,
- *   `languages`, `created_at`. **Source**: `id`, `name`, `channel`, `campaign`, `created_at`.
+ * - **Manager**: `id`, `name`, `email`, `team`, `active`, `capacity` (open leads held at most; null:
+ *   no limit), `daily_cap` (requests assigned a day at most; null: no limit), `weight`, `skills`,
+ *   `regions`, `languages`, `created_at`. **Source**: `id`, `name`, `channel`, `campaign`, `created_at`.
  * - **Segment** (a saved segment of clients): `id`, `name`, `expression` (as saved), `created_at`,
  *   `updated_at` (when the expression last changed), `refreshed_at` (the `as_of` of the last
  *   crm_refresh_segment(), null before the first), `members` (how many the last refresh found).
@@ -77,7 +80,10 @@
  *   "message"}]`: problems stored anyway), `matches` (Match records: known clients that look like the
  *   sender, best first, scoring at least the `suggest` setting; `[]` when the request named its
  *   `client_id`), `auto_linked` (true when the lead was linked to its best match on its own: that match
- *   scored at least `auto_link` and no other did; the lead's `client_id` is then that client's).
+ *   scored at least `auto_link` and no other did; the lead's `client_id` is then that client's),
+ *   `assignment` (the Assignment: who got the lead and why, or why it is queued). `assignment` is null
+ *   when nothing was decided: the same `external_ref` was captured before, or the store has no routing
+ *   rule and the request no owner (the host assigns it; routing is on once a rule exists).
  * - **Match** (a client that looks like the same party as a request, a probe or another client):
  *   `client_id`, `score` (a JSON number from 0 to 1, rounded to 4 decimals), `keys` (the fields that
  *   agreed, strongest first: `tax_id`, `phone`, `email`, `name`, `company`, `birth_date`, `address`,
@@ -91,12 +97,45 @@
  *   one), `conflicts` (MergeConflict records `[{"field", "kept", "merged"}]`: fields where both had a
  *   value and they differed; the kept value stayed), `added_tags` (the tags the kept client gained),
  *   `contact_id` (the contact person made from the merged client's phone and e-mail when they differed,
- *   or null), `moved` (Moved: `{"contacts", "leads", "deals", "activities", "orders"}`, the ids of the
- *   records that moved to the kept client), `undone_at` (null until crm_unmerge()).
+ *   or null), `moved` (Moved: `{"contacts", "leads", "deals", "activities", "orders", "tasks",
+ *   "assignments"}`, the ids of the records that moved to the kept client; `assignments` are entries of
+ *   the assignment log, see Assignment), `undone_at` (null until crm_unmerge()).
  * - **DedupSettings** (stored in the database): `auto_link` (a capture whose only match scoring this
  *   much is linked to it; 0.9), `suggest` (the lowest score returned as a match; 0.5), `key_limit` (a
  *   matching key shared by more clients than this, such as an office phone, stops counting; 20),
  *   `default_country` (ISO 3166 alpha-2: where a phone written without a country code is read; `UA`).
+ * - **Assignment** (one decision about who works a lead or a client, with its explanation): `id` (its
+ *   id in the assignment log; null when nothing was recorded: crm_assign_client() to the current
+ *   owner), `lead_id`, `client_id`, `at`, `manager_id` (null: queued), `previous_id` (the manager
+ *   before), `via` (given, owner, rule, queued, queue, escalation, reassign, hand_over), `rule_id`,
+ *   `rule` (the routing rule's name), `strategy` (round_robin, least_loaded, weighted), `reason` (why
+ *   this manager, or why nobody, for people), `skipped` (`[{"manager_id", "reason", "detail"}]`: the
+ *   candidates passed over; `reason` is inactive, excluded, absent, lacking_skill, other_region,
+ *   other_language, off_hours, at_capacity or daily_cap, `detail` the figures behind it).
+ * - **RoutingRule**: `id`, `name`, `priority`, `when` (the condition about the lead, in canonical form;
+ *   null: a catch-all), `team`, `managers` (ids, ascending), `strategy`, `skills`, `match_region`,
+ *   `match_language`, `working_hours_only`, `created_at`, `updated_at`.
+ * - **SlaPolicy** (a first-response policy): `id`, `name`, `when` (null: the default), `priority`,
+ *   `first_response` (canonical text: `2h`, `1h30m`), `first_response_secs` (working time), `at_risk_bp`
+ *   (basis points), `escalation` (none, reassign, task), `escalate_to`, `created_at`, `updated_at`.
+ * - **SlaStatus**: `lead_id`, `state` (none: no policy applies; pending, at_risk, met, breached),
+ *   `policy`, `due`, `responded_at`, `used_secs`, `left_secs` (working time; negative once overdue),
+ *   `used_share` (a JSON number; 1.0 = the whole target).
+ * - **Absence**: `id`, `manager_id`, `start`, `end` (dates, inclusive), `reason`, `created_at`.
+ * - **Task**: `id`, `kind` (`sla_escalation`), `title`, `manager_id`, `client_id`, `lead_id`,
+ *   `deal_id`, `due_at`, `status` (open, done, cancelled), `origin` (what made it: `sla:lead:4`; one
+ *   task per origin), `created_at`, `closed_at` (null while open; see crm_close_task()).
+ * - **HandOver** (what crm_hand_over() did): `manager_id`, `assignments` (Assignments, leads first, each
+ *   by id), `deals_moved` (deal ids). **DueRun** (what crm_run_due() did): `at`, `breached` (lead ids),
+ *   `escalations` (Assignments), `tasks` (Tasks), `assigned` (Assignments of queued leads).
+ * - **OwnershipSettings** (stored in the database): `lock_days` (a client stays locked to its owner this
+ *   many days after its last meaningful contact; 30; 0: no lock).
+ * - **CalendarSpec** (a working calendar, as given and as stored): `{"timezone": "Europe/Kyiv",
+ *   "working_hours": {"mon-fri": [["09:00", "18:00"]]}, "holidays": ["2026-12-25"], "days":
+ *   {"2026-12-31": [["09:00", "16:00"]]}}`: an IANA time zone (`UTC` when left out); working spans by
+ *   weekday key (`mon`, `mon-fri`, `sat,sun`), local `HH:MM` pairs; holidays are days off; `days` are
+ *   special days with their own spans (`[]`: a day off), which win over holidays and weekdays. See
+ *   crm_set_calendar().
  * - **Event** (the audit trail and change feed): `seq` (strictly increasing, never reused), `at`,
  *   `actor`, `entity`, `entity_id`, `kind`, `data`. Kinds: `created`, `captured`, `recorded`, `opened`,
  *   `logged` (data: the record as stored), `updated` (data: the fields that changed), `status_changed`
@@ -109,6 +148,15 @@
  *   merge that kept their later value) and `restored` (on the merged one: `merge_id`, `kept_id`); on a
  *   contact `deleted` (the contact a merge made, removed by its undo: `merge_id`); on `settings` (id 0)
  *   `dedup_set` (data: the DedupSettings) and `match_keys_rebuilt` (`clients`: how many).
+ *   Distribution: on a lead `assigned` and `queued` (data: the Assignment) and `sla_breached` (`due`,
+ *   `owner_id`, `policy`, `escalation`, and `not_reassigned`, the reason, when a reassignment found
+ *   nobody); on a client `owner_changed` (`from`, `to`, `reason`, `forced`); on a deal `owner_changed`
+ *   (`from`, `to`, `reason`: a deal that followed its client in a hand-over); on a manager `updated`
+ *   (the fields that changed), `calendar_set` (the CalendarSpec, or null), `absence_added` and
+ *   `absence_removed` (the Absence), `handed_over` (`leads`, `clients`, `deals`: counts); on a
+ *   `routing_rule` and an `sla_policy` `created`, `replaced` and `deleted` (data: the record); on a task
+ *   `created` (the Task) and `closed` (`status`); on `settings` `calendar_set` (the store's calendar)
+ *   and `ownership_set` (the OwnershipSettings).
  *
  * @section segments The segment language
  *
@@ -308,8 +356,11 @@ crm_status_t crm_check_panic_boundary(void);
  * Adds a sales manager.
  *
  * @param new_manager_json  `{"name": "Olena Koval", "email": ..., "team": "sales", "capacity": 40,
- *                          "weight": 1, "skills": [...], "regions": [...], "languages": [...],
- *                          "active": true}`; only `name` is required
+ *                          "daily_cap": 10, "weight": 1, "skills": [...], "regions": [...],
+ *                          "languages": [...], "active": true}`; only `name` is required. `capacity`
+ *                          (open leads held) and `daily_cap` (requests assigned a day, in the
+ *                          manager's calendar) limit what routing gives them (see
+ *                          crm_add_routing_rule()); left out, there is no limit
  * @param at                RFC 3339 time of the change
  * @param manager_json      receives the stored manager (with its `id`)
  */
@@ -436,6 +487,13 @@ crm_status_t crm_add_contact(crm_t *crm,
  * above): the matches come back in `matches`, and when exactly one reaches the `auto_link` setting the
  * lead is linked to that client (`auto_linked` is true), as if the request had named it.
  *
+ * Then it is assigned: to the `owner_id` it names, else to its client's owner when that owner is
+ * available, else by the routing rules (see crm_add_routing_rule()); when nobody can take it, it is
+ * queued (its `owner_id` is null and `queued_reason` says why; see crm_queue()). Routing is on once
+ * the store has a routing rule: without any, a lead with no owner is left for the host to assign
+ * (not queued, no decision recorded). The first-response policy that applies (see
+ * crm_set_response_sla()) sets its `first_response_due` and `sla_policy`.
+ *
  * @param new_lead_json  `{"channel": "web", "source_id": 1, "name": "Ivan Petrenko", "company": ...,
  *                       "phone": "067 123 45 67", "email": ..., "messenger": ..., "need": ...,
  *                       "interest": ..., "region": ..., "language": ..., "estimated_value": "18000.00",
@@ -446,7 +504,11 @@ crm_status_t crm_add_contact(crm_t *crm,
  * @param at             RFC 3339 time the request came in
  * @param capture_json   receives `{"lead": {"id": 1, "status": "new", ...}, "warnings": [{"field":
  *                       "phone", "message": ...}], "matches": [{"client_id": 3, "score": 0.9526, "keys":
- *                       ["phone"]}], "auto_linked": true}` (see the Capture record above)
+ *                       ["phone"]}], "auto_linked": true, "assignment": {"manager_id": 2, "via":
+ *                       "rule", "rule": ..., "reason": ..., "skipped": [...], ...}}` (see the Capture
+ *                       record above; `assignment` is the Assignment of crm_lead_assignments(), null
+ *                       when nothing was decided: the same `external_ref` was captured before, or
+ *                       the store has no routing rule and the lead has no owner)
  */
 crm_status_t crm_capture_lead(crm_t *crm,
                               const char *new_lead_json,
@@ -788,6 +850,472 @@ crm_status_t crm_get_merge(const crm_t *crm,
 crm_status_t crm_list_merges(const crm_t *crm, int64_t client_id, char **merges_json);
 
 /**
+ * Changes a manager's details; fields the patch leaves out stay as they are. A patch that changes
+ * nothing writes nothing; otherwise a manager `updated` event records the fields that changed.
+ *
+ * @param manager_id    the manager; CRM_STATUS_NOT_FOUND when there is none with this id
+ * @param patch_json    any of `{"name": "Olena Koval", "email": ..., "team": "sales", "capacity": 40,
+ *                      "daily_cap": 10, "weight": 2, "skills": ["wholesale"], "regions": ["Kyiv"],
+ *                      "languages": ["uk", "en"]}`. `email`, `team`, `capacity` and `daily_cap` may be
+ *                      null: that clears the e-mail or team, or removes the limit (a field left out
+ *                      keeps its value). `weight` 0 is taken as 1; the lists replace the stored ones.
+ *                      An empty name or a malformed e-mail is CRM_STATUS_VALIDATION naming the field
+ * @param at            RFC 3339 time of the change
+ * @param manager_json  receives the manager as stored now (see the Manager record above)
+ */
+crm_status_t crm_update_manager(crm_t *crm,
+                                int64_t manager_id,
+                                const char *patch_json,
+                                const char *at,
+                                char **manager_json);
+
+/**
+ * Sets the store's working calendar, or a manager's own (which wins over the store's for that
+ * manager), or removes it. Deadlines and working hours are counted in the calendar in force: the
+ * manager's, else the store's, else round the clock in UTC. Logs a `calendar_set` event on the manager,
+ * or on `settings` 0 for the store's (data: the calendar, or null).
+ *
+ * @param manager_id     a manager's id, or 0 for the store's calendar; CRM_STATUS_NOT_FOUND when there
+ *                       is no such manager
+ * @param spec_json      the calendar, or NULL to remove it: `{"timezone": "Europe/Kyiv",
+ *                       "working_hours": {"mon-fri": [["09:00", "18:00"]], "sat": [["10:00",
+ *                       "14:00"]]}, "holidays": ["2026-12-25"], "days": {"2026-12-31": [["09:00",
+ *                       "16:00"]], "2026-12-26": []}}`. `timezone` is an IANA name, case-sensitive
+ *                       (`UTC` when left out); a key of `working_hours` is a weekday (`mon` … `sun`,
+ *                       or the full English name), a range (`mon-fri`, `sat-mon`) or a comma list
+ *                       (`sat,sun`), case-insensitive; a weekday named by no key is a day off. A span
+ *                       is `["HH:MM", "HH:MM"]` in local time, start before end, `24:00` may end
+ *                       one; spans of a day are sorted and touching ones merged. `holidays` are days
+ *                       off; `days` are special days with their own spans (`[]` is a day off), which
+ *                       override both the weekday and the holidays. An unknown time zone, a bad
+ *                       weekday key, a weekday named twice, overlapping spans or a week without any
+ *                       working time is CRM_STATUS_VALIDATION naming the field (`timezone`,
+ *                       `working_hours`, ...)
+ * @param at             RFC 3339 time of the change
+ * @param calendar_json  receives the calendar now in force as stored (spans sorted and merged), or
+ *                       `null` when it was removed
+ */
+crm_status_t crm_set_calendar(crm_t *crm,
+                              int64_t manager_id,
+                              const char *spec_json,
+                              const char *at,
+                              char **calendar_json);
+
+/**
+ * Records an absence (a vacation, a sick leave): the manager gets no new requests on those days (a
+ * routing rule passes them over with reason `absent`); their open work stays unless handed over (see
+ * crm_hand_over()). Logs an `absence_added` event on the manager.
+ *
+ * @param new_absence_json  `{"manager_id": 2, "start": "2026-12-01", "end": "2026-12-14", "reason":
+ *                          "vacation"}`: the first and the last day away, inclusive, in the manager's
+ *                          calendar's time zone; `reason` optional. An unknown manager is
+ *                          CRM_STATUS_NOT_FOUND; `end` before `start` is CRM_STATUS_VALIDATION with
+ *                          field `end`
+ * @param at                RFC 3339 time of the change
+ * @param absence_json      receives the stored absence: `{"id": 1, "manager_id": 2, "start":
+ *                          "2026-12-01", "end": "2026-12-14", "reason": "vacation", "created_at": ...}`
+ */
+crm_status_t crm_add_absence(crm_t *crm,
+                             const char *new_absence_json,
+                             const char *at,
+                             char **absence_json);
+
+/**
+ * Deletes an absence (a cancelled vacation).
+ *
+ * @param absence_id    the absence's id; CRM_STATUS_NOT_FOUND when there is none
+ * @param at            RFC 3339 time of the change
+ * @param absence_json  receives the absence as it was before it was deleted
+ */
+crm_status_t crm_remove_absence(crm_t *crm,
+                                int64_t absence_id,
+                                const char *at,
+                                char **absence_json);
+
+/**
+ * Adds a routing rule, or replaces the rule of the same name (its rotation starts afresh). Every new
+ * lead that names no owner and whose client has no available owner goes to the first rule whose
+ * condition holds (by ascending `priority`, then id); the rule picks among its eligible managers by
+ * its strategy. A manager is passed over (and listed in the assignment's `skipped`, in this order of
+ * reasons) when `inactive`, `excluded` (the lead is being taken from them), `absent`, `lacking_skill`,
+ * `other_region`, `other_language`, `off_hours` (with `working_hours_only`), `at_capacity` (open leads
+ * at least the capacity) or `daily_cap` (requests assigned today at least the daily cap). When no rule
+ * matches (reason `no routing rule matches the request`), or the matching rule has nobody eligible,
+ * the lead is queued (see crm_queue()). Routing is on once a rule exists: while the store has none,
+ * a lead with no owner is neither routed nor queued.
+ *
+ * @param new_rule_json  `{"name": "wholesale Kyiv", "priority": 0, "when": "interest = 'wholesale'",
+ *                       "team": "sales", "managers": [2, 3], "strategy": "round_robin", "skills":
+ *                       ["wholesale"], "match_region": false, "match_language": false,
+ *                       "working_hours_only": false}`; only `name` and `strategy` are required.
+ *                       `when` is a condition about leads in the segment language (none: a catch-all,
+ *                       put it last); with neither `team` nor `managers` every manager is a candidate.
+ *                       `strategy` is `round_robin` (in turn, by id), `least_loaded` (fewest open leads
+ *                       relative to capacity) or `weighted` (shares by the managers' weights); any
+ *                       other is CRM_STATUS_INVALID_JSON with field `strategy`. A bad condition is
+ *                       CRM_STATUS_VALIDATION with field `when` (and its `line` and `column`); a
+ *                       manager that does not exist is CRM_STATUS_VALIDATION with field `managers[i]`
+ * @param at             RFC 3339 time of the change
+ * @param rule_json      receives the stored rule: `{"id": 1, "name": ..., "priority": 0, "when": (in
+ *                       canonical form, or null), "team": ..., "managers": [2, 3] (ascending),
+ *                       "strategy": "round_robin", "skills": [], "match_region": false,
+ *                       "match_language": false, "working_hours_only": false, "created_at": ...,
+ *                       "updated_at": ...}`
+ */
+crm_status_t crm_add_routing_rule(crm_t *crm,
+                                  const char *new_rule_json,
+                                  const char *at,
+                                  char **rule_json);
+
+/**
+ * Deletes a routing rule by name; past assignments keep its name.
+ *
+ * @param name       the rule's name; CRM_STATUS_NOT_FOUND when there is none
+ * @param at         RFC 3339 time of the change
+ * @param rule_json  receives the rule as it was before it was deleted
+ */
+crm_status_t crm_remove_routing_rule(crm_t *crm,
+                                     const char *name,
+                                     const char *at,
+                                     char **rule_json);
+
+/**
+ * Adds a first-response (SLA) policy, or replaces the one of the same name. A lead captured from now
+ * on gets the deadline of the first policy whose condition holds (by ascending `priority`, then id; a
+ * policy without a condition last): its `first_response_due` (the target counted in working time in the
+ * calendar of the lead's owner, else the store's) and `sla_policy`. Deadlines already set stay.
+ *
+ * @param new_policy_json  `{"name": "web 2h", "when": "channel = 'web'", "priority": 0,
+ *                         "first_response": "2h", "at_risk_bp": 8000, "escalation": "task",
+ *                         "escalate_to": 1}`; only `name` and `first_response` are required.
+ *                         `first_response` is an amount of working time (`2h`, `30m`, `1h30m`; days
+ *                         are refused: a working day has no fixed length), else CRM_STATUS_VALIDATION
+ *                         with field `first_response`. `at_risk_bp` is the share of the target after
+ *                         which an unanswered lead is at risk, in basis points (0: the default 8000 =
+ *                         80 %; above 10000 is CRM_STATUS_VALIDATION). `escalation` says what a breach
+ *                         does: `none` (the default: only marks it), `reassign` (to another eligible
+ *                         manager by the rules) or `task` (a task for `escalate_to`, a team lead:
+ *                         required then, else CRM_STATUS_VALIDATION with field `escalate_to`). A bad
+ *                         `when` is CRM_STATUS_VALIDATION with field `when`
+ * @param at               RFC 3339 time of the change
+ * @param policy_json      receives the stored policy: `{"id": 1, "name": ..., "when": ...,
+ *                         "priority": 0, "first_response": "2h" (canonical), "first_response_secs":
+ *                         7200, "at_risk_bp": 8000, "escalation": "task", "escalate_to": 1,
+ *                         "created_at": ..., "updated_at": ...}`
+ */
+crm_status_t crm_set_response_sla(crm_t *crm,
+                                  const char *new_policy_json,
+                                  const char *at,
+                                  char **policy_json);
+
+/**
+ * Deletes a first-response policy by name; deadlines already set stay.
+ *
+ * @param name         the policy's name; CRM_STATUS_NOT_FOUND when there is none
+ * @param at           RFC 3339 time of the change
+ * @param policy_json  receives the policy as it was before it was deleted
+ */
+crm_status_t crm_remove_response_sla(crm_t *crm,
+                                     const char *name,
+                                     const char *at,
+                                     char **policy_json);
+
+/**
+ * Sets the ownership rules: a client stays locked to its (active) owner for `lock_days` days after its
+ * last meaningful contact (an outbound call, e-mail, meeting, message or document, or an order); moving
+ * a locked client or its lead to another manager then needs a reason (see crm_assign_client()).
+ *
+ * @param settings_json      `{"lock_days": 30}` (the default; 0: no lock; at most 3660, else
+ *                           CRM_STATUS_VALIDATION with field `lock_days`); a field left out takes its
+ *                           default
+ * @param at                 RFC 3339 time of the change
+ * @param new_settings_json  receives the settings as stored now
+ */
+crm_status_t crm_set_ownership_settings(crm_t *crm,
+                                        const char *settings_json,
+                                        const char *at,
+                                        char **new_settings_json);
+
+/**
+ * Makes a manager the client's owner. A client locked to another active owner (a meaningful contact
+ * within `lock_days`, see crm_set_ownership_settings()) is CRM_STATUS_CONFLICT unless a reason is
+ * given; the forced take-over and its reason are recorded (a client `owner_changed` event with `from`,
+ * `to`, `reason`, `forced`). Making the owner the owner again changes nothing (the Assignment's `id`
+ * is null then: nothing was recorded).
+ *
+ * @param client_id        the client; CRM_STATUS_NOT_FOUND when there is none
+ * @param manager_id       the new owner, an active manager (else CRM_STATUS_NOT_FOUND or
+ *                         CRM_STATUS_VALIDATION with field `manager_id`)
+ * @param reason           why (`"the owner left"`), or NULL; required to take over a locked client
+ * @param at               RFC 3339 time of the change
+ * @param assignment_json  receives the decision, an Assignment: `{"id": 8, "lead_id": null,
+ *                         "client_id": 3, "at": ..., "manager_id": 2, "previous_id": 1, "via":
+ *                         "reassign", "rule_id": null, "rule": null, "strategy": null, "reason":
+ *                         "forced over the ownership lock: the owner left", "skipped": []}` (see
+ *                         crm_lead_assignments())
+ */
+crm_status_t crm_assign_client(crm_t *crm,
+                               int64_t client_id,
+                               int64_t manager_id,
+                               const char *reason,
+                               const char *at,
+                               char **assignment_json);
+
+/**
+ * Gives an open lead (new, in progress or qualified; another is CRM_STATUS_CONFLICT) to a manager, or
+ * to whoever the routing rules choose now (never its current owner). A lead of a client locked to
+ * another owner needs a reason (else CRM_STATUS_CONFLICT). When the rules find nobody eligible it is
+ * CRM_STATUS_CONFLICT with a message that says why, and the lead stays where it was. The lead's
+ * response deadline is not moved.
+ *
+ * @param lead_id          the lead; CRM_STATUS_NOT_FOUND when there is none
+ * @param manager_id       the new owner (an active manager), or 0 to let the routing rules choose
+ * @param reason           why, or NULL
+ * @param at               RFC 3339 time of the change
+ * @param assignment_json  receives the decision, an Assignment (see crm_lead_assignments()); `via` is
+ *                         `reassign`
+ */
+crm_status_t crm_reassign_lead(crm_t *crm,
+                               int64_t lead_id,
+                               int64_t manager_id,
+                               const char *reason,
+                               const char *at,
+                               char **assignment_json);
+
+/**
+ * Routes every queued lead again, oldest first (after a manager was added, came back or got capacity).
+ * A lead that finds a manager leaves the queue; the others stay, with their `queued_reason` brought up
+ * to date. crm_run_due() does this too.
+ *
+ * @param now               RFC 3339 time of the routing
+ * @param assignments_json  receives a JSON array of the assignments made (`via` is `queue`), oldest
+ *                          lead first; `[]` when none
+ */
+crm_status_t crm_assign_queued(crm_t *crm,
+                               const char *now,
+                               char **assignments_json);
+
+/**
+ * Moves a manager's open leads (and, with `clients`, their clients and those clients' open deals) to
+ * others by the routing rules, the manager excluded, in one transaction: for an absence or a
+ * dismissal. A lead nobody can take is queued, a client nobody can take is left without an owner,
+ * each with the reason.
+ *
+ * @param manager_id      the manager whose work moves; CRM_STATUS_NOT_FOUND when there is none
+ * @param options_json    `{"clients": false, "deactivate": false}` (the defaults), or NULL for them:
+ *                        `clients` moves the clients too (without it only the open leads move);
+ *                        `deactivate` also marks the manager inactive
+ * @param at              RFC 3339 time of the change
+ * @param hand_over_json  receives `{"manager_id": 2, "assignments": [...], "deals_moved": [7]}`: one
+ *                        Assignment per lead and per client (leads first, each by id; `via` is
+ *                        `hand_over`, or `queued` with `manager_id` null), and the open deals that
+ *                        followed their client
+ */
+crm_status_t crm_hand_over(crm_t *crm,
+                           int64_t manager_id,
+                           const char *options_json,
+                           const char *at,
+                           char **hand_over_json);
+
+/**
+ * Does what time passing requires, as of `now` (a host calls it every minute or so, with the time it
+ * read): queued leads are routed again; open leads whose first-response deadline passed unanswered
+ * are marked breached (their `sla_breached_at` is set to the deadline; a lead `sla_breached` event
+ * each) and escalated by their policy (reassigned, or a task for the policy's `escalate_to`).
+ * Idempotent: running it again at the same or a later `now` does nothing twice (one task per lead).
+ *
+ * @param now           RFC 3339 time to run for
+ * @param due_run_json  receives `{"at": ..., "breached": [4, 9] (lead ids), "escalations": [...]
+ *                      (Assignments, `via` `escalation`), "tasks": [...] (Tasks, see
+ *                      crm_list_tasks()), "assigned": [...] (Assignments of queued leads, `via`
+ *                      `queue`)}`, each list by id; the lists are empty when nothing was due
+ */
+crm_status_t crm_run_due(crm_t *crm,
+                         const char *now,
+                         char **due_run_json);
+
+/**
+ * Closes a task as done or cancelled, setting its `closed_at`; logs a task `closed` event (data:
+ * `{"status": "done"}`). Closing it again with the same status changes nothing (no event, the task as
+ * stored is returned); closing a done task as cancelled, or the other way round, is
+ * CRM_STATUS_INVALID_TRANSITION. A task cannot be reopened.
+ *
+ * @param task_id    the task; CRM_STATUS_NOT_FOUND when there is none
+ * @param status     `done` or `cancelled`; `open` is CRM_STATUS_VALIDATION with field `status`, any
+ *                   other text too
+ * @param at         RFC 3339 time of the change
+ * @param task_json  receives the task as stored now (see crm_list_tasks())
+ */
+crm_status_t crm_close_task(crm_t *crm,
+                            int64_t task_id,
+                            const char *status,
+                            const char *at,
+                            char **task_json);
+
+/**
+ * The store's working calendar, or a manager's own, as set with crm_set_calendar().
+ *
+ * @param manager_id     a manager's id, or 0 for the store's calendar; CRM_STATUS_NOT_FOUND when there
+ *                       is no such manager
+ * @param calendar_json  receives the calendar (as crm_set_calendar() stored it), or `null` when none
+ *                       is set (a manager's null means the store's calendar applies to them)
+ */
+crm_status_t crm_calendar(const crm_t *crm,
+                          int64_t manager_id,
+                          char **calendar_json);
+
+/**
+ * The instant an amount of working time after `from`, in the calendar in force for a manager (theirs,
+ * else the store's, else round the clock in UTC). Spans are half-open: a deadline that falls exactly at
+ * the end of a working span stays there (Friday 17:00 plus 1h is Friday 18:00), while an amount of
+ * zero is the next working instant. Two working hours after Friday 17:30 in Kyiv (Mon–Fri
+ * 09:00–18:00) is Monday 10:30.
+ *
+ * @param manager_id  a manager's id, or 0 for the store's calendar
+ * @param from        RFC 3339 start
+ * @param amount      working time: `2h`, `30m`, `1h30m` (`1h 30m`); days are refused. A bad amount,
+ *                    or one that finds no working time within three years, is CRM_STATUS_VALIDATION
+ *                    with field `amount`
+ * @param deadline    receives the deadline as plain RFC 3339 text in UTC (not JSON):
+ *                    `2026-11-30T08:30:00Z`
+ */
+crm_status_t crm_working_deadline(const crm_t *crm,
+                                  int64_t manager_id,
+                                  const char *from,
+                                  const char *amount,
+                                  char **deadline);
+
+/**
+ * The working time between two instants, in the calendar in force for a manager (as
+ * crm_working_deadline()); 0 when `to` is not after `from`.
+ *
+ * @param manager_id  a manager's id, or 0 for the store's calendar
+ * @param from        RFC 3339 start
+ * @param to          RFC 3339 end
+ * @param seconds     receives the working time in seconds
+ */
+crm_status_t crm_working_time(const crm_t *crm,
+                              int64_t manager_id,
+                              const char *from,
+                              const char *to,
+                              int64_t *seconds);
+
+/**
+ * The absences of one manager or of every manager, by start day, then id (past ones included).
+ *
+ * @param manager_id     a manager's id, or 0 for every manager
+ * @param absences_json  receives a JSON array of absences (see crm_add_absence())
+ */
+crm_status_t crm_list_absences(const crm_t *crm, int64_t manager_id, char **absences_json);
+
+/**
+ * The routing rules in the order they are tried (priority, then id).
+ *
+ * @param rules_json  receives a JSON array of rules (see crm_add_routing_rule())
+ */
+crm_status_t crm_routing_rules(const crm_t *crm, char **rules_json);
+
+/**
+ * The first-response policies in the order they are tried (by priority, then id; a policy without a
+ * condition last).
+ *
+ * @param policies_json  receives a JSON array of policies (see crm_set_response_sla())
+ */
+crm_status_t crm_response_slas(const crm_t *crm, char **policies_json);
+
+/**
+ * Where a lead stands against its first-response deadline at `now`. Nothing is written.
+ *
+ * @param lead_id          the lead; CRM_STATUS_NOT_FOUND when there is none
+ * @param now              RFC 3339 time to judge at
+ * @param sla_status_json  receives `{"lead_id": 4, "state": "at_risk", "policy": "web 2h", "due": ...,
+ *                         "responded_at": null, "used_secs": 6000, "left_secs": 1200, "used_share":
+ *                         0.8333}`: `state` is `none` (no policy applies: no deadline), `pending` (not
+ *                         answered, less than the at-risk share used), `at_risk`, `met` (answered by
+ *                         the deadline) or `breached` (not answered by it); the seconds are working
+ *                         time (until the response, or until `now`), `left_secs` negative once overdue;
+ *                         `used_share` is a JSON number (1.0 = the whole target)
+ */
+crm_status_t crm_lead_sla_status(const crm_t *crm,
+                                 int64_t lead_id,
+                                 const char *now,
+                                 char **sla_status_json);
+
+/**
+ * The ownership rules: the stored ones, or the defaults until crm_set_ownership_settings() is called.
+ *
+ * @param settings_json  receives `{"lock_days": 30}`
+ */
+crm_status_t crm_ownership_settings(const crm_t *crm,
+                                    char **settings_json);
+
+/**
+ * Every decision about who works a lead, oldest first, each with its explanation: the capture's
+ * (returned in crm_capture_lead()'s `assignment` too), reassignments, escalations, hand-overs, the
+ * queue.
+ *
+ * An Assignment is `{"id": 7, "lead_id": 4, "client_id": null, "at": ..., "manager_id": 2 (null:
+ * queued), "previous_id": null, "via": "rule", "rule_id": 1, "rule": "everyone", "strategy":
+ * "round_robin", "reason": "...", "skipped": [{"manager_id": 1, "reason": "absent", "detail":
+ * "..."}]}`. `id` is its id in the assignment log (a merge's `moved.assignments` names these), null
+ * when nothing was recorded (crm_assign_client() to the current owner). `via` is `given` (the caller
+ * named the manager), `owner` (the client's owner), `rule` (a routing rule chose), `queued` (nobody
+ * could take it; `reason` says why), `queue` (taken from the queue), `escalation` (a breached
+ * deadline reassigned it), `reassign` (a person) or `hand_over`. `skipped` lists the candidates
+ * passed over, each with its reason (`inactive`, `excluded`, `absent`, `lacking_skill`,
+ * `other_region`, `other_language`, `off_hours`, `at_capacity`, `daily_cap`) and the figures behind
+ * it, for people.
+ *
+ * @param lead_id           the lead; CRM_STATUS_NOT_FOUND when there is none
+ * @param assignments_json  receives a JSON array of Assignments
+ */
+crm_status_t crm_lead_assignments(const crm_t *crm,
+                                  int64_t lead_id,
+                                  char **assignments_json);
+
+/**
+ * Every change of a client's owner made by crm_assign_client() or crm_hand_over(), oldest first.
+ *
+ * @param client_id         the client; CRM_STATUS_NOT_FOUND when there is none
+ * @param assignments_json  receives a JSON array of Assignments (see crm_lead_assignments())
+ */
+crm_status_t crm_client_assignments(const crm_t *crm, int64_t client_id, char **assignments_json);
+
+/**
+ * The leads waiting for a manager, oldest first; each says why in its `queued_reason` (its `owner_id`
+ * is null).
+ *
+ * @param leads_json  receives a JSON array of leads (see the Lead record above)
+ */
+crm_status_t crm_queue(const crm_t *crm,
+                       char **leads_json);
+
+/**
+ * The tasks of one manager or of every manager, by id.
+ *
+ * @param manager_id  a manager's id, or 0 for every manager; CRM_STATUS_NOT_FOUND when there is no such
+ *                    manager
+ * @param open_only   true for the open tasks only, false for every one
+ * @param tasks_json  receives a JSON array of Tasks: `{"id": 1, "kind": "sla_escalation", "title":
+ *                    "Lead 4: no first response by ...", "manager_id": 1, "client_id": null,
+ *                    "lead_id": 4, "deal_id": null, "due_at": ..., "status": "open" (open, done,
+ *                    cancelled), "origin": "sla:lead:4" (one task per origin), "created_at": ...,
+ *                    "closed_at": null (when it was done or cancelled, see crm_close_task())}`
+ */
+crm_status_t crm_list_tasks(const crm_t *crm,
+                            int64_t manager_id,
+                            bool open_only,
+                            char **tasks_json);
+
+/**
+ * One task.
+ *
+ * @param task_id    the task; CRM_STATUS_NOT_FOUND when there is none with this id
+ * @param task_json  receives the task (see crm_list_tasks())
+ */
+crm_status_t crm_get_task(const crm_t *crm, int64_t task_id, char **task_json);
+
+/**
  * Opens a store file, creating it if it does not exist and migrating it if it was written by an older
  * crmkit. The path `:memory:` opens a private in-memory store, gone when closed; a path starting with
  * `file:` is read as an SQLite URI (`file:shop.crm?mode=ro`).
@@ -1090,8 +1618,9 @@ crm_status_t crm_client_monthly_revenue(const crm_t *crm,
  * never existed has an empty history (`[]`), not CRM_STATUS_NOT_FOUND.
  *
  * @param entity       `manager`, `source`, `client`, `contact`, `lead`, `deal`, `activity`, `order`,
- *                     `spend`, `segment`, or a store-wide record with id 0: `pipeline`,
- *                     `lost_reason`, `settings`; any other name is CRM_STATUS_VALIDATION
+ *                     `spend`, `segment`, `routing_rule`, `sla_policy`, `task`, or a store-wide
+ *                     record with id 0: `pipeline`, `lost_reason`, `settings`; any other name is
+ *                     CRM_STATUS_VALIDATION
  * @param events_json  receives `[{"seq": 1, "at": ..., "actor": "system", "entity": "lead",
  *                     "entity_id": 1, "kind": "captured", "data": {...}}, ...]`
  */

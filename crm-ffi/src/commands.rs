@@ -60,8 +60,11 @@ pub(crate) unsafe fn command_at<I: Send + 'static, T: Serialize + Send + 'static
 /// Adds a sales manager.
 ///
 /// @param new_manager_json  `{"name": "Olena Koval", "email": ..., "team": "sales", "capacity": 40,
-///                          "weight": 1, "skills": [...], "regions": [...], "languages": [...],
-///                          "active": true}`; only `name` is required
+///                          "daily_cap": 10, "weight": 1, "skills": [...], "regions": [...],
+///                          "languages": [...], "active": true}`; only `name` is required. `capacity`
+///                          (open leads held) and `daily_cap` (requests assigned a day, in the
+///                          manager's calendar) limit what routing gives them (see
+///                          crm_add_routing_rule()); left out, there is no limit
 /// @param at                RFC 3339 time of the change
 /// @param manager_json      receives the stored manager (with its `id`)
 #[unsafe(no_mangle)]
@@ -315,6 +318,13 @@ pub unsafe extern "C" fn crm_add_contact(
 /// above): the matches come back in `matches`, and when exactly one reaches the `auto_link` setting the
 /// lead is linked to that client (`auto_linked` is true), as if the request had named it.
 ///
+/// Then it is assigned: to the `owner_id` it names, else to its client's owner when that owner is
+/// available, else by the routing rules (see crm_add_routing_rule()); when nobody can take it, it is
+/// queued (its `owner_id` is null and `queued_reason` says why; see crm_queue()). Routing is on once
+/// the store has a routing rule: without any, a lead with no owner is left for the host to assign
+/// (not queued, no decision recorded). The first-response policy that applies (see
+/// crm_set_response_sla()) sets its `first_response_due` and `sla_policy`.
+///
 /// @param new_lead_json  `{"channel": "web", "source_id": 1, "name": "Ivan Petrenko", "company": ...,
 ///                       "phone": "067 123 45 67", "email": ..., "messenger": ..., "need": ...,
 ///                       "interest": ..., "region": ..., "language": ..., "estimated_value": "18000.00",
@@ -325,7 +335,11 @@ pub unsafe extern "C" fn crm_add_contact(
 /// @param at             RFC 3339 time the request came in
 /// @param capture_json   receives `{"lead": {"id": 1, "status": "new", ...}, "warnings": [{"field":
 ///                       "phone", "message": ...}], "matches": [{"client_id": 3, "score": 0.9526, "keys":
-///                       ["phone"]}], "auto_linked": true}` (see the Capture record above)
+///                       ["phone"]}], "auto_linked": true, "assignment": {"manager_id": 2, "via":
+///                       "rule", "rule": ..., "reason": ..., "skipped": [...], ...}}` (see the Capture
+///                       record above; `assignment` is the Assignment of crm_lead_assignments(), null
+///                       when nothing was decided: the same `external_ref` was captured before, or
+///                       the store has no routing rule and the lead has no owner)
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn crm_capture_lead(
     crm: *mut crm_t,

@@ -6,8 +6,9 @@
 //! [`boundary`] (the panic guard, the last error, and every conversion of a caller's pointer),
 //! [`handle`] (the store handle, its settings, transactions across calls), [`commands`] and
 //! [`readers`] (one export per facade method), [`segments`] (the segment language: its field
-//! catalogue, saved segments, members, counts, exports and matches), and [`dedup`] (duplicates: matching,
-//! merges and their undoing, the matching settings).
+//! catalogue, saved segments, members, counts, exports and matches), [`dedup`] (duplicates: matching,
+//! merges and their undoing, the matching settings), and [`distribution`] (routing rules, calendars,
+//! absences, response deadlines, the ownership lock, assignments, the queue, hand-overs, tasks).
 // Every export is `unsafe extern "C"` and dereferences the caller's pointers under the contract written
 // once in the header's preamble; a `# Safety` section on each would repeat it sixty times.
 #![allow(clippy::missing_safety_doc)]
@@ -19,6 +20,7 @@ use std::ffi::c_char;
 pub mod boundary;
 pub mod commands;
 pub mod dedup;
+pub mod distribution;
 pub mod handle;
 pub mod readers;
 pub mod segments;

@@ -11,6 +11,13 @@ use crm::dedup::{
     crm_get_merge, crm_list_merges, crm_merge_clients, crm_rebuild_match_keys,
     crm_set_dedup_settings, crm_unmerge,
 };
+use crm::distribution::{
+    crm_add_absence, crm_add_routing_rule, crm_assign_client, crm_assign_queued, crm_calendar,
+    crm_close_task, crm_get_task, crm_hand_over, crm_lead_sla_status, crm_list_tasks, crm_queue,
+    crm_reassign_lead, crm_remove_absence, crm_remove_response_sla, crm_remove_routing_rule,
+    crm_run_due, crm_set_calendar, crm_set_ownership_settings, crm_set_response_sla,
+    crm_update_manager, crm_working_deadline, crm_working_time,
+};
 use crm::handle::{crm_close, crm_open};
 use crm::readers::{crm_history, crm_list_leads};
 use crm::segments::{
@@ -343,6 +350,154 @@ proptest! {
             let mut count = -1;
             let status = crm_rebuild_match_keys(store.0, at.as_ptr(), &mut count);
             check_plain(status, count == 3, count == 0);
+        }
+    }
+}
+
+/// Text shaped like the inputs of distribution (a calendar, a rule, a policy, an absence, a manager's
+/// patch, hand-over options), with the values often wrong.
+fn distributionish() -> impl Strategy<Value = String> {
+    let value = prop_oneof![
+        Just("null".to_string()),
+        any::<i64>().prop_map(|n| n.to_string()),
+        (0i64..4).prop_map(|n| n.to_string()),
+        any::<f64>().prop_map(|x| format!("{x:?}")),
+        "[a-zA-Z0-9 :/_'=-]{0,16}".prop_map(|s| format!("\"{s}\"")),
+        Just("\"Europe/Kyiv\"".to_string()),
+        Just("\"round_robin\"".to_string()),
+        Just("\"task\"".to_string()),
+        Just("\"2h\"".to_string()),
+        Just("\"2026-11-27\"".to_string()),
+        Just("\"channel = 'web'\"".to_string()),
+        Just(r#"{"mon-fri": [["09:00", "18:00"]]}"#.to_string()),
+        Just(r#"{"sat": [["24:00", "09:00"]], "Mon,tue": []}"#.to_string()),
+        Just(r#"[["09:00", "18:00"]]"#.to_string()),
+        Just("[1, 2]".to_string()),
+        Just("true".to_string()),
+        Just("[]".to_string()),
+        Just("{}".to_string()),
+    ];
+    let key = prop_oneof![
+        Just("timezone"),
+        Just("working_hours"),
+        Just("holidays"),
+        Just("days"),
+        Just("name"),
+        Just("when"),
+        Just("strategy"),
+        Just("managers"),
+        Just("team"),
+        Just("first_response"),
+        Just("at_risk_bp"),
+        Just("escalation"),
+        Just("escalate_to"),
+        Just("manager_id"),
+        Just("start"),
+        Just("end"),
+        Just("daily_cap"),
+        Just("capacity"),
+        Just("lock_days"),
+        Just("clients"),
+        Just("deactivate"),
+        Just("x"),
+    ];
+    objects_or_text(key, value)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_distribution_input_gets_a_status_not_a_panic(json in distributionish(), at in prop_oneof![
+        Just("2026-11-27T15:30:00Z".to_string()), ".{0,30}"], amount in prop_oneof![
+        Just("2h".to_string()), "[0-9hmd ]{0,8}", ".{0,10}"], id in -1i64..4, task_status in prop_oneof![
+        Just("done".to_string()), Just("cancelled".to_string()), Just("open".to_string()), ".{0,10}"]) {
+        let store = Store::open();
+        let json = CString::new(json.replace('\0', " ")).unwrap();
+        let at = CString::new(at.replace('\0', " ")).unwrap();
+        let amount = CString::new(amount.replace('\0', " ")).unwrap();
+        let task_status = CString::new(task_status.replace('\0', " ")).unwrap();
+        let cancelled = CString::new("cancelled").unwrap();
+        let setup = CString::new("2026-11-01T00:00:00Z").unwrap();
+        let reason = CString::new("a reason").unwrap();
+        let name = CString::new("x").unwrap();
+        unsafe {
+            for new in [r#"{"name": "Olena"}"#, r#"{"name": "Petro"}"#] {
+                let new = CString::new(new).unwrap();
+                let mut out = std::ptr::null_mut();
+                assert_eq!(crm::commands::crm_add_manager(store.0, new.as_ptr(), setup.as_ptr(), &mut out), CRM_STATUS_OK);
+                crm::crm_string_free(out);
+            }
+            // A policy that escalates by task, so that the lead's missed deadline makes task 1.
+            let policy = CString::new(
+                r#"{"name": "1h", "first_response": "1h", "escalation": "task", "escalate_to": 1}"#,
+            )
+            .unwrap();
+            let mut out = std::ptr::null_mut();
+            assert_eq!(crm_set_response_sla(store.0, policy.as_ptr(), setup.as_ptr(), &mut out), CRM_STATUS_OK);
+            crm::crm_string_free(out);
+            let lead = CString::new(r#"{"channel": "web", "phone": "+380671234567"}"#).unwrap();
+            let mut out = std::ptr::null_mut();
+            assert_eq!(crm_capture_lead(store.0, lead.as_ptr(), setup.as_ptr(), &mut out), CRM_STATUS_OK);
+            crm::crm_string_free(out);
+            let overdue = CString::new("2026-11-02T00:00:00Z").unwrap();
+            let mut out = std::ptr::null_mut();
+            assert_eq!(crm_run_due(store.0, overdue.as_ptr(), &mut out), CRM_STATUS_OK);
+            assert!(CStr::from_ptr(out).to_str().unwrap().contains(r#""tasks":[{"id":1,"#));
+            crm::crm_string_free(out);
+
+            let mut out = std::ptr::null_mut();
+            check(crm_set_calendar(store.0, id, json.as_ptr(), at.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_calendar(store.0, id, &mut out), out);
+            let mut out = std::ptr::null_mut();
+            // The deadline is plain RFC 3339 text, not JSON.
+            let status = crm_working_deadline(store.0, id, at.as_ptr(), amount.as_ptr(), &mut out);
+            let text = (!out.is_null()).then(|| CStr::from_ptr(out).to_str().expect("UTF-8").to_string());
+            check_plain(status, text.as_deref().is_some_and(|t| t.ends_with('Z')), text.is_none());
+            crm::crm_string_free(out);
+            let mut seconds = -1;
+            let status = crm_working_time(store.0, id, setup.as_ptr(), at.as_ptr(), &mut seconds);
+            check_plain(status, seconds >= 0, seconds == 0);
+            let mut out = std::ptr::null_mut();
+            check(crm_update_manager(store.0, id, json.as_ptr(), at.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_add_absence(store.0, json.as_ptr(), at.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_remove_absence(store.0, id, at.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_add_routing_rule(store.0, json.as_ptr(), at.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_set_response_sla(store.0, json.as_ptr(), at.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_set_ownership_settings(store.0, json.as_ptr(), at.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_reassign_lead(store.0, 1, id, reason.as_ptr(), at.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_assign_client(store.0, id, 1, std::ptr::null(), at.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_hand_over(store.0, id, json.as_ptr(), at.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_assign_queued(store.0, at.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_run_due(store.0, at.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_lead_sla_status(store.0, 1, at.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_queue(store.0, &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_list_tasks(store.0, id, id % 2 == 0, &mut out), out);
+            // Task 1 exists (see above); the others do not.
+            for status in [&task_status, &cancelled] {
+                let mut out = std::ptr::null_mut();
+                check(crm_close_task(store.0, id, status.as_ptr(), at.as_ptr(), &mut out), out);
+            }
+            let mut out = std::ptr::null_mut();
+            check(crm_get_task(store.0, id, &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_remove_routing_rule(store.0, name.as_ptr(), at.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_remove_response_sla(store.0, name.as_ptr(), at.as_ptr(), &mut out), out);
         }
     }
 }
