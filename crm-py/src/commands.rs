@@ -12,12 +12,14 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use crm_core::calendar::CalendarSpec;
 use crm_core::{
-    ActivityId, ActivityQuery, ClientId, ClientPatch, ClientQuery, ContactId, ConvertLead, Crm,
-    DealId, DealPatch, DealQuery, DedupSettingsPatch, JunkKind, LeadId, LeadQuery, ManagerId,
-    MergeId, NewActivity, NewClient, NewContact, NewDeal, NewLead, NewManager, NewOrder, NewSource,
-    NewSpend, NewStage, OrderId, OrderQuery, OrderStatus, Page, Probe, SourceId, Subject,
-    Transaction,
+    AbsenceId, ActivityId, ActivityQuery, ClientId, ClientPatch, ClientQuery, ContactId,
+    ConvertLead, Crm, DealId, DealPatch, DealQuery, DedupSettingsPatch, HandOverOptions, JunkKind,
+    LeadId, LeadQuery, ManagerId, ManagerPatch, MergeId, NewAbsence, NewActivity, NewClient,
+    NewContact, NewDeal, NewLead, NewManager, NewOrder, NewRoutingRule, NewSlaPolicy, NewSource,
+    NewSpend, NewStage, OrderId, OrderQuery, OrderStatus, OwnershipSettings, Page, Probe, SourceId,
+    Subject, TaskId, TaskStatus, Transaction,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -169,6 +171,42 @@ commands! {
     duplicate_pairs { min_score: f64 } => |f| f.duplicate_pairs(min_score);
     get_merge { id: MergeId } => |f| f.get_merge(id);
     list_merges { client_id: Option<ClientId> } => |f| f.list_merges(client_id);
+    // --- distribution --------------------------------------------------------------------------------------
+    update_manager { id: ManagerId, patch: ManagerPatch, at: Time } => |f| f.update_manager(id, patch, at);
+    set_calendar { manager: Option<ManagerId>, spec: Option<CalendarSpec>, at: Time }
+        => |f| f.set_calendar(manager, spec, at);
+    add_absence { new: NewAbsence, at: Time } => |f| f.add_absence(new, at);
+    remove_absence { id: AbsenceId, at: Time } => |f| f.remove_absence(id, at);
+    add_routing_rule { new: NewRoutingRule, at: Time } => |f| f.add_routing_rule(new, at);
+    remove_routing_rule { name: String, at: Time } => |f| f.remove_routing_rule(&name, at);
+    set_response_sla { new: NewSlaPolicy, at: Time } => |f| f.set_response_sla(new, at);
+    remove_response_sla { name: String, at: Time } => |f| f.remove_response_sla(&name, at);
+    set_ownership_settings { settings: OwnershipSettings, at: Time }
+        => |f| f.set_ownership_settings(settings, at);
+    assign_client { id: ClientId, manager: ManagerId, reason: Option<String>, at: Time }
+        => |f| f.assign_client(id, manager, reason.as_deref(), at);
+    reassign_lead { id: LeadId, manager: Option<ManagerId>, reason: Option<String>, at: Time }
+        => |f| f.reassign_lead(id, manager, reason.as_deref(), at);
+    assign_queued { now: Time } => |f| f.assign_queued(now);
+    hand_over { manager: ManagerId, options: HandOverOptions, at: Time }
+        => |f| f.hand_over(manager, options, at);
+    run_due { now: Time } => |f| f.run_due(now);
+    close_task { id: TaskId, status: TaskStatus, at: Time } => |f| f.close_task(id, status, at);
+    calendar { manager: Option<ManagerId> } => |f| f.calendar(manager);
+    working_deadline { manager: Option<ManagerId>, start: Time, amount: String }
+        => |f| f.working_deadline(manager, start, &amount);
+    working_time { manager: Option<ManagerId>, start: Time, end: Time }
+        => |f| f.working_time(manager, start, end);
+    list_absences { manager: Option<ManagerId> } => |f| f.list_absences(manager);
+    routing_rules {} => |f| f.routing_rules();
+    response_slas {} => |f| f.response_slas();
+    lead_sla_status { id: LeadId, now: Time } => |f| f.lead_sla_status(id, now);
+    ownership_settings {} => |f| f.ownership_settings();
+    lead_assignments { id: LeadId } => |f| f.lead_assignments(id);
+    client_assignments { id: ClientId } => |f| f.client_assignments(id);
+    queue {} => |f| f.queue();
+    list_tasks { manager: Option<ManagerId>, open_only: bool } => |f| f.list_tasks(manager, open_only);
+    get_task { id: TaskId } => |f| f.get_task(id);
 }
 
 /// What `export_segment` gives back: how many members were written, and the CSV itself when no file
@@ -298,7 +336,8 @@ fn parse_args<T: DeserializeOwned>(args: &str) -> Result<T, Failure> {
 }
 
 /// Names the field of a deserialisation error the way the Python layer's keywords name it: the
-/// wrapper argument (`new`, `patch`, `options`, `query`, `probe`, `changes`) is left out, so a bad
+/// wrapper argument (`new`, `patch`, `options`, `query`, `probe`, `changes`, `spec`, `settings`) is
+/// left out, so a bad
 /// order line reads `lines[1].unit_price` and a missing channel `channel`.
 fn args_failure(error: serde_path_to_error::Error<serde_json::Error>) -> Failure {
     let rule = without_position(error.inner());
@@ -306,7 +345,9 @@ fn args_failure(error: serde_path_to_error::Error<serde_json::Error>) -> Failure
     if field == "." {
         field.clear();
     }
-    for wrapper in ["new", "patch", "options", "query", "probe", "changes"] {
+    for wrapper in [
+        "new", "patch", "options", "query", "probe", "changes", "spec", "settings",
+    ] {
         if field == wrapper {
             field.clear();
         } else if let Some(rest) = field.strip_prefix(&format!("{wrapper}.")) {
@@ -617,5 +658,55 @@ mod tests {
             r#"{"probe": {"birth_date": "1990-13-01"}}"#,
         );
         assert_eq!(field, "birth_date");
+    }
+    #[test]
+    fn distribution_commands_run_and_name_fields_without_their_wrapper() {
+        let crm = Crm::open_in_memory().unwrap();
+        let run = |name: &str, args: String| Command::parse(name, &args).unwrap().run(&crm);
+        let spec =
+            r#"{"timezone": "Europe/Kyiv", "working_hours": {"mon-fri": [["09:00", "18:00"]]}}"#;
+        let json = run(
+            "set_calendar",
+            format!(r#"{{"manager": null, "spec": {spec}, "at": "{AT}"}}"#),
+        )
+        .unwrap();
+        assert!(json.contains(r#""timezone":"Europe/Kyiv""#), "{json}");
+        // Friday 17:30 in Kyiv + 2 working hours = Monday 10:30 in Kyiv.
+        let due = run(
+            "working_deadline",
+            r#"{"manager": null, "start": "2026-11-27T15:30:00Z", "amount": "2h"}"#.into(),
+        )
+        .unwrap();
+        assert_eq!(due, r#""2026-11-30T08:30:00Z""#);
+        let (field, _) = refusal(
+            "set_calendar",
+            &format!(r#"{{"manager": null, "spec": {{"colour": 1}}, "at": "{AT}"}}"#),
+        );
+        assert_eq!(field, "colour");
+        let (field, _) = refusal(
+            "set_ownership_settings",
+            &format!(r#"{{"settings": {{"lock_days": -1}}, "at": "{AT}"}}"#),
+        );
+        assert_eq!(field, "lock_days");
+        let (field, _) = refusal(
+            "add_routing_rule",
+            &format!(r#"{{"new": {{"name": "x", "strategy": "random"}}, "at": "{AT}"}}"#),
+        );
+        assert_eq!(field, "strategy");
+        let run_due = run("run_due", format!(r#"{{"now": "{AT}"}}"#)).unwrap();
+        assert_eq!(
+            run_due,
+            format!(r#"{{"at":"{AT}","breached":[],"escalations":[],"tasks":[],"assigned":[]}}"#)
+        );
+        let removed = run(
+            "set_calendar",
+            format!(r#"{{"manager": null, "spec": null, "at": "{AT}"}}"#),
+        )
+        .unwrap();
+        assert_eq!(removed, "null");
+        assert_eq!(
+            run("calendar", r#"{"manager": null}"#.into()).unwrap(),
+            "null"
+        );
     }
 }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import math
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, Iterable, List, Mapping, Optional, Union
 
@@ -249,3 +249,61 @@ def stage(field: str, value: Any) -> dict[str, Any]:
         "label": text(f"{field}.label", label),
         "probability": probability,
     }
+
+
+def _span(field: str, value: Any) -> List[str]:
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise _type_error(field, 'a ("HH:MM", "HH:MM") pair', value)
+    return [text(f"{field}[0]", value[0]), text(f"{field}[1]", value[1])]
+
+
+def spans(field: str, value: Any) -> List[List[str]]:
+    """The working spans of a day: one ``("09:00", "18:00")`` pair, or a list of pairs (a lunch break:
+    ``[("09:00", "13:00"), ("14:00", "18:00")]``); an empty list is a day off."""
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(isinstance(v, str) for v in value):
+        return [_span(field, value)]
+    return [_span(f"{field}[{i}]", v) for i, v in enumerate(iterable(field, value))]
+
+
+def week(field: str, value: Mapping[str, Any]) -> dict[str, List[List[str]]]:
+    """Weekly working hours: weekday keys (``mon-fri``, ``sat``, ``sat,sun``) to spans."""
+    if not isinstance(value, Mapping):
+        raise _type_error(field, "a dict", value)
+    return {text(field, key): spans(f"{field}.{key}", v) for key, v in value.items()}
+
+
+def special_days(field: str, value: Optional[Mapping[date, Any]]) -> dict[str, List[List[str]]]:
+    """Special days: dates to their own spans (an empty list is a day off)."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise _type_error(field, "a dict of date to spans", value)
+    out = {}
+    for key, v in value.items():
+        name = day(field, key)
+        out[name] = spans(f"{field}.{name}", v)
+    return out
+
+
+def duration(field: str, value: Any) -> str:
+    """An amount of working time: text (``"2h"``, ``"1h30m"``) or a ``timedelta`` of whole minutes."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, timedelta):
+        seconds = value.total_seconds()
+        if seconds % 60:
+            raise invalid(field, "must be whole minutes")
+        minutes = int(seconds // 60)
+        if minutes <= 0:
+            raise invalid(field, "must be greater than zero")
+        hours, minutes = divmod(minutes, 60)
+        return f"{hours}h{minutes}m"
+    raise _type_error(field, "a str or a timedelta", value)
+
+
+def share(field: str, value: float) -> int:
+    """A share from 0 (exclusive) to 1 as basis points (0.8 → 8000)."""
+    number(field, value)
+    if not 0 < value <= 1:
+        raise invalid(field, "must be a share greater than 0 and at most 1 (0.8 = 80 %)")
+    return round(value * 10000)

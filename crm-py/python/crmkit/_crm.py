@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import json
 import os
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import (
     IO,
     Any,
@@ -33,8 +33,11 @@ from . import _crmkit
 from ._convert import KEEP, Keep, Money
 from ._errors import CrmError, ValidationError
 from ._model import (
+    Absence,
     Activity,
     ActivityKind,
+    Assignment,
+    Calendar,
     Capture,
     Channel,
     Client,
@@ -46,10 +49,13 @@ from ._model import (
     DealStatus,
     DedupSettings,
     Direction,
+    DueRun,
     DuplicatePair,
     Entity,
+    Escalation,
     Event,
     Field,
+    HandOver,
     JunkKind,
     Lead,
     LeadStatus,
@@ -62,17 +68,26 @@ from ._model import (
     Order,
     OrderLine,
     OrderStatus,
+    OwnershipSettings,
+    RoutingRule,
     Segment,
     SegmentChange,
+    SlaPolicy,
+    SlaStatus,
     Source,
+    Span,
     Spend,
     Stage,
     StageVisit,
+    Strategy,
     Subject,
+    Task,
+    TaskStatus,
     _list_of,
+    _time,
 )
 
-__all__ = ["Crm", "Transaction", "ExportTarget"]
+__all__ = ["Crm", "Transaction", "ExportTarget", "SpansInput"]
 
 T = TypeVar("T")
 
@@ -85,6 +100,9 @@ or a mapping with those keys."""
 StageInput = Union[Stage, Tuple[str, str, int], Mapping[str, Any]]
 """A pipeline stage as ``set_pipeline`` takes it: a ``Stage``, a ``(code, label, probability)`` tuple or
 a mapping with those keys."""
+SpansInput = Union[Span, Sequence[Span]]
+"""The working spans of a day as ``set_calendar`` takes them: one ``("09:00", "18:00")`` pair or a list
+of pairs; an empty list is a day off."""
 ExportTarget = Union[str, "os.PathLike[str]", IO[str], IO[bytes]]
 """Where ``export_segment`` writes: a path (the file is written by the native library, without the GIL)
 or an open file object, text (``io.StringIO``, ``open(p, "w", newline="")``) or binary (UTF-8)."""
@@ -92,6 +110,8 @@ or an open file object, text (``io.StringIO``, ``open(p, "w", newline="")``) or 
 # Where a Python keyword differs from the core's field name, errors are reported under the keyword.
 _SOURCE = {"source_id": "source"}
 _ORDER_TIMES = {"from": "ordered_from", "to": "ordered_to"}
+_SLA = {"at_risk_bp": "at_risk"}
+_MANAGER = {"manager": "manager_id"}
 
 
 def _renamed(error: ValidationError, names: Mapping[str, str]) -> ValidationError:
@@ -168,6 +188,7 @@ class _Commands:
         email: Optional[str] = None,
         team: Optional[str] = None,
         capacity: Optional[int] = None,
+        daily_cap: Optional[int] = None,
         weight: int = 1,
         skills: Sequence[str] = (),
         regions: Sequence[str] = (),
@@ -176,12 +197,14 @@ class _Commands:
         at: Optional[datetime] = None,
     ) -> Manager:
         """Adds a sales manager. ``capacity`` is the most open leads and deals the manager should hold
-        (``None``: no limit); ``weight`` is the share in weighted distribution."""
+        (``None``: no limit); ``daily_cap`` the most new requests routed to them per day (``None``: no
+        cap); ``weight`` is the share in weighted distribution."""
         new = {
             "name": cv.text("name", name),
             "email": cv.optional_text("email", email),
             "team": cv.optional_text("team", team),
             "capacity": cv.optional_integer("capacity", capacity),
+            "daily_cap": cv.optional_integer("daily_cap", daily_cap),
             "weight": cv.integer("weight", weight),
             "skills": cv.texts("skills", skills),
             "regions": cv.texts("regions", regions),
@@ -1266,6 +1289,363 @@ class _Commands:
         normalisation rules, say); returns the number of clients."""
         count: int = self._call("rebuild_match_keys", {"at": cv.time("at", at)})
         return count
+
+    # --- distribution ---------------------------------------------------------------------------------
+    # Who works each request: working calendars, absences, routing rules, response-time (SLA) policies,
+    # the ownership lock, the queue, hand-overs and what time passing requires (``run_due``). Every
+    # decision is an ``Assignment`` that says why.
+
+    def update_manager(
+        self,
+        manager_id: int,
+        *,
+        name: Union[str, Keep] = KEEP,
+        email: Union[str, None, Keep] = KEEP,
+        team: Union[str, None, Keep] = KEEP,
+        capacity: Union[int, None, Keep] = KEEP,
+        daily_cap: Union[int, None, Keep] = KEEP,
+        weight: Union[int, Keep] = KEEP,
+        skills: Union[Sequence[str], Keep] = KEEP,
+        regions: Union[Sequence[str], Keep] = KEEP,
+        languages: Union[Sequence[str], Keep] = KEEP,
+        at: Optional[datetime] = None,
+    ) -> Manager:
+        """Changes a manager's details: an argument left out stays as it is; ``None`` clears the e-mail or
+        the team and removes the ``capacity`` or ``daily_cap`` limit (the name, weight and lists cannot
+        be cleared). The event records what changed."""
+        patch: Dict[str, Any] = {}
+        for field, value in (
+            ("name", name),
+            ("weight", weight),
+            ("skills", skills),
+            ("regions", regions),
+            ("languages", languages),
+        ):
+            if value is None:
+                raise TypeError(f"{field}: cannot be cleared; leave it out to keep it")
+        _patch("name", name, cv.text, patch)
+        _patch("email", email, cv.text, patch)
+        _patch("team", team, cv.text, patch)
+        _patch("capacity", capacity, cv.integer, patch)
+        _patch("daily_cap", daily_cap, cv.integer, patch)
+        _patch("weight", weight, cv.integer, patch)
+        _patch("skills", skills, cv.texts, patch)
+        _patch("regions", regions, cv.texts, patch)
+        _patch("languages", languages, cv.texts, patch)
+        args = {"id": cv.integer("manager_id", manager_id), "patch": patch, "at": cv.time("at", at)}
+        return Manager._from_json(self._call("update_manager", args))
+
+    def set_calendar(
+        self,
+        *,
+        working_hours: Mapping[str, SpansInput],
+        timezone: str = "UTC",
+        holidays: Iterable[date] = (),
+        days: Optional[Mapping[date, SpansInput]] = None,
+        manager: Optional[int] = None,
+        at: Optional[datetime] = None,
+    ) -> Calendar:
+        """Sets the store's working calendar, or with ``manager`` that manager's own (which wins for
+        them). Deadlines and working-hours rules count time in it; without any calendar they run round
+        the clock in UTC.
+
+        ``working_hours`` maps weekday keys (``"mon"`` … ``"sun"``, a range ``"mon-fri"``, a list
+        ``"sat,sun"``) to spans of local times: one ``("09:00", "18:00")`` pair or a list of pairs
+        (a lunch break). A weekday not named is a day off. ``holidays`` are days off; ``days`` gives
+        special days their own spans (``[]``: a day off), overriding the weekday and the holidays.
+        ``timezone`` is an IANA name (``"Europe/Kyiv"``). Returns the calendar now in force."""
+        spec = {
+            "timezone": cv.text("timezone", timezone),
+            "working_hours": cv.week("working_hours", working_hours),
+            "holidays": [
+                cv.day(f"holidays[{i}]", d) for i, d in enumerate(cv.iterable("holidays", holidays))
+            ],
+            "days": cv.special_days("days", days),
+        }
+        args = {"manager": cv.optional_integer("manager", manager), "spec": spec, "at": cv.time("at", at)}
+        stored = self._call("set_calendar", args)
+        return Calendar._from_json(stored)
+
+    def clear_calendar(self, *, manager: Optional[int] = None, at: Optional[datetime] = None) -> None:
+        """Removes the store's calendar (or with ``manager`` that manager's own, who then works by the
+        store's)."""
+        args = {"manager": cv.optional_integer("manager", manager), "spec": None, "at": cv.time("at", at)}
+        self._call("set_calendar", args)
+
+    def calendar(self, manager: Optional[int] = None) -> Optional[Calendar]:
+        """The store's calendar (or with ``manager`` that manager's own), ``None`` when none is set."""
+        stored = self._call("calendar", {"manager": cv.optional_integer("manager", manager)})
+        return None if stored is None else Calendar._from_json(stored)
+
+    def working_deadline(
+        self, start: datetime, amount: Union[str, timedelta], *, manager: Optional[int] = None
+    ) -> datetime:
+        """The instant ``amount`` (``"2h"``, ``"1h30m"``, or a ``timedelta`` of whole minutes) of working
+        time after ``start``, in the calendar of ``manager`` (theirs, else the store's, else round the
+        clock). Days are refused: a working day has no fixed length."""
+        args = {
+            "manager": cv.optional_integer("manager", manager),
+            "start": cv.time("start", start),
+            "amount": cv.duration("amount", amount),
+        }
+        return _time(self._call("working_deadline", args))
+
+    def working_time(self, start: datetime, end: datetime, *, manager: Optional[int] = None) -> timedelta:
+        """The working time between two instants, in the calendar of ``manager`` (as
+        ``working_deadline``)."""
+        args = {
+            "manager": cv.optional_integer("manager", manager),
+            "start": cv.time("start", start),
+            "end": cv.time("end", end),
+        }
+        seconds: int = self._call("working_time", args)
+        return timedelta(seconds=seconds)
+
+    def add_absence(
+        self,
+        manager_id: int,
+        *,
+        start: date,
+        end: date,
+        reason: Optional[str] = None,
+        at: Optional[datetime] = None,
+    ) -> Absence:
+        """Records an absence (vacation, sick leave) from ``start`` to ``end`` inclusive, days of the
+        manager's calendar: the manager gets no new requests meanwhile (their open work stays unless
+        handed over: see ``hand_over``)."""
+        new = {
+            "manager_id": cv.integer("manager_id", manager_id),
+            "start": cv.day("start", start),
+            "end": cv.day("end", end),
+            "reason": cv.optional_text("reason", reason),
+        }
+        return Absence._from_json(self._call("add_absence", {"new": new, "at": cv.time("at", at)}))
+
+    def remove_absence(self, absence_id: int, *, at: Optional[datetime] = None) -> Absence:
+        """Deletes an absence (a cancelled vacation); returns what was deleted."""
+        args = {"id": cv.integer("absence_id", absence_id), "at": cv.time("at", at)}
+        return Absence._from_json(self._call("remove_absence", args))
+
+    def list_absences(self, manager: Optional[int] = None) -> List[Absence]:
+        """Absences of one manager or of all, by start day, then id."""
+        args = {"manager": cv.optional_integer("manager", manager)}
+        return _list_of(Absence, self._call("list_absences", args))
+
+    def add_routing_rule(
+        self,
+        *,
+        name: str,
+        strategy: Strategy,
+        when: Optional[str] = None,
+        team: Optional[str] = None,
+        managers: Sequence[int] = (),
+        priority: int = 0,
+        skills: Sequence[str] = (),
+        match_region: bool = False,
+        match_language: bool = False,
+        working_hours_only: bool = False,
+        at: Optional[datetime] = None,
+    ) -> RoutingRule:
+        """Adds a routing rule, or replaces the rule of the same ``name`` (its rotation starts afresh).
+
+        Rules are tried by ascending ``priority`` (then by id); the first whose ``when`` holds for the
+        lead (a condition about leads: ``"interest = 'wholesale' and region = 'Kyiv'"``; ``None``: every
+        lead) picks among its candidates — the managers of ``team``, or those listed in ``managers``, or
+        everyone — who are active, present, under their capacity and daily cap, have the ``skills``, and
+        (when asked) serve the lead's region, speak its language, or are within working hours. The
+        ``strategy`` picks: ``round_robin``, ``least_loaded`` (fewest open leads relative to capacity) or
+        ``weighted`` (shares proportional to the managers' weights)."""
+        new = {
+            "name": cv.text("name", name),
+            "priority": cv.integer("priority", priority),
+            "when": cv.optional_text("when", when),
+            "team": cv.optional_text("team", team),
+            "managers": [
+                cv.integer(f"managers[{i}]", m) for i, m in enumerate(cv.iterable("managers", managers))
+            ],
+            "strategy": cv.text("strategy", strategy),
+            "skills": cv.texts("skills", skills),
+            "match_region": cv.flag("match_region", match_region),
+            "match_language": cv.flag("match_language", match_language),
+            "working_hours_only": cv.flag("working_hours_only", working_hours_only),
+        }
+        return RoutingRule._from_json(self._call("add_routing_rule", {"new": new, "at": cv.time("at", at)}))
+
+    def remove_routing_rule(self, name: str, *, at: Optional[datetime] = None) -> RoutingRule:
+        """Deletes a routing rule by name (past assignments keep its name); returns what was deleted."""
+        args = {"name": cv.text("name", name), "at": cv.time("at", at)}
+        return RoutingRule._from_json(self._call("remove_routing_rule", args))
+
+    def routing_rules(self) -> List[RoutingRule]:
+        """The routing rules in the order they are tried (priority, then id)."""
+        return _list_of(RoutingRule, self._call("routing_rules", {}))
+
+    def set_response_sla(
+        self,
+        *,
+        first_response: Union[str, timedelta],
+        when: Optional[str] = None,
+        name: Optional[str] = None,
+        priority: int = 0,
+        at_risk: float = 0.8,
+        escalation: Escalation = "none",
+        escalate_to: Optional[int] = None,
+        at: Optional[datetime] = None,
+    ) -> SlaPolicy:
+        """Adds a first-response policy, or replaces the one of the same ``name``: a lead gets a
+        deadline ``first_response`` (``"2h"``, ``"30m"``, ``"1h30m"``) of working time after it came in,
+        in the calendar of its owner (else the store's). Policies with a condition (``when``) are tried
+        by ascending ``priority``; the one without (the default, named ``"default"`` unless named) last.
+
+        ``at_risk`` is the share of the target after which an unanswered lead is at risk (0.8);
+        ``escalation`` says what a breach found by ``run_due`` does: ``"none"`` (only marks it),
+        ``"reassign"`` (to another eligible manager) or ``"task"`` (a task for ``escalate_to``)."""
+        if name is None:
+            if when is not None:
+                raise cv.invalid("name", "is required for a policy with a condition")
+            name = "default"
+        new = {
+            "name": cv.text("name", name),
+            "when": cv.optional_text("when", when),
+            "priority": cv.integer("priority", priority),
+            "first_response": cv.duration("first_response", first_response),
+            "at_risk_bp": cv.share("at_risk", at_risk),
+            "escalation": cv.text("escalation", escalation),
+            "escalate_to": cv.optional_integer("escalate_to", escalate_to),
+        }
+        args = {"new": new, "at": cv.time("at", at)}
+        return SlaPolicy._from_json(self._call("set_response_sla", args, _SLA))
+
+    def remove_response_sla(self, name: str, *, at: Optional[datetime] = None) -> SlaPolicy:
+        """Deletes a first-response policy by name (deadlines already set stay); returns it."""
+        args = {"name": cv.text("name", name), "at": cv.time("at", at)}
+        return SlaPolicy._from_json(self._call("remove_response_sla", args))
+
+    def response_slas(self) -> List[SlaPolicy]:
+        """The first-response policies in the order they are tried (the default last)."""
+        return _list_of(SlaPolicy, self._call("response_slas", {}))
+
+    def lead_sla_status(self, lead_id: int, now: Optional[datetime] = None) -> SlaStatus:
+        """Where a lead stands against its first-response deadline at ``now``: ``pending``, ``at_risk``,
+        ``met``, ``breached``, or ``none`` (no policy applies)."""
+        args = {"id": cv.integer("lead_id", lead_id), "now": cv.time("now", now)}
+        return SlaStatus._from_json(self._call("lead_sla_status", args))
+
+    def set_ownership_settings(self, *, lock_days: int, at: Optional[datetime] = None) -> OwnershipSettings:
+        """Sets how long a client stays locked to its owner after the last meaningful contact (an
+        outbound call, e-mail, meeting, message or document, or an order); 0: no lock. While locked,
+        ``assign_client`` and ``reassign_lead`` to another manager need a reason."""
+        settings = {"lock_days": cv.integer("lock_days", lock_days)}
+        args = {"settings": settings, "at": cv.time("at", at)}
+        return OwnershipSettings._from_json(self._call("set_ownership_settings", args))
+
+    def ownership_settings(self) -> OwnershipSettings:
+        """The ownership rules (the defaults until set: a 30-day lock)."""
+        return OwnershipSettings._from_json(self._call("ownership_settings", {}))
+
+    def assign_client(
+        self,
+        client_id: int,
+        manager_id: int,
+        *,
+        reason: Optional[str] = None,
+        at: Optional[datetime] = None,
+    ) -> Assignment:
+        """Makes ``manager_id`` the client's owner. A client locked to another active owner (a meaningful
+        contact within the lock period) is a ``ConflictError`` unless a ``reason`` is given; the forced
+        take-over and its reason are recorded."""
+        args = {
+            "id": cv.integer("client_id", client_id),
+            "manager": cv.integer("manager_id", manager_id),
+            "reason": cv.optional_text("reason", reason),
+            "at": cv.time("at", at),
+        }
+        return Assignment._from_json(self._call("assign_client", args, _MANAGER))
+
+    def reassign_lead(
+        self,
+        lead_id: int,
+        manager_id: Optional[int] = None,
+        *,
+        reason: Optional[str] = None,
+        at: Optional[datetime] = None,
+    ) -> Assignment:
+        """Gives an open lead to ``manager_id``, or with ``None`` to whoever the routing rules choose now
+        (never the current owner). A lead of a client locked to another owner needs a ``reason``. Nobody
+        eligible is a ``ConflictError`` that says why; the lead stays where it was."""
+        args = {
+            "id": cv.integer("lead_id", lead_id),
+            "manager": cv.optional_integer("manager_id", manager_id),
+            "reason": cv.optional_text("reason", reason),
+            "at": cv.time("at", at),
+        }
+        return Assignment._from_json(self._call("reassign_lead", args, _MANAGER))
+
+    def assign_queued(self, now: Optional[datetime] = None) -> List[Assignment]:
+        """Routes every queued lead again, oldest first; returns the assignments made (the others stay
+        queued, their ``queued_reason`` brought up to date)."""
+        return _list_of(Assignment, self._call("assign_queued", {"now": cv.time("now", now)}))
+
+    def hand_over(
+        self,
+        manager_id: int,
+        *,
+        clients: bool = False,
+        deactivate: bool = False,
+        at: Optional[datetime] = None,
+    ) -> HandOver:
+        """Moves a manager's open leads (and with ``clients``, their clients and those clients' open
+        deals: a dismissal) to others by the routing rules, in one transaction; a lead nobody can take
+        is queued, a client left without an owner, each with the reason. With ``deactivate`` the manager
+        is also marked inactive."""
+        options = {"clients": cv.flag("clients", clients), "deactivate": cv.flag("deactivate", deactivate)}
+        args = {"manager": cv.integer("manager_id", manager_id), "options": options, "at": cv.time("at", at)}
+        return HandOver._from_json(self._call("hand_over", args, _MANAGER))
+
+    def run_due(self, now: Optional[datetime] = None) -> DueRun:
+        """What time passing requires, as of ``now``: queued leads are routed again; open leads whose
+        first-response deadline passed unanswered are marked breached and escalated by their policy
+        (reassigned, or a task). Idempotent: running it again at the same or a later ``now`` does
+        nothing twice."""
+        return DueRun._from_json(self._call("run_due", {"now": cv.time("now", now)}))
+
+    def close_task(self, task_id: int, *, status: TaskStatus = "done", at: Optional[datetime] = None) -> Task:
+        """Closes a task as ``done`` (the default) or ``cancelled``. Closing it again with the same
+        status changes nothing (the task comes back as it is); closing a done task as cancelled, or the
+        other way round, is an ``InvalidTransitionError``; ``open`` is a ``ValidationError`` on
+        ``status`` (a task is not reopened)."""
+        args = {
+            "id": cv.integer("task_id", task_id),
+            "status": cv.text("status", status),
+            "at": cv.time("at", at),
+        }
+        return Task._from_json(self._call("close_task", args))
+
+    def lead_assignments(self, lead_id: int) -> List[Assignment]:
+        """Every decision about who works a lead, oldest first, each with its explanation."""
+        return _list_of(Assignment, self._call("lead_assignments", {"id": cv.integer("lead_id", lead_id)}))
+
+    def client_assignments(self, client_id: int) -> List[Assignment]:
+        """Every change of a client's owner made by assignment or hand-over, oldest first."""
+        args = {"id": cv.integer("client_id", client_id)}
+        return _list_of(Assignment, self._call("client_assignments", args))
+
+    def queue(self) -> List[Lead]:
+        """The leads waiting for a manager, oldest first; each says why in ``queued_reason``."""
+        return _list_of(Lead, self._call("queue", {}))
+
+    def list_tasks(self, manager: Optional[int] = None, *, open_only: bool = True) -> List[Task]:
+        """Tasks of one manager or of all, by id: only the open ones, or with ``open_only=False`` every
+        one."""
+        args = {
+            "manager": cv.optional_integer("manager", manager),
+            "open_only": cv.flag("open_only", open_only),
+        }
+        return _list_of(Task, self._call("list_tasks", args))
+
+    def get_task(self, task_id: int) -> Task:
+        """One task (``NotFoundError`` when there is none with this id)."""
+        return Task._from_json(self._call("get_task", {"id": cv.integer("task_id", task_id)}))
 
 
 def _binary(file: Any) -> bool:

@@ -69,6 +69,24 @@ __all__ = [
     "Moved",
     "Merge",
     "DedupSettings",
+    "Strategy",
+    "AssignedVia",
+    "SkipReason",
+    "Escalation",
+    "SlaState",
+    "TaskStatus",
+    "Calendar",
+    "Absence",
+    "RoutingRule",
+    "SlaPolicy",
+    "Skipped",
+    "Assignment",
+    "SlaStatus",
+    "OwnershipSettings",
+    "HandOver",
+    "Task",
+    "DueRun",
+    "Span",
 ]
 
 # Each set of codes is spelled as a Union of one-value Literals (not ``Literal["a", "b"]``, which means the
@@ -126,16 +144,56 @@ Entity = Union[
     Literal["manager"],
     Literal["order"],
     Literal["pipeline"],
+    Literal["routing_rule"],
     Literal["segment"],
     Literal["settings"],
+    Literal["sla_policy"],
     Literal["source"],
     Literal["spend"],
+    Literal["task"],
 ]
 """The kinds of record the event log knows (``history`` takes them; store-wide records such as the
 pipeline or the duplicate settings use id 0)."""
 Subject = Union[Literal["clients"], Literal["leads"]]
 """What an expression of the segment language is about: clients (segments) or leads (routing and
 response-time conditions)."""
+Strategy = Union[Literal["round_robin"], Literal["least_loaded"], Literal["weighted"]]
+"""How a routing rule picks among the eligible managers: in turn, the fewest open leads relative to
+capacity, or shares proportional to the managers' weights."""
+AssignedVia = Union[
+    Literal["given"],
+    Literal["owner"],
+    Literal["rule"],
+    Literal["queued"],
+    Literal["queue"],
+    Literal["escalation"],
+    Literal["reassign"],
+    Literal["hand_over"],
+]
+"""How an assignment came about: the caller named the manager (``given``), the client's owner got it
+(``owner``), a routing rule chose (``rule``), nobody could take it (``queued``), taken from the queue
+(``queue``), a missed response deadline (``escalation``), a person reassigned it (``reassign``), or a
+hand-over (``hand_over``)."""
+SkipReason = Union[
+    Literal["inactive"],
+    Literal["absent"],
+    Literal["off_hours"],
+    Literal["at_capacity"],
+    Literal["daily_cap"],
+    Literal["lacking_skill"],
+    Literal["other_region"],
+    Literal["other_language"],
+    Literal["excluded"],
+]
+"""Why a manager could not take a request."""
+Escalation = Union[Literal["none"], Literal["reassign"], Literal["task"]]
+"""What a response-time policy does when a deadline passes unanswered."""
+SlaState = Union[
+    Literal["none"], Literal["pending"], Literal["at_risk"], Literal["met"], Literal["breached"]
+]
+"""Where a lead stands against its first-response deadline (``none``: no policy applies)."""
+TaskStatus = Union[Literal["open"], Literal["done"], Literal["cancelled"]]
+"""Whether a task is still to do."""
 FieldType = Union[
     Literal["text"],
     Literal["choice"],
@@ -264,7 +322,11 @@ class Manager(_Result):
     """Whether the manager takes new work."""
     capacity: Optional[int]
     """The most open leads and deals this manager should hold; ``None`` means no limit."""
+    daily_cap: Optional[int]
+    """The most new requests routed to this manager per day (in the manager's calendar); ``None``: no
+    cap."""
     weight: int
+    """Relative share in weighted distribution (at least 1)."""
     skills: Tuple[str, ...]
     regions: Tuple[str, ...]
     languages: Tuple[str, ...]
@@ -372,6 +434,7 @@ class Lead(_Result):
         "estimated_value": _money_or_none,
         "first_response_due": _time_or_none,
         "first_response_at": _time_or_none,
+        "sla_breached_at": _time_or_none,
         "status_changed_at": _time,
         "updated_at": _time,
     }
@@ -397,9 +460,17 @@ class Lead(_Result):
     client_id: Optional[int]
     deal_id: Optional[int]
     first_response_due: Optional[datetime]
+    """The first-response deadline, in working time of the owner's calendar (set by a response-time
+    policy)."""
     first_response_at: Optional[datetime]
     """When the first outbound contact happened (the first response)."""
     first_response_by: Optional[int]
+    sla_policy: Optional[str]
+    """The response-time policy that set ``first_response_due``."""
+    sla_breached_at: Optional[datetime]
+    """When ``run_due`` found the deadline passed unanswered."""
+    queued_reason: Optional[str]
+    """Why the lead waits in the queue for a manager (``None`` when it is not queued)."""
     lost_reason: Optional[str]
     junk_kind: Optional[JunkKind]
     close_note: Optional[str]
@@ -440,11 +511,68 @@ def _matches(values: Any) -> Tuple[Match, ...]:
 
 
 @dataclass(frozen=True)
+class Skipped(_Result):
+    """A manager who could not take a request, and why."""
+
+    manager_id: int
+    reason: SkipReason
+    detail: str
+    """The figures behind it, for people (``12 open leads, capacity 12``; ``lacks skill 'wholesale'``)."""
+
+
+def _skipped(values: Any) -> Tuple[Skipped, ...]:
+    return tuple(Skipped._from_json(v) for v in values)
+
+
+@dataclass(frozen=True)
+class Assignment(_Result):
+    """One decision about who works a lead (or owns a client): the manager, or the queue, and why."""
+
+    _convert = {"at": _time, "skipped": _skipped}
+
+    id: Optional[int]
+    """Its id in the assignment log (a merge's ``moved.assignments`` names these); ``None`` when nothing
+    was recorded (``assign_client`` to the manager who already owns the client)."""
+    lead_id: Optional[int]
+    """The lead, when the decision is about a lead."""
+    client_id: Optional[int]
+    """The client, when the decision is about a client's ownership (or the lead's client)."""
+    at: datetime
+    manager_id: Optional[int]
+    """The manager chosen; ``None``: the lead is queued (``reason`` says why)."""
+    previous_id: Optional[int]
+    """The manager before (a reassignment, a hand-over, an escalation)."""
+    via: AssignedVia
+    rule_id: Optional[int]
+    """The routing rule that matched, when one did."""
+    rule: Optional[str]
+    """Its name."""
+    strategy: Optional[Strategy]
+    """Its strategy."""
+    reason: str
+    """Why this manager (or why nobody), for people."""
+    skipped: Tuple[Skipped, ...]
+    """The candidates passed over, and why."""
+
+
+def _assignments(values: Any) -> Tuple[Assignment, ...]:
+    return tuple(Assignment._from_json(v) for v in values)
+
+
+_assignment_or_none = _optional(Assignment._from_json)
+
+
+@dataclass(frozen=True)
 class Capture(_Result):
     """The result of ``capture_lead``: the stored lead, what was wrong with the data, and the existing
     clients the sender looks like."""
 
-    _convert = {"lead": Lead._from_json, "warnings": _warnings, "matches": _matches}
+    _convert = {
+        "lead": Lead._from_json,
+        "warnings": _warnings,
+        "matches": _matches,
+        "assignment": _assignment_or_none,
+    }
 
     lead: Lead
     warnings: Tuple[CaptureWarning, ...]
@@ -454,6 +582,11 @@ class Capture(_Result):
     auto_linked: bool
     """Whether the lead was linked to the best match automatically (its score reached ``auto_link`` and
     no other match did); a weaker match is left for a person to decide."""
+    assignment: Optional[Assignment]
+    """Who got the lead and why (the rule, the strategy, who was passed over), or why it is queued
+    (``manager_id`` ``None``). ``None`` when nothing was decided: the same request was captured
+    before, or the store has no routing rule and the request no owner (the host assigns it; routing is
+    on once a rule exists)."""
 
 
 @dataclass(frozen=True)
@@ -710,7 +843,15 @@ class MergeConflict(_Result):
 class Moved(_Result):
     """The ids of the records a merge moved from the merged client to the kept one."""
 
-    _convert = {"contacts": tuple, "leads": tuple, "deals": tuple, "activities": tuple, "orders": tuple}
+    _convert = {
+        "contacts": tuple,
+        "leads": tuple,
+        "deals": tuple,
+        "activities": tuple,
+        "orders": tuple,
+        "tasks": tuple,
+        "assignments": tuple,
+    }
 
     contacts: Tuple[int, ...]
     leads: Tuple[int, ...]
@@ -718,6 +859,10 @@ class Moved(_Result):
     activities: Tuple[int, ...]
     orders: Tuple[int, ...]
     """The kept client's rollups were recomputed with these."""
+    tasks: Tuple[int, ...]
+    """Tasks about the client."""
+    assignments: Tuple[int, ...]
+    """Entries of the assignment log about the client (their ``Assignment.id``)."""
 
 
 def _conflicts(values: Any) -> Tuple[MergeConflict, ...]:
@@ -774,6 +919,204 @@ class DedupSettings(_Result):
     default_country: str
     """The country a phone written without a country code is read in, ISO 3166 alpha-2 (default
     ``"UA"``)."""
+
+
+Span = Tuple[str, str]
+"""A working span of local times, ``("09:00", "18:00")``: half-open, ``24:00`` may end it."""
+
+
+def _spans(values: Any) -> Tuple[Span, ...]:
+    return tuple((start, end) for start, end in values)
+
+
+def _week(values: Any) -> Dict[str, Tuple[Span, ...]]:
+    return {key: _spans(spans) for key, spans in values.items()}
+
+
+def _special_days(values: Any) -> Dict[date, Tuple[Span, ...]]:
+    return {_day(key): _spans(spans) for key, spans in values.items()}
+
+
+@dataclass(frozen=True)
+class Calendar(_Result):
+    """A working calendar as stored: deadlines and working-hours rules count time in it."""
+
+    _convert = {
+        "working_hours": _week,
+        "holidays": lambda values: tuple(_day(v) for v in values),
+        "days": _special_days,
+    }
+
+    timezone: str
+    """An IANA time zone name (``Europe/Kyiv``)."""
+    working_hours: Dict[str, Tuple[Span, ...]]
+    """Working spans by weekday key (``mon-fri``, ``sat``); a weekday not named is a day off."""
+    holidays: Tuple[date, ...]
+    """Days off."""
+    days: Dict[date, Tuple[Span, ...]]
+    """Special days with their own spans (none: a day off); they override the weekday and holidays."""
+
+
+@dataclass(frozen=True)
+class Absence(_Result):
+    """A period a manager is away (vacation, sick leave): no new requests meanwhile."""
+
+    _convert = {"start": _day, "end": _day, "created_at": _time}
+
+    id: int
+    manager_id: int
+    start: date
+    """The first day away (in the manager's calendar)."""
+    end: date
+    """The last day away, inclusive."""
+    reason: Optional[str]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class RoutingRule(_Result):
+    """A routing rule: which leads it takes (``when``), which managers are candidates, how it picks."""
+
+    _convert = {"managers": tuple, "skills": tuple, "created_at": _time, "updated_at": _time}
+
+    id: int
+    name: str
+    priority: int
+    """Rules are tried by ascending priority, then by id; the first whose condition holds wins."""
+    when: Optional[str]
+    """The condition about the lead, in canonical form; ``None`` for a catch-all."""
+    team: Optional[str]
+    managers: Tuple[int, ...]
+    strategy: Strategy
+    skills: Tuple[str, ...]
+    match_region: bool
+    match_language: bool
+    working_hours_only: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+def _share(basis_points: int) -> float:
+    return basis_points / 10000
+
+
+@dataclass(frozen=True)
+class SlaPolicy(_Result):
+    """A first-response policy: the deadline a lead gets, in working time, and what a breach does."""
+
+    _convert = {"at_risk": _share, "created_at": _time, "updated_at": _time}
+    _members = {"at_risk": "at_risk_bp"}
+
+    id: int
+    name: str
+    when: Optional[str]
+    """The condition in canonical form; ``None`` for the default policy (tried last)."""
+    priority: int
+    first_response: str
+    """The target in canonical text (``2h``, ``1h30m``)."""
+    first_response_secs: int
+    """The target in seconds of working time."""
+    at_risk: float
+    """The share of the target after which an unanswered lead is at risk (0.8 = 80 %)."""
+    escalation: Escalation
+    escalate_to: Optional[int]
+    """Who gets the escalation task."""
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class SlaStatus(_Result):
+    """Where a lead stands against its first-response deadline."""
+
+    _convert = {"due": _time_or_none, "responded_at": _time_or_none}
+
+    lead_id: int
+    state: SlaState
+    policy: Optional[str]
+    """The policy that set the deadline."""
+    due: Optional[datetime]
+    responded_at: Optional[datetime]
+    used_secs: int
+    """Working time used so far (until the response, or until now), in seconds."""
+    left_secs: int
+    """Working time left until the deadline, in seconds (negative once overdue: the overrun)."""
+    used_share: float
+    """Share of the target used (1.0 = all of it)."""
+
+
+@dataclass(frozen=True)
+class OwnershipSettings(_Result):
+    """Ownership rules of the store."""
+
+    lock_days: int
+    """A client stays locked to its owner for this many days after the last meaningful contact; 0: no
+    lock."""
+
+
+@dataclass(frozen=True)
+class HandOver(_Result):
+    """What ``hand_over`` did."""
+
+    _convert = {"assignments": _assignments, "deals_moved": tuple}
+
+    manager_id: int
+    """The manager whose work moved."""
+    assignments: Tuple[Assignment, ...]
+    """One decision per lead and per client, leads first, each by id."""
+    deals_moved: Tuple[int, ...]
+    """Open deals that followed their client to its new owner."""
+
+
+@dataclass(frozen=True)
+class Task(_Result):
+    """A to-do item for a manager (an escalation of a missed response deadline)."""
+
+    _convert = {"due_at": _time_or_none, "created_at": _time, "closed_at": _time_or_none}
+
+    id: int
+    kind: str
+    """What kind (``sla_escalation``)."""
+    title: str
+    manager_id: Optional[int]
+    client_id: Optional[int]
+    lead_id: Optional[int]
+    deal_id: Optional[int]
+    due_at: Optional[datetime]
+    status: TaskStatus
+    origin: Optional[str]
+    """What made it (``sla:lead:17``): one task per origin, so running the rules twice makes one task."""
+    created_at: datetime
+    closed_at: Optional[datetime]
+    """When it was done or cancelled (``Crm.close_task``); ``None`` while open."""
+
+
+def _tasks(values: Any) -> Tuple[Task, ...]:
+    return tuple(Task._from_json(v) for v in values)
+
+
+@dataclass(frozen=True)
+class DueRun(_Result):
+    """What ``run_due`` did, each sequence by id."""
+
+    _convert = {
+        "at": _time,
+        "breached": tuple,
+        "escalations": _assignments,
+        "tasks": _tasks,
+        "assigned": _assignments,
+    }
+
+    at: datetime
+    """The time it ran for."""
+    breached: Tuple[int, ...]
+    """Leads whose first-response deadline passed unanswered (marked breached now)."""
+    escalations: Tuple[Assignment, ...]
+    """Reassignments made by escalation."""
+    tasks: Tuple[Task, ...]
+    """Tasks created (escalation tasks)."""
+    assigned: Tuple[Assignment, ...]
+    """Queued leads that found a manager."""
 
 
 def _list_of(cls: Type[_R], values: List[Any]) -> List[_R]:
