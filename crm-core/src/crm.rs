@@ -52,6 +52,9 @@ pub struct Crm {
     conn: Mutex<Connection>,
     actor: RwLock<String>,
     strict: AtomicBool,
+    /// What routing reads that rarely changes (managers, calendars, compiled rules and policies), kept
+    /// between commands; used only while the connection is held.
+    routing: distribution::RoutingCache,
 }
 
 impl std::fmt::Debug for Crm {
@@ -148,6 +151,7 @@ impl Crm {
             conn: Mutex::new(conn),
             actor: RwLock::new(DEFAULT_ACTOR.to_string()),
             strict: AtomicBool::new(false),
+            routing: distribution::RoutingCache::default(),
         }
     }
 
@@ -221,6 +225,7 @@ impl Crm {
                 conn: tx,
                 actor: &actor,
                 strict,
+                routing: &self.routing,
             })
         })
     }
@@ -233,6 +238,7 @@ impl Crm {
                 conn: tx,
                 actor: &actor,
                 strict,
+                routing: &self.routing,
             })
         })
     }
@@ -294,6 +300,7 @@ impl Crm {
                 conn: &tx,
                 actor,
                 strict,
+                routing: &self.routing,
             },
             aborted: std::cell::Cell::new(false),
         };
@@ -683,6 +690,7 @@ pub(crate) struct Session<'a> {
     conn: &'a Connection,
     actor: &'a str,
     strict: bool,
+    routing: &'a distribution::RoutingCache,
 }
 
 // The public commands and readers are documented where they are made public: the `facade!` list above.
@@ -1207,7 +1215,7 @@ impl Session<'_> {
         // Routing: a known client's request goes to the manager who owns the client (so two managers
         // never work the same client unknowingly) when that manager can take it, else by the rules; when
         // nobody can, the lead waits in the queue with the reason. Then the response deadline.
-        let mut router = distribution::Router::load(tx, at)?;
+        let mut router = distribution::Router::load(tx, self.routing, at)?;
         let mut routed = match lead.owner_id {
             Some(owner) => distribution::Routed::given(&lead, owner, at),
             None => router.route(tx, &lead, client.as_ref(), None, AssignedVia::Rule, at)?,

@@ -687,3 +687,46 @@ fn a_merge_takes_the_assignment_log_and_tasks_along_and_unmerge_brings_them_back
     assert_eq!(crm.client_assignments(b.id).unwrap().len(), 1);
     assert!(crm.client_assignments(a.id).unwrap().is_empty());
 }
+
+#[test]
+fn the_routing_set_up_is_never_stale_after_a_rollback_or_another_handles_change() {
+    let dir = std::env::temp_dir().join(format!("crmkit-routing-cache-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("store.crm");
+    let one = Crm::open(&path).unwrap();
+    let two = Crm::open(&path).unwrap();
+    let a = manager(&one, "A", "sales");
+    let b = manager(&one, "B", "sales");
+    let mut only_a = NewRoutingRule::new("only A", Strategy::RoundRobin);
+    only_a.managers = vec![a.id];
+    one.add_routing_rule(only_a, at(1, 8, 0)).unwrap();
+    assert_eq!(lead(&one, 1, at(2, 9, 0)).lead.owner_id, Some(a.id));
+    // A rule added and used inside a transaction that rolls back leaves no trace in the cache.
+    let rolled: Result<(), Error> = one.transaction(|tx| {
+        let mut first_b = NewRoutingRule::new("first B", Strategy::RoundRobin);
+        first_b.managers = vec![b.id];
+        first_b.priority = -1;
+        tx.add_routing_rule(first_b, at(2, 9, 0))?;
+        let c = tx.capture_lead(web_lead("Inside", "+380671111111"), at(2, 9, 1))?;
+        assert_eq!(c.lead.owner_id, Some(b.id));
+        Err(Error::Conflict("roll back".into()))
+    });
+    assert!(rolled.is_err());
+    assert_eq!(lead(&one, 2, at(2, 9, 2)).lead.owner_id, Some(a.id));
+    // Another handle (another process, say) changes the rules: this handle sees it at once.
+    let mut only_b = NewRoutingRule::new("only A", Strategy::RoundRobin);
+    only_b.managers = vec![b.id];
+    two.add_routing_rule(only_b, at(2, 10, 0)).unwrap();
+    assert_eq!(lead(&one, 3, at(2, 10, 1)).lead.owner_id, Some(b.id));
+    // And a manager made inactive elsewhere is not given work.
+    two.set_manager_active(b.id, false, at(2, 11, 0)).unwrap();
+    let c = lead(&one, 4, at(2, 11, 1));
+    assert_eq!(c.lead.owner_id, None);
+    assert_eq!(
+        c.assignment.unwrap().skipped[0].reason,
+        SkipReason::Inactive
+    );
+    drop((one, two));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -3,6 +3,7 @@
 //! what it needs, applies the decisions and records them.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Duration, NaiveDate, TimeDelta, Utc};
 use rusqlite::Connection;
@@ -25,19 +26,71 @@ use crate::validate;
 /// The default at-risk share: 80 % of the target used.
 const DEFAULT_AT_RISK_BP: u32 = 8_000;
 
-/// Everything routing reads, loaded once per command.
-pub(super) struct Router {
+/// What routing reads that changes only with the set-up (managers, calendars, sources' names, rules,
+/// policies): built once and kept between commands while the store's routing token stays the same.
+/// Triggers give the token a new random value on every change of those tables (see the schema), in the
+/// changing transaction, so a rolled-back change or another process's change is never mistaken for
+/// the cached picture.
+pub(super) struct RoutingBase {
+    token: i64,
     managers: Vec<Manager>,
     store_calendar: Calendar,
     calendars: BTreeMap<ManagerId, Calendar>,
+    rules: Vec<(RoutingRule, Option<Condition>)>,
+    policies: Vec<(SlaPolicy, Option<Condition>)>,
+}
+
+/// The cache of a store handle: the last [`RoutingBase`] built.
+#[derive(Default)]
+pub(crate) struct RoutingCache(Mutex<Option<Arc<RoutingBase>>>);
+
+impl RoutingBase {
+    fn build(conn: &Connection, token: i64) -> Result<RoutingBase> {
+        let store_calendar = match store::store_calendar(conn)? {
+            Some(spec) => Calendar::parse(&spec)?,
+            None => Calendar::always(),
+        };
+        let calendars = store::manager_calendars(conn)?
+            .into_iter()
+            .map(|(id, spec)| Calendar::parse(&spec).map(|c| (id, c)))
+            .collect::<Result<_>>()?;
+        let names = crate::store::segments::names(conn)?;
+        let compile = |field: &str, text: &Option<String>| -> Result<Option<Condition>> {
+            text.as_deref()
+                .map(|t| {
+                    crate::segment::compile(t, Subject::Leads, &names)
+                        .map_err(|e| Error::expression(field, t, &e))
+                })
+                .transpose()
+        };
+        let rules = store::rules(conn)?
+            .into_iter()
+            .map(|r| compile("when", &r.when).map(|c| (r, c)))
+            .collect::<Result<_>>()?;
+        let policies = store::policies(conn)?
+            .into_iter()
+            .map(|p| compile("when", &p.when).map(|c| (p, c)))
+            .collect::<Result<_>>()?;
+        Ok(RoutingBase {
+            token,
+            managers: catalog::managers(conn)?,
+            store_calendar,
+            calendars,
+            rules,
+            policies,
+        })
+    }
+}
+
+/// Everything routing reads, for one command: the set-up (shared, cached) and the managers' state.
+pub(super) struct Router {
+    base: Arc<RoutingBase>,
     absences: Vec<Absence>,
     /// Open leads, the latest assignment and the latest day's count, per manager (kept in memory as
     /// decisions are made within the command).
     loads: HashMap<ManagerId, store::Load>,
     /// Daily counts of days before a manager's latest one, read on demand (a command dated in the past).
     past_days: HashMap<(ManagerId, NaiveDate), u32>,
-    rules: Vec<(RoutingRule, Option<Condition>)>,
-    policies: Vec<(SlaPolicy, Option<Condition>)>,
     states: HashMap<RuleId, RuleState>,
 }
 
@@ -72,15 +125,22 @@ impl Routed {
 }
 
 impl Router {
-    pub(super) fn load(conn: &Connection, at: DateTime<Utc>) -> Result<Router> {
-        let store_calendar = match store::store_calendar(conn)? {
-            Some(spec) => Calendar::parse(&spec)?,
-            None => Calendar::always(),
+    pub(super) fn load(
+        conn: &Connection,
+        cache: &RoutingCache,
+        at: DateTime<Utc>,
+    ) -> Result<Router> {
+        let token = store::routing_token(conn)?;
+        let mut cached = cache.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let base = match cached.as_ref().filter(|b| b.token == token) {
+            Some(base) => Arc::clone(base),
+            None => {
+                let base = Arc::new(RoutingBase::build(conn, token)?);
+                *cached = Some(Arc::clone(&base));
+                base
+            }
         };
-        let calendars = store::manager_calendars(conn)?
-            .into_iter()
-            .map(|(id, spec)| Calendar::parse(&spec).map(|c| (id, c)))
-            .collect::<Result<_>>()?;
+        drop(cached);
         // Absences are kept in days; a manager's "today" may be a day either side of UTC's.
         let day = at.date_naive();
         let absences = store::absences_around(
@@ -88,52 +148,31 @@ impl Router {
             day.pred_opt().unwrap_or(day),
             day.succ_opt().unwrap_or(day),
         )?;
-        let names = crate::store::segments::names(conn)?;
-        let compile = |field: &str, text: &Option<String>| -> Result<Option<Condition>> {
-            text.as_deref()
-                .map(|t| {
-                    crate::segment::compile(t, Subject::Leads, &names)
-                        .map_err(|e| Error::expression(field, t, &e))
-                })
-                .transpose()
-        };
-        let rules = store::rules(conn)?
-            .into_iter()
-            .map(|r| compile("when", &r.when).map(|c| (r, c)))
-            .collect::<Result<_>>()?;
-        let policies = store::policies(conn)?
-            .into_iter()
-            .map(|p| compile("when", &p.when).map(|c| (p, c)))
-            .collect::<Result<_>>()?;
         Ok(Router {
-            managers: catalog::managers(conn)?,
-            store_calendar,
-            calendars,
+            base,
             absences,
             loads: store::loads(conn)?,
             past_days: HashMap::new(),
-            rules,
-            policies,
             states: HashMap::new(),
         })
     }
 
     /// Whether the store has any routing rule (routing is on).
     pub(super) fn has_rules(&self) -> bool {
-        !self.rules.is_empty()
+        !self.base.rules.is_empty()
     }
 
     fn calendar_of(&self, manager: Option<ManagerId>) -> &Calendar {
         manager
-            .and_then(|m| self.calendars.get(&m))
-            .unwrap_or(&self.store_calendar)
+            .and_then(|m| self.base.calendars.get(&m))
+            .unwrap_or(&self.base.store_calendar)
     }
 
     fn matches(&self, cond: &Option<Condition>, lead: &Lead, at: DateTime<Utc>) -> bool {
         match cond {
             None => true,
             Some(c) => {
-                let local = self.store_calendar.local_time(lead.received_at);
+                let local = self.base.store_calendar.local_time(lead.received_at);
                 c.matches_lead_local(lead, local, at)
             }
         }
@@ -141,9 +180,13 @@ impl Router {
 
     /// The managers as routing sees them at `at`.
     fn candidates(&mut self, conn: &Connection, at: DateTime<Utc>) -> Result<Vec<Candidate>> {
-        let mut out = Vec::with_capacity(self.managers.len());
-        for m in &self.managers {
-            let cal = self.calendars.get(&m.id).unwrap_or(&self.store_calendar);
+        let mut out = Vec::with_capacity(self.base.managers.len());
+        for m in &self.base.managers {
+            let cal = self
+                .base
+                .calendars
+                .get(&m.id)
+                .unwrap_or(&self.base.store_calendar);
             let day = cal.local_date(at);
             let absent = self
                 .absences
@@ -209,6 +252,7 @@ impl Router {
             .and_then(|c| c.owner_id)
             .filter(|o| Some(*o) != exclude);
         let first = self
+            .base
             .rules
             .iter()
             .position(|(_, cond)| self.matches(cond, lead, at));
@@ -265,7 +309,7 @@ impl Router {
         };
         let Some(index) = first else {
             assignment.via = AssignedVia::Queued;
-            assignment.reason = if self.rules.is_empty() {
+            assignment.reason = if self.base.rules.is_empty() {
                 format!("{prefix}no routing rules are set")
             } else {
                 format!("{prefix}no routing rule matches the request")
@@ -275,7 +319,7 @@ impl Router {
                 state: None,
             });
         };
-        let rule = self.rules[index].0.clone();
+        let rule = self.base.rules[index].0.clone();
         let before = self.state(conn, rule.id)?;
         let traits = LeadTraits {
             region: lead.region.as_deref(),
@@ -355,6 +399,7 @@ impl Router {
         at: DateTime<Utc>,
     ) -> Option<(String, DateTime<Utc>)> {
         let (policy, _) = self
+            .base
             .policies
             .iter()
             .find(|(_, cond)| self.matches(cond, lead, at))?;
@@ -368,7 +413,8 @@ impl Router {
     }
 
     fn policy(&self, name: &str) -> Option<&SlaPolicy> {
-        self.policies
+        self.base
+            .policies
             .iter()
             .map(|(p, _)| p)
             .find(|p| p.name == name)
@@ -996,7 +1042,7 @@ impl Session<'_> {
             .client_id
             .map(|c| load_client(self.conn, c))
             .transpose()?;
-        let mut router = Router::load(self.conn, at)?;
+        let mut router = Router::load(self.conn, self.routing, at)?;
         let routed = match manager {
             Some(m) => {
                 require_active_manager(self.conn, "manager_id", m)?;
@@ -1067,7 +1113,7 @@ impl Session<'_> {
 
     pub(crate) fn assign_queued(&self, now: DateTime<Utc>) -> Result<Vec<Assignment>> {
         let now = validate::time("now", now)?;
-        let mut router = Router::load(self.conn, now)?;
+        let mut router = Router::load(self.conn, self.routing, now)?;
         self.assign_queued_with(&mut router, now)
     }
 
@@ -1114,7 +1160,7 @@ impl Session<'_> {
     ) -> Result<HandOver> {
         let at = validate::time("at", at)?;
         load_manager(self.conn, manager)?;
-        let mut router = Router::load(self.conn, at)?;
+        let mut router = Router::load(self.conn, self.routing, at)?;
         let mut result = HandOver {
             manager_id: manager,
             assignments: Vec::new(),
@@ -1218,7 +1264,7 @@ impl Session<'_> {
     // --- time passing --------------------------------------------------------------------------------
     pub(crate) fn run_due(&self, now: DateTime<Utc>) -> Result<DueRun> {
         let now = validate::time("now", now)?;
-        let mut router = Router::load(self.conn, now)?;
+        let mut router = Router::load(self.conn, self.routing, now)?;
         let mut run = DueRun {
             at: now,
             breached: Vec::new(),

@@ -42,6 +42,13 @@ fn put_setting<T: serde::Serialize>(conn: &Connection, key: &str, value: Option<
     Ok(())
 }
 
+/// The token that changes with every change of what routing caches (see the schema).
+pub(crate) fn routing_token(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT token FROM routing_token WHERE id = 1")?
+        .query_row([], |r| r.get(0))?)
+}
+
 /// The store's calendar, when one is set.
 pub(crate) fn store_calendar(conn: &Connection) -> Result<Option<CalendarSpec>> {
     setting(conn, "calendar")
