@@ -435,6 +435,21 @@ fn a_client_is_locked_to_its_owner_after_a_contact_unless_forced_with_a_reason()
         ErrorKind::Conflict,
         None,
     );
+    // A lead of the locked client cannot be moved to another manager by the rules without a reason.
+    rule(&crm, "all", Strategy::RoundRobin);
+    let mut new = web_lead("Romashka", "+380501234567");
+    new.client_id = Some(client.id);
+    let l = crm.capture_lead(new, at(4, 8, 0)).unwrap().lead;
+    assert_eq!(l.owner_id, Some(owner.id));
+    expect_err(
+        crm.reassign_lead(l.id, None, None, at(4, 8, 30)),
+        ErrorKind::Conflict,
+        None,
+    );
+    let moved = crm
+        .reassign_lead(l.id, None, Some("owner overloaded"), at(4, 8, 31))
+        .unwrap();
+    assert_eq!(moved.manager_id, Some(other.id));
     let a = crm
         .assign_client(client.id, other.id, Some("the owner asked"), at(4, 9, 1))
         .unwrap();

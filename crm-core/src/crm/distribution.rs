@@ -1090,6 +1090,10 @@ impl Session<'_> {
                 routed.assignment.reason
             )));
         }
+        // Whoever the rules chose, a lead of a client locked to another manager needs a reason too.
+        if let (None, Some(client)) = (manager, &client) {
+            self.check_lock(client, routed.assignment.manager_id, reason.as_deref(), at)?;
+        }
         apply_to_lead(self, &mut router, &mut lead, routed, at)
     }
 
