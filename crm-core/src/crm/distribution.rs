@@ -457,7 +457,7 @@ fn apply_to_lead(
     Ok(a)
 }
 
-fn days_label(field: &str, start: NaiveDate, end: NaiveDate) -> Result<()> {
+fn check_period(field: &str, start: NaiveDate, end: NaiveDate) -> Result<()> {
     if start > end {
         return Err(Error::validation(field, "must not be before start"));
     }
@@ -621,7 +621,7 @@ impl Session<'_> {
         load_manager(self.conn, new.manager_id)?;
         let start = validate::date("start", new.start)?;
         let end = validate::date("end", new.end)?;
-        days_label("end", start, end)?;
+        check_period("end", start, end)?;
         let mut absence = Absence {
             id: AbsenceId(0),
             manager_id: new.manager_id,
