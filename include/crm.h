@@ -122,8 +122,8 @@
  *   `policy`, `due`, `responded_at`, `used_secs`, `left_secs` (working time; negative once overdue),
  *   `used_share` (a JSON number; 1.0 = the whole target).
  * - **Absence**: `id`, `manager_id`, `start`, `end` (dates, inclusive), `reason`, `created_at`.
- * - **Task**: `id`, `kind` (`sla_escalation`), `title`, `manager_id`, `client_id`, `lead_id`,
- *   `deal_id`, `due_at`, `status` (open, done, cancelled), `origin` (what made it: `sla:lead:4`; one
+ * - **Task**: `id`, `kind` (`sla_escalation`: a missed first response; `queued_lead`: a lead waits
+ *   for a manager), `title`, `manager_id`, `client_id`, `lead_id`, `deal_id`, `due_at`, `status` (open, done, cancelled), `origin` (what made it: `sla:lead:4`; one
  *   task per origin), `created_at`, `closed_at` (null while open; see crm_close_task()).
  * - **HandOver** (what crm_hand_over() did): `manager_id`, `assignments` (Assignments, leads first, each
  *   by id), `deals_moved` (deal ids). **DueRun** (what crm_run_due() did): `at`, `breached` (lead ids),

@@ -1251,6 +1251,9 @@ impl Session<'_> {
             },
         )?;
         log(tx, at, actor, "lead", lead.id.0, "captured", &lead)?;
+        if lead.queued_reason.is_some() {
+            distribution::tell_queued(self, &router, &lead, at)?;
+        }
         Ok(Capture {
             lead,
             warnings,

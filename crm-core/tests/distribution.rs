@@ -170,6 +170,8 @@ fn nobody_eligible_queues_the_lead_with_the_reason_until_someone_is() {
     assert_eq!(crm.queue().unwrap().len(), 1);
     // Still nobody: nothing assigned, the lead waits.
     assert!(crm.assign_queued(at(2, 11, 0)).unwrap().is_empty());
+    // Without a policy naming a team lead, the queue and the `queued` event are what tells.
+    assert!(crm.list_tasks(None, false).unwrap().is_empty());
     // The first lead is lost: room again.
     crm.lose_lead(first.lead.id, "price", None, at(2, 12, 0))
         .unwrap();
@@ -744,4 +746,43 @@ fn the_routing_set_up_is_never_stale_after_a_rollback_or_another_handles_change(
     );
     drop((one, two));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_queued_lead_makes_a_task_for_the_team_lead_closed_when_someone_takes_it() {
+    let crm = mem();
+    let head = manager(&crm, "Head", "leads");
+    let mut m = NewManager::new("Only");
+    m.team = Some("sales".into());
+    m.capacity = Some(1);
+    let m = crm.add_manager(m, at(1, 8, 0)).unwrap();
+    let mut r = NewRoutingRule::new("sales", Strategy::RoundRobin);
+    r.team = Some("sales".into());
+    crm.add_routing_rule(r, at(1, 8, 0)).unwrap();
+    let mut p = NewSlaPolicy::new("default", "2h");
+    p.escalation = Escalation::Task;
+    p.escalate_to = Some(head.id);
+    crm.set_response_sla(p, at(1, 8, 0)).unwrap();
+    let first = lead(&crm, 1, at(2, 10, 0)).lead;
+    assert_eq!(first.owner_id, Some(m.id));
+    let waiting = lead(&crm, 2, at(2, 10, 1)).lead;
+    assert!(waiting.queued_reason.is_some());
+    let tasks = crm.list_tasks(Some(head.id), true).unwrap();
+    assert_eq!(tasks.len(), 1);
+    assert_eq!(
+        (tasks[0].kind.as_str(), tasks[0].lead_id),
+        ("queued_lead", Some(waiting.id))
+    );
+    assert!(tasks[0].title.contains("at_capacity"), "{}", tasks[0].title);
+    // Still queued after another try: no second task.
+    crm.assign_queued(at(2, 10, 30)).unwrap();
+    assert_eq!(crm.list_tasks(Some(head.id), false).unwrap().len(), 1);
+    crm.lose_lead(first.id, "price", None, at(2, 10, 40))
+        .unwrap();
+    crm.assign_queued(at(2, 10, 41)).unwrap();
+    let task = crm.get_task(tasks[0].id).unwrap();
+    assert_eq!(
+        (task.status, task.closed_at),
+        (TaskStatus::Done, Some(at(2, 10, 41)))
+    );
 }

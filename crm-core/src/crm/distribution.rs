@@ -421,6 +421,65 @@ impl Router {
     }
 }
 
+/// Tells somebody that a lead waits in the queue: a task for the manager the lead's response policy
+/// escalates to (a team lead), one per lead (origin `queue:lead:<id>`), due at once; it is closed as done
+/// when the lead is assigned. Without such a manager, the `queued` event in the change feed and
+/// [`crate::Crm::queue`] are what tells.
+pub(super) fn tell_queued(
+    s: &Session<'_>,
+    router: &Router,
+    lead: &Lead,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    let Some(to) = lead
+        .sla_policy
+        .as_deref()
+        .and_then(|name| router.policy(name))
+        .and_then(|p| p.escalate_to)
+    else {
+        return Ok(());
+    };
+    let mut task = Task {
+        id: TaskId(0),
+        kind: "queued_lead".into(),
+        title: format!(
+            "Lead {} waits for a manager: {}",
+            lead.id,
+            lead.queued_reason
+                .as_deref()
+                .unwrap_or("nobody can take it")
+        ),
+        manager_id: Some(to),
+        client_id: lead.client_id,
+        lead_id: Some(lead.id),
+        deal_id: None,
+        due_at: Some(at),
+        status: TaskStatus::Open,
+        origin: Some(format!("queue:lead:{}", lead.id)),
+        created_at: at,
+        closed_at: None,
+    };
+    if let Some(id) = store::insert_task(s.conn, &task)? {
+        task.id = id;
+        log(s.conn, at, s.actor, "task", id.0, "created", &task)?;
+    }
+    Ok(())
+}
+
+/// Closes the queue task of a lead that found a manager (see [`tell_queued`]).
+fn queue_task_done(s: &Session<'_>, lead: LeadId, at: DateTime<Utc>) -> Result<()> {
+    if let Some(mut task) = store::task_by_origin(s.conn, &format!("queue:lead:{lead}"))? {
+        if task.status == TaskStatus::Open {
+            task.status = TaskStatus::Done;
+            task.closed_at = Some(at);
+            store::close_task(s.conn, &task)?;
+            let data = json!({ "status": task.status, "why": "the lead was assigned" });
+            log(s.conn, at, s.actor, "task", task.id.0, "closed", &data)?;
+        }
+    }
+    Ok(())
+}
+
 /// Applies a routing decision to a stored lead: owner, queue reason, the record and the event.
 fn apply_to_lead(
     s: &Session<'_>,
@@ -448,12 +507,16 @@ fn apply_to_lead(
     router.commit(s.conn, &routed, true)?;
     let day = router.local_day_of(&a);
     store::insert_assignment(s.conn, &mut a, day)?;
-    let kind = if a.manager_id.is_some() {
-        "assigned"
+    let was_queued = before.1.is_some();
+    if a.manager_id.is_some() {
+        log(s.conn, at, s.actor, "lead", lead.id.0, "assigned", &a)?;
+        if was_queued {
+            queue_task_done(s, lead.id, at)?;
+        }
     } else {
-        "queued"
-    };
-    log(s.conn, at, s.actor, "lead", lead.id.0, kind, &a)?;
+        log(s.conn, at, s.actor, "lead", lead.id.0, "queued", &a)?;
+        tell_queued(s, router, lead, at)?;
+    }
     Ok(a)
 }
 

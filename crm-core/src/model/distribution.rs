@@ -293,7 +293,8 @@ pub struct NewSlaPolicy {
     /// What a breach does.
     #[serde(default = "no_escalation")]
     pub escalation: Escalation,
-    /// Who gets the task when `escalation` is `task` (a team lead); required then.
+    /// Who gets the task when `escalation` is `task` (a team lead); required then. This manager also
+    /// gets a task when a lead under this policy waits in the queue (nobody could take it).
     #[serde(default)]
     pub escalate_to: Option<ManagerId>,
 }
@@ -447,7 +448,7 @@ pub struct HandOver {
 pub struct Task {
     /// Id.
     pub id: TaskId,
-    /// What kind (`sla_escalation`).
+    /// What kind: `sla_escalation` (a missed first response) or `queued_lead` (a lead waits for a manager).
     pub kind: String,
     /// What to do, for people.
     pub title: String,

@@ -648,6 +648,15 @@ pub(crate) fn task_by_id(conn: &Connection, id: TaskId) -> Result<Option<Task>> 
         .optional()?)
 }
 
+/// The task made by `origin`, if any.
+pub(crate) fn task_by_origin(conn: &Connection, origin: &str) -> Result<Option<Task>> {
+    let sql = format!("SELECT {TASK_COLUMNS} FROM tasks WHERE origin = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([origin], task)
+        .optional()?)
+}
+
 /// Sets a task's status and when it was closed.
 pub(crate) fn close_task(conn: &Connection, t: &Task) -> Result<()> {
     conn.prepare_cached("UPDATE tasks SET status = ?2, closed_at = ?3 WHERE id = ?1")?

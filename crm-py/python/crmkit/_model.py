@@ -1076,7 +1076,7 @@ class Task(_Result):
 
     id: int
     kind: str
-    """What kind (``sla_escalation``)."""
+    """What kind: ``sla_escalation`` (a missed first response) or ``queued_lead`` (a lead waits for a manager)."""
     title: str
     manager_id: Optional[int]
     client_id: Optional[int]
