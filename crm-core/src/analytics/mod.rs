@@ -4,6 +4,7 @@
 //! established tools (`crm-core/tests/data/cdnow`).
 
 pub mod abc;
+pub mod baskets;
 pub mod bgnbd;
 pub mod rfm;
 pub mod xyz;
