@@ -51,6 +51,7 @@ use std::time::Instant;
 use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
 use crm_core::{Channel, ClientKind, Crm, ManagerId, NewClient, NewLead, NewManager};
 use crmkit_suite::Rng;
+use crmkit_suite::measure::{quantile, round1, round3};
 use rusqlite::{Connection, params};
 use serde_json::{Value, json};
 
@@ -1418,23 +1419,6 @@ fn build_report(manifest: &Value) -> Value {
 }
 
 // --- measuring --------------------------------------------------------------------------------------------
-
-fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
-}
-
-fn round1(x: f64) -> f64 {
-    (x * 10.0).round() / 10.0
-}
-
-/// The value at quantile `q` of sorted values (nearest rank).
-fn quantile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = (q * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
 
 fn median(xs: &[f64]) -> f64 {
     let mut xs = xs.to_vec();

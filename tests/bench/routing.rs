@@ -39,6 +39,7 @@ use crm_core::{
     NewManager, NewRoutingRule, NewSlaPolicy, Strategy,
 };
 use crmkit_suite::Rng;
+use crmkit_suite::measure::{quantile, round1, round3};
 use rusqlite::{Connection, OpenFlags, params};
 use serde_json::{Value, json};
 
@@ -99,22 +100,6 @@ const NEEDS: &[&str] = &[
 ];
 
 // --- helpers ---------------------------------------------------------------------------------------------
-
-fn round1(x: f64) -> f64 {
-    (x * 10.0).round() / 10.0
-}
-
-fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
-}
-
-fn quantile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = (q * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
 
 /// Rate and latency of one side, from the per-call microseconds.
 fn figures(us: &[f64]) -> Value {

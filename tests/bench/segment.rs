@@ -26,6 +26,7 @@ use crm_core::{
     OrderStatus,
 };
 use crmkit_suite::Rng;
+use crmkit_suite::measure::round3;
 use rusqlite::Connection;
 use serde_json::{Value, json};
 
@@ -872,10 +873,6 @@ fn median(mut xs: Vec<f64>) -> f64 {
         n if n % 2 == 1 => xs[n / 2],
         n => (xs[n / 2 - 1] + xs[n / 2]) / 2.0,
     }
-}
-
-fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
 }
 
 /// Times one expression; an error (a parse error, a missing field) is reported, not raised.

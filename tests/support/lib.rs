@@ -4,6 +4,7 @@
 //!   and every run without pulling in the `rand` crate.
 //! - [`Agenda`]: a simulated clock with a queue of things to happen, so commands are issued in time order
 //!   with an explicit `at` and nothing reads the wall clock.
+//! - [`measure`]: the rounding and quantiles the benchmarks report with.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -182,6 +183,28 @@ impl<T> Ord for Entry<T> {
     // Reversed, because BinaryHeap pops the greatest and the agenda wants the earliest.
     fn cmp(&self, other: &Self) -> Ordering {
         (other.at, other.seq).cmp(&(self.at, self.seq))
+    }
+}
+
+/// The rounding and quantiles every benchmark reports with, in one place so their figures agree.
+pub mod measure {
+    /// Rounded to one decimal.
+    pub fn round1(x: f64) -> f64 {
+        (x * 10.0).round() / 10.0
+    }
+
+    /// Rounded to three decimals.
+    pub fn round3(x: f64) -> f64 {
+        (x * 1000.0).round() / 1000.0
+    }
+
+    /// The value at quantile `q` of sorted values (nearest rank); NaN when there are none.
+    pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+        if sorted.is_empty() {
+            return f64::NAN;
+        }
+        let rank = (q * sorted.len() as f64).ceil() as usize;
+        sorted[rank.clamp(1, sorted.len()) - 1]
     }
 }
 
