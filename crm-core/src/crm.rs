@@ -5,9 +5,12 @@
 //! `Crm` runs each in a transaction of its own; [`Transaction`] runs several in the caller's one. The
 //! `facade!` list below generates both sets of public methods, so the two can never drift apart.
 
+mod analytics;
 mod distribution;
+mod plans;
+mod reports;
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock};
@@ -363,6 +366,9 @@ macro_rules! facade {
         }
     };
 }
+
+// The analytics and reports files add their own lists with `super::facade!`.
+pub(crate) use facade;
 
 facade! {
     writes {
@@ -1453,6 +1459,9 @@ impl Session<'_> {
             outcome: validate::optional("outcome", new.outcome.as_deref())?,
             document_ref: validate::optional("document_ref", new.document_ref.as_deref())?,
             duration_seconds: new.duration_seconds,
+            offer: activity_code("offer", new.offer.as_deref())?,
+            objection: activity_code("objection", new.objection.as_deref())?,
+            argument: activity_code("argument", new.argument.as_deref())?,
         };
         let (tx, actor) = (self.conn, self.actor);
         if let Some(manager) = activity.manager_id {
@@ -1709,16 +1718,42 @@ impl Session<'_> {
     ) -> Result<Vec<Result<Order>>> {
         let (tx, actor) = (self.conn, self.actor);
         let mut results = Vec::with_capacity(batch.len());
+        // The rollups are folded per client and written once at the end (see `orders::RollupFold`);
+        // what a client had before the batch is read once per client.
+        let mut fold = orders::RollupFold::default();
+        let mut before: HashMap<ClientId, Option<Money>> = HashMap::new();
+        let mut batch_start: Option<OrderId> = None;
         for (new, at) in batch {
             // Every refusal happens in the read-only plan, so a refused item has written nothing
             // and the batch goes on; a failure while writing aborts the whole batch.
-            match check_order(new, at).and_then(|order| plan_order(tx, order)) {
+            let planned = check_order(new, at).and_then(|order| {
+                let stored = match before.get(&order.client_id) {
+                    Some(stored) => *stored,
+                    None => {
+                        let stored = orders::rollup_of(tx, order.client_id)?.map(|r| r.revenue);
+                        before.insert(order.client_id, stored);
+                        stored
+                    }
+                };
+                let pending = Money::from_minor(fold.pending_revenue(order.client_id));
+                plan_order_with(tx, order, stored.unwrap_or(Money::ZERO), pending)
+            });
+            match planned {
                 Ok(OrderPlan::Stored(stored)) => results.push(Ok(stored)),
-                Ok(OrderPlan::Insert(order)) => results.push(Ok(insert_order(tx, actor, order)?)),
+                Ok(OrderPlan::Insert(order)) => {
+                    let order = write_order(tx, actor, order)?;
+                    let start = *batch_start.get_or_insert(order.id);
+                    if order.status == OrderStatus::Completed {
+                        let had = before.get(&order.client_id).copied().flatten().is_some();
+                        fold.add_from_batch(tx, &order, start, had)?;
+                    }
+                    results.push(Ok(order));
+                }
                 Err(e) if e.kind() == crate::ErrorKind::Storage => return Err(e),
                 Err(e) => results.push(Err(e)),
             }
         }
+        fold.apply(tx)?;
         Ok(results)
     }
 
@@ -1735,7 +1770,8 @@ impl Session<'_> {
             return Ok(order);
         }
         if status == OrderStatus::Completed {
-            check_revenue_room(tx, order.client_id, order.total)?;
+            let stored = orders::rollup_of(tx, order.client_id)?.map_or(Money::ZERO, |r| r.revenue);
+            check_revenue_room(stored, Money::ZERO, order.total)?;
         }
         let from = std::mem::replace(&mut order.status, status);
         orders::set_status(tx, id, status)?;
@@ -1771,6 +1807,7 @@ impl Session<'_> {
             orders: 0,
             first_order_at: None,
             last_order_at: None,
+            purchase_days: 0,
         }))
     }
 
@@ -1809,6 +1846,22 @@ impl Session<'_> {
     fn compile(&self, field: &str, subject: Subject, text: &str) -> Result<Condition> {
         let names = segments::names(self.conn)?;
         segment::compile(text, subject, &names).map_err(|e| Error::expression(field, text, &e))
+    }
+
+    /// Fills `temp.client_scores` as of `as_of` when `cond` reads a client score (`abc`, `xyz`,
+    /// `rfm_segment`, `p_alive` …): its statement joins that table.
+    fn fill_scores_for(&self, cond: &Condition, as_of: DateTime<Utc>) -> Result<()> {
+        let read = cond.scores_read();
+        let needs = analytics::ScoreNeeds {
+            abc: read.abc,
+            xyz: read.xyz,
+            rfm: read.rfm,
+            p_alive: read.p_alive,
+        };
+        if needs.any() {
+            self.fill_client_scores(as_of, needs)?;
+        }
+        Ok(())
     }
 
     /// A saved segment's condition, or `which` compiled as an expression.
@@ -1928,6 +1981,7 @@ impl Session<'_> {
             }
         }
         let cond = self.compile("expression", Subject::Clients, &saved.expression)?;
+        self.fill_scores_for(&cond, as_of)?;
         let now = segments::client_ids(tx, &cond, &segments::as_of(tx, as_of)?)?;
         let before = segments::members(tx, saved.id)?;
         let (entered, left) = segment::diff(&before, &now);
@@ -1982,12 +2036,14 @@ impl Session<'_> {
     pub(crate) fn segment(&self, which: &str, as_of: DateTime<Utc>) -> Result<Vec<ClientId>> {
         let as_of = validate::time("as_of", as_of)?;
         let cond = self.segment_condition(which)?;
+        self.fill_scores_for(&cond, as_of)?;
         segments::client_ids(self.conn, &cond, &segments::as_of(self.conn, as_of)?)
     }
 
     pub(crate) fn segment_count(&self, which: &str, as_of: DateTime<Utc>) -> Result<u64> {
         let as_of = validate::time("as_of", as_of)?;
         let cond = self.segment_condition(which)?;
+        self.fill_scores_for(&cond, as_of)?;
         segments::client_count(self.conn, &cond, &segments::as_of(self.conn, as_of)?)
     }
 
@@ -1999,6 +2055,7 @@ impl Session<'_> {
     ) -> Result<u64> {
         let as_of = validate::time("as_of", as_of)?;
         let cond = self.segment_condition(which)?;
+        self.fill_scores_for(&cond, as_of)?;
         out.write_all(
             crate::export::record(segment::EXPORT_COLUMNS.iter().map(|c| Some(*c))).as_bytes(),
         )?;
@@ -2044,8 +2101,12 @@ impl Session<'_> {
     ) -> Result<bool> {
         let as_of = validate::time("as_of", as_of)?;
         let cond = self.compile("expression", Subject::Clients, expression)?;
-        let facts = segments::client_facts(self.conn, id, as_of)?
+        let mut facts = segments::client_facts(self.conn, id, as_of)?
             .ok_or_else(|| Error::not_found("client", id))?;
+        if cond.scores_read().any() {
+            self.fill_scores_for(&cond, as_of)?;
+            segments::read_client_scores(self.conn, &mut facts)?;
+        }
         Ok(facts.created_at <= as_of && cond.matches_client(&facts, as_of))
     }
 
@@ -2650,6 +2711,28 @@ fn open_deal_in(tx: &Connection, actor: &str, deal: &mut Deal) -> Result<()> {
     Ok(())
 }
 
+/// The longest offer, objection or argument code on an activity, in characters: codes are grouped on
+/// in reports, so a pasted letter is refused rather than kept as a "code".
+const ACTIVITY_CODE_MAX: usize = 200;
+
+/// An offer, objection or argument code on an activity: trimmed, empty counts as absent, at most
+/// [`ACTIVITY_CODE_MAX`] characters, one line (no line breaks or tabs).
+fn activity_code(field: &str, text: Option<&str>) -> Result<Option<String>> {
+    let Some(code) = validate::optional(field, text)? else {
+        return Ok(None);
+    };
+    if code.chars().count() > ACTIVITY_CODE_MAX {
+        return Err(Error::validation(
+            field,
+            format!("must be at most {ACTIVITY_CODE_MAX} characters"),
+        ));
+    }
+    if code.contains(['\n', '\r', '\t']) {
+        return Err(Error::validation(field, "must be one line"));
+    }
+    Ok(Some(code))
+}
+
 fn record_visit(tx: &Connection, actor: &str, deal: &Deal, at: DateTime<Utc>) -> Result<()> {
     deals::insert_visit(
         tx,
@@ -2722,6 +2805,17 @@ enum OrderPlan {
 /// Decides what to do with a checked order, reading only: idempotency by external reference and the
 /// references it makes. Everything that can refuse an order is here, before any write.
 fn plan_order(tx: &Connection, order: Order) -> Result<OrderPlan> {
+    let stored = orders::rollup_of(tx, order.client_id)?.map_or(Money::ZERO, |r| r.revenue);
+    plan_order_with(tx, order, stored, Money::ZERO)
+}
+
+/// [`plan_order`] with the client's stored revenue and what a batch adds to it before writing.
+fn plan_order_with(
+    tx: &Connection,
+    order: Order,
+    stored: Money,
+    pending: Money,
+) -> Result<OrderPlan> {
     if let Some(external_ref) = &order.external_ref {
         if let Some(stored) = orders::by_external_ref(tx, external_ref)? {
             let same = stored.client_id == order.client_id
@@ -2739,7 +2833,7 @@ fn plan_order(tx: &Connection, order: Order) -> Result<OrderPlan> {
     }
     require_client(tx, order.client_id)?;
     if order.status == OrderStatus::Completed {
-        check_revenue_room(tx, order.client_id, order.total)?;
+        check_revenue_room(stored, pending, order.total)?;
     }
     if let Some(deal_id) = order.deal_id {
         let deal = load_deal(tx, deal_id)?;
@@ -2758,9 +2852,11 @@ fn plan_order(tx: &Connection, order: Order) -> Result<OrderPlan> {
 
 /// Refuses an order that would take its client's revenue past what an `i64` of minor units holds, as
 /// a validation error on `total` rather than an overflow deep in SQL.
-fn check_revenue_room(tx: &Connection, client_id: ClientId, total: Money) -> Result<()> {
-    let revenue = orders::rollup_of(tx, client_id)?.map_or(Money::ZERO, |r| r.revenue);
-    match revenue.checked_add(total) {
+fn check_revenue_room(stored: Money, pending: Money, total: Money) -> Result<()> {
+    match stored
+        .checked_add(pending)
+        .and_then(|r| r.checked_add(total))
+    {
         Some(_) => Ok(()),
         None => Err(Error::validation(
             "total",
@@ -2770,11 +2866,17 @@ fn check_revenue_room(tx: &Connection, client_id: ClientId, total: Money) -> Res
 }
 
 /// Writes a planned new order: the rows, the rollups, the event. Only a storage failure can stop it.
-fn insert_order(tx: &Connection, actor: &str, mut order: Order) -> Result<Order> {
-    order.id = orders::insert(tx, &order)?;
+fn insert_order(tx: &Connection, actor: &str, order: Order) -> Result<Order> {
+    let order = write_order(tx, actor, order)?;
     if order.status == OrderStatus::Completed {
         orders::add_to_rollups(tx, &order)?;
     }
+    Ok(order)
+}
+
+/// Writes a planned new order's rows and event, without the rollups (the caller adds them).
+fn write_order(tx: &Connection, actor: &str, mut order: Order) -> Result<Order> {
+    order.id = orders::insert(tx, &order)?;
     log(
         tx,
         order.ordered_at,

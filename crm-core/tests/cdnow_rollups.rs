@@ -34,6 +34,7 @@ struct Purchase {
 struct Truth {
     customer: u64,
     n_transactions: i64,
+    n_purchase_days: i64,
     total_revenue: Money,
     first_purchase: NaiveDate,
     last_purchase: NaiveDate,
@@ -112,9 +113,10 @@ fn purchases() -> Vec<Purchase> {
 
 fn truth() -> Vec<Truth> {
     let csv = Csv::read("cdnow_rfm_truth.csv");
-    let (customer, n, revenue, first, last) = (
+    let (customer, n, days, revenue, first, last) = (
         csv.column("customer_id"),
         csv.column("n_transactions"),
+        csv.column("n_purchase_days"),
         csv.column("total_revenue"),
         csv.column("first_purchase"),
         csv.column("last_purchase"),
@@ -124,6 +126,7 @@ fn truth() -> Vec<Truth> {
         .map(|r| Truth {
             customer: r[customer].parse().expect("customer_id"),
             n_transactions: r[n].parse().expect("n_transactions"),
+            n_purchase_days: r[days].parse().expect("n_purchase_days"),
             total_revenue: money(&r[revenue]),
             first_purchase: day(&r[first]),
             last_purchase: day(&r[last]),
@@ -236,18 +239,23 @@ fn empty_rollup(client_id: ClientId) -> ClientRollup {
         orders: 0,
         first_order_at: None,
         last_order_at: None,
+        purchase_days: 0,
     }
 }
 
 /// Rollups recomputed from orders: completed ones only, clients without any are absent.
 fn recompute(orders: &[Order]) -> BTreeMap<ClientId, ClientRollup> {
     let mut rollups: BTreeMap<ClientId, ClientRollup> = BTreeMap::new();
+    let mut days = std::collections::BTreeSet::new();
     for o in orders.iter().filter(|o| o.status == OrderStatus::Completed) {
         let r = rollups
             .entry(o.client_id)
             .or_insert_with(|| empty_rollup(o.client_id));
         r.revenue = r.revenue.checked_add(o.total).expect("no overflow");
         r.orders += 1;
+        if days.insert((o.client_id, o.ordered_at.date_naive())) {
+            r.purchase_days += 1;
+        }
         r.first_order_at = Some(
             r.first_order_at
                 .map_or(o.ordered_at, |t| t.min(o.ordered_at)),
@@ -269,23 +277,27 @@ fn recompute_one(client_id: ClientId, orders: &[Order]) -> ClientRollup {
 
 /// Revenue per `YYYY-MM` recomputed from orders, as the store lists it.
 fn months_from_orders(client_id: ClientId, orders: &[Order]) -> Vec<MonthRevenue> {
-    let mut months: BTreeMap<String, (Money, i64)> = BTreeMap::new();
+    let mut months: BTreeMap<String, MonthRevenue> = BTreeMap::new();
+    let mut days = std::collections::BTreeSet::new();
     for o in orders.iter().filter(|o| o.status == OrderStatus::Completed) {
-        let m = months
-            .entry(o.ordered_at.format("%Y-%m").to_string())
-            .or_insert((Money::ZERO, 0));
-        m.0 = m.0.checked_add(o.total).expect("no overflow");
-        m.1 += 1;
-    }
-    months
-        .into_iter()
-        .map(|(month, (revenue, orders))| MonthRevenue {
+        let month = o.ordered_at.format("%Y-%m").to_string();
+        let m = months.entry(month.clone()).or_insert(MonthRevenue {
             client_id,
             month,
-            revenue,
-            orders,
-        })
-        .collect()
+            revenue: Money::ZERO,
+            orders: 0,
+            days: 0,
+            last_order_at: None,
+        });
+        m.revenue = m.revenue.checked_add(o.total).expect("no overflow");
+        m.orders += 1;
+        m.days += i64::from(days.insert(o.ordered_at.date_naive()));
+        m.last_order_at = Some(
+            m.last_order_at
+                .map_or(o.ordered_at, |t| t.max(o.ordered_at)),
+        );
+    }
+    months.into_values().collect()
 }
 
 fn sum_revenue<'a>(rollups: impl IntoIterator<Item = &'a ClientRollup>) -> Money {
@@ -324,6 +336,7 @@ fn cdnow_rollups_match_the_reference_to_the_cent() {
             orders: t.n_transactions,
             first_order_at: Some(midnight(t.first_purchase)),
             last_order_at: Some(midnight(t.last_purchase)),
+            purchase_days: t.n_purchase_days,
         };
         assert_eq!(
             stored.get(&client_id),
@@ -394,23 +407,25 @@ fn cdnow_rollups_match_the_reference_to_the_cent() {
             rollup.orders,
             "customer {customer}"
         );
-        let mut expected: BTreeMap<String, (Money, i64)> = BTreeMap::new();
+        let mut expected: BTreeMap<String, MonthRevenue> = BTreeMap::new();
+        let mut days = std::collections::BTreeSet::new();
         for p in &by_customer[customer] {
-            let m = expected
-                .entry(p.date.format("%Y-%m").to_string())
-                .or_insert((Money::ZERO, 0));
-            m.0 = m.0.checked_add(p.amount).expect("no overflow");
-            m.1 += 1;
-        }
-        let expected: Vec<MonthRevenue> = expected
-            .into_iter()
-            .map(|(month, (revenue, orders))| MonthRevenue {
+            let month = p.date.format("%Y-%m").to_string();
+            let m = expected.entry(month.clone()).or_insert(MonthRevenue {
                 client_id,
                 month,
-                revenue,
-                orders,
-            })
-            .collect();
+                revenue: Money::ZERO,
+                orders: 0,
+                days: 0,
+                last_order_at: None,
+            });
+            m.revenue = m.revenue.checked_add(p.amount).expect("no overflow");
+            m.orders += 1;
+            m.days += i64::from(days.insert(p.date));
+            let at = midnight(p.date);
+            m.last_order_at = Some(m.last_order_at.map_or(at, |t| t.max(at)));
+        }
+        let expected: Vec<MonthRevenue> = expected.into_values().collect();
         assert_eq!(months, expected, "customer {customer}");
     }
     let checked = started.elapsed();

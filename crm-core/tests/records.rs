@@ -1246,3 +1246,59 @@ fn a_page_with_an_unknown_field_is_refused() {
     let err = serde_json::from_value::<Page>(json!({"after": 3, "limt": 5})).unwrap_err();
     assert!(err.to_string().contains("unknown field `limt`"), "{err}");
 }
+
+#[test]
+fn purchase_days_count_each_day_once_across_single_orders_batches_and_status_changes() {
+    let crm = mem();
+    let (a, b) = (company(&crm, "Acme"), company(&crm, "Beta"));
+    let days = |id: ClientId| crm.client_rollup(id).unwrap().purchase_days;
+    // Two orders on one day are one purchase day.
+    crm.record_order(order(a, units(10), vec![]), at(2, 9, 0))
+        .unwrap();
+    let second = crm
+        .record_order(order(a, units(20), vec![]), at(2, 15, 0))
+        .unwrap();
+    assert_eq!((crm.client_rollup(a).unwrap().orders, days(a)), (2, 1));
+    // A batch: a's third order on the same day, one on a new day; b twice on one day. The fold
+    // writes each client's rollup once, with the days the batch adds.
+    let batch = vec![
+        (order(a, units(5), vec![]), at(2, 18, 0)),
+        (order(a, units(7), vec![]), at(3, 10, 0)),
+        (order(b, units(1), vec![]), at(3, 11, 0)),
+        (order(b, Money::from_minor(-1), vec![]), at(3, 11, 30)),
+        (order(b, units(2), vec![]), at(3, 12, 0)),
+    ];
+    let results = crm.record_orders(batch).unwrap();
+    assert!(
+        results[3].is_err(),
+        "a bad item is refused at its place, the others kept"
+    );
+    let ra = crm.client_rollup(a).unwrap();
+    assert_eq!((ra.orders, ra.revenue, ra.purchase_days), (4, units(42), 2));
+    assert_eq!((crm.client_rollup(b).unwrap().orders, days(b)), (2, 1));
+    let months = crm.client_monthly_revenue(a).unwrap();
+    assert_eq!(months.len(), 1);
+    assert_eq!((months[0].orders, months[0].days), (4, 2));
+    assert_eq!(months[0].last_order_at, Some(at(3, 10, 0)));
+    // Cancelling one of a day's orders keeps the day; cancelling the day's last one drops it.
+    crm.set_order_status(second.id, OrderStatus::Cancelled, at(4, 9, 0))
+        .unwrap();
+    assert_eq!(days(a), 2);
+    let third = results[0].as_ref().unwrap().id;
+    let first = crm
+        .list_orders(&OrderQuery {
+            client_id: Some(a),
+            page: Page::first(10),
+            ..Default::default()
+        })
+        .unwrap()[0]
+        .id;
+    crm.set_order_status(first, OrderStatus::Cancelled, at(4, 9, 0))
+        .unwrap();
+    crm.set_order_status(third, OrderStatus::Cancelled, at(4, 9, 0))
+        .unwrap();
+    assert_eq!(days(a), 1);
+    crm.set_order_status(second.id, OrderStatus::Completed, at(4, 10, 0))
+        .unwrap();
+    assert_eq!(days(a), 2);
+}

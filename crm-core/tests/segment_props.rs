@@ -2,16 +2,23 @@
 //! Properties of the segment language:
 //! - differential: random expressions over random clients and orders give the same members through
 //!   the compiled SQL (`Crm::segment`) as through the in-memory evaluator run on facts computed here,
-//!   in plain Rust, from the generated data (not read back from the store);
+//!   in plain Rust, from the generated data (not read back from the store); the client scores (`abc`,
+//!   `xyz`, `rfm_segment`, `p_alive`, R/F/M) are taken from the public analytics readers as of the
+//!   evaluation date, so the test holds the segment SQL to the evaluator and to those readers;
 //! - round trip: printing a random syntax tree and parsing it gives the same tree.
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Duration, Months, TimeZone, Utc};
+use crm_core::analytics::abc::AbcClass;
+use crm_core::analytics::rfm::RfmSegment;
+use crm_core::analytics::xyz::XyzClass;
 use crm_core::segment::{
     self, ClientFacts, CmpOp, Expr, FieldName, Literal, Names, Span, Subject, Value,
 };
 use crm_core::{
-    Channel, ClientId, ClientKind, Crm, Money, NewClient, NewLead, NewManager, NewOrder, NewSource,
-    OrderStatus, SourceId,
+    AbcQuery, Channel, ClientId, ClientKind, Crm, Money, NewClient, NewLead, NewManager, NewOrder,
+    NewSource, OrderStatus, PAliveQuery, RfmQuery, SourceId, XyzQuery,
 };
 use proptest::prelude::*;
 use serde_json::json;
@@ -267,8 +274,65 @@ fn build(clients: &[GenClient]) -> World {
     }
 }
 
-/// The facts of a client as of `as_of`, computed from the generated data.
-fn facts(w: &World, id: ClientId, c: &GenClient, as_of: DateTime<Utc>) -> ClientFacts {
+/// One client's scores as the analytics readers report them.
+#[derive(Debug, Clone, Default)]
+struct Scores {
+    abc: Option<AbcClass>,
+    xyz: Option<XyzClass>,
+    rfm: Option<RfmSegment>,
+    p_alive: Option<f64>,
+    r: Option<u8>,
+    f: Option<u8>,
+    m: Option<u8>,
+}
+
+/// Every client's scores as of `as_of`'s date: ABC by revenue over all history to that day (80/95 %,
+/// inclusive), XYZ over the twelve whole months before its month, RFM quintiles, P(alive) (none when
+/// the model cannot be fitted).
+fn scores(crm: &Crm, as_of: DateTime<Utc>) -> BTreeMap<ClientId, Scores> {
+    let day = as_of.date_naive();
+    let mut all: BTreeMap<ClientId, Scores> = BTreeMap::new();
+    let abc = crm
+        .abc(&AbcQuery {
+            end: Some(day),
+            ..AbcQuery::default()
+        })
+        .unwrap();
+    for r in abc.rows {
+        all.entry(r.client_id).or_default().abc = Some(r.class);
+    }
+    let month = day.with_day(1).unwrap();
+    let xyz = crm
+        .xyz(&XyzQuery {
+            start: Some(month.checked_sub_months(Months::new(12)).unwrap()),
+            end: Some(month.pred_opt().unwrap()),
+            ..XyzQuery::default()
+        })
+        .unwrap();
+    for r in xyz.rows {
+        all.entry(r.client_id).or_default().xyz = r.class;
+    }
+    for r in crm.rfm(&RfmQuery::as_of(day)).unwrap().rows {
+        let s = all.entry(r.client_id).or_default();
+        s.rfm = Some(r.segment);
+        (s.r, s.f, s.m) = (Some(r.r_score), Some(r.f_score), Some(r.m_score));
+    }
+    if let Ok(report) = crm.p_alive(&PAliveQuery::as_of(day)) {
+        for r in report.rows {
+            all.entry(r.client_id).or_default().p_alive = Some(r.p_alive);
+        }
+    }
+    all
+}
+
+/// The facts of a client as of `as_of`, computed from the generated data (the scores as given).
+fn facts(
+    w: &World,
+    id: ClientId,
+    c: &GenClient,
+    as_of: DateTime<Utc>,
+    scores: &Scores,
+) -> ClientFacts {
     let created = t0() + Duration::hours(c.created_hours);
     let done: Vec<(DateTime<Utc>, i64)> = c
         .orders
@@ -321,6 +385,13 @@ fn facts(w: &World, id: ClientId, c: &GenClient, as_of: DateTime<Utc>) -> Client
         last_order_at: done.iter().map(|(at, _)| *at).max(),
         revenue_90d: window(90),
         revenue_365d: window(365),
+        abc: scores.abc,
+        xyz: scores.xyz,
+        rfm_segment: scores.rfm,
+        p_alive: scores.p_alive,
+        r_score: scores.r,
+        f_score: scores.f,
+        m_score: scores.m,
     }
 }
 
@@ -381,7 +452,38 @@ fn condition() -> BoxedStrategy<String> {
     let tag = prop::sample::select(vec!["'vip'", "'Vip'", "'wholesale'", "'новий'", "'none'"]);
     let owner = prop::sample::select(vec!["1", "2", "3", "99", "'olena koval'", "'Taras'"]);
     let source = prop::sample::select(vec!["1", "2", "'Google Ads'", "'referral'"]);
-    prop_oneof![
+    let abc = prop::sample::select(vec!["'A'", "'B'", "'C'"]);
+    let rfm = prop::sample::select(vec![
+        "'champions'",
+        "'Loyal'",
+        "'potential'",
+        "'new'",
+        "'at risk'",
+        "'at_risk'",
+        "'Can''t Lose'",
+        "'hibernating'",
+        "'lost'",
+    ]);
+    let probability = prop::sample::select(vec!["0", "0.05", "0.3", "0.5", "0.9", "1"]);
+    let score = prop::sample::select(vec!["r_score", "f_score", "m_score"]);
+    let score_value = prop::sample::select(vec!["1", "2", "3", "4", "5"]);
+    let scores = prop_oneof![
+        (prop::sample::select(vec!["=", "!="]), abc.clone())
+            .prop_map(|(o, v)| format!("abc {o} {v}")),
+        (abc.clone(), abc).prop_map(|(a, b)| format!("abc not in ({a}, {b})")),
+        prop::sample::select(vec!["'X'", "'Y'", "'Z'"]).prop_map(|v| format!("xyz = {v}")),
+        (prop::sample::select(vec!["=", "!="]), rfm.clone())
+            .prop_map(|(o, v)| format!("rfm_segment {o} {v}")),
+        (rfm.clone(), rfm).prop_map(|(a, b)| format!("rfm_segment in ({a}, {b})")),
+        (op.clone(), probability.clone()).prop_map(|(o, v)| format!("p_alive {o} {v}")),
+        (op.clone(), probability.clone()).prop_map(|(o, v)| format!("p_alive {o} {v}")),
+        (probability.clone(), probability)
+            .prop_map(|(a, b)| format!("p_alive between {a} and {b}")),
+        (score, op.clone(), score_value).prop_map(|(f, o, v)| format!("{f} {o} {v}")),
+        prop::sample::select(vec!["abc", "xyz", "rfm_segment", "p_alive", "r_score"])
+            .prop_map(|f| format!("{f} is null")),
+    ];
+    let others = prop_oneof![
         (text_field.clone(), op.clone(), text.clone()).prop_map(|(f, o, v)| format!("{f} {o} {v}")),
         (text_field.clone(), text.clone(), text.clone())
             .prop_map(|(f, a, b)| format!("{f} in ({a}, {b})")),
@@ -424,8 +526,9 @@ fn condition() -> BoxedStrategy<String> {
         .prop_map(str::to_string),
         (prop::sample::select(vec!["=", "!="]), source)
             .prop_map(|(o, v)| format!("source {o} {v}")),
-    ]
-    .boxed()
+    ];
+    // A third of the conditions read the client scores.
+    prop_oneof![1 => scores, 2 => others].boxed()
 }
 
 fn expression() -> impl Strategy<Value = String> {
@@ -452,6 +555,7 @@ proptest! {
     ) {
         let w = build(&clients);
         let as_of = t0() + Duration::hours(24 * 15 * as_of_step + as_of_hour) + Duration::minutes(17);
+        let scores = scores(&w.crm, as_of);
         for text in &expressions {
             let cond = segment::compile(text, Subject::Clients, &w.names)
                 .map_err(|e| TestCaseError::fail(format!("{text}: {}", e.render(text))))?;
@@ -459,7 +563,8 @@ proptest! {
                 .clients
                 .iter()
                 .filter(|(id, c)| {
-                    let f = facts(&w, *id, c, as_of);
+                    let s = scores.get(id).cloned().unwrap_or_default();
+                    let f = facts(&w, *id, c, as_of, &s);
                     f.created_at <= as_of && cond.matches_client(&f, as_of)
                 })
                 .map(|(id, _)| *id)
@@ -467,8 +572,13 @@ proptest! {
             let got = w.crm.segment(text, as_of).map_err(|e| TestCaseError::fail(format!("{text}: {e}")))?;
             prop_assert_eq!(&got, &expected, "{}", text);
             prop_assert_eq!(w.crm.segment_count(text, as_of).unwrap(), expected.len() as u64);
-            // The store's own per-client facts give the same answer.
-            for (id, _) in &w.clients {
+            // The store's own per-client facts give the same answer. A condition on the scores
+            // computes every client's scores for each client asked about: a few clients suffice.
+            let reads_scores = ["abc", "xyz", "rfm_segment", "p_alive", "_score"]
+                .iter()
+                .any(|f| text.contains(f));
+            let asked = if reads_scores { 3 } else { w.clients.len() };
+            for (id, _) in w.clients.iter().take(asked) {
                 prop_assert_eq!(
                     w.crm.client_matches(text, *id, as_of).unwrap(),
                     expected.contains(id),

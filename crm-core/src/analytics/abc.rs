@@ -31,13 +31,15 @@
 
 use std::cmp::Ordering;
 
+use serde::{Deserialize, Serialize};
+
 use crate::model::ClientId;
 
 /// Parts per 10 000 of the total: the unit of [`AbcThresholds`].
 pub const BASIS_POINTS: u32 = 10_000;
 
 /// An ABC class: A the top, C the tail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum AbcClass {
     /// The rows making the first `a` of the total.
     A,
@@ -59,7 +61,8 @@ impl AbcClass {
 }
 
 /// Which cumulative share decides a row's class (see the [module documentation](self)).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum AbcRule {
     /// The cumulative share including the row itself.
     #[default]
@@ -103,7 +106,7 @@ impl Default for AbcThresholds {
 }
 
 /// One client's place in the ranking.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct AbcRow {
     /// The client.
     pub client_id: ClientId,
@@ -118,7 +121,7 @@ pub struct AbcRow {
 }
 
 /// One class's totals.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct AbcClassSummary {
     /// Rows in the class.
     pub count: usize,
@@ -129,7 +132,7 @@ pub struct AbcClassSummary {
 }
 
 /// The totals of classes A, B and C.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct AbcSummary {
     /// Class A.
     pub a: AbcClassSummary,

@@ -86,7 +86,7 @@ impl TimeUnit {
 }
 
 /// Fitted BG/NBD parameters.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Params {
     /// Shape of the Gamma distribution of purchase rates.
     pub r: f64,

@@ -6,5 +6,10 @@
 pub mod abc;
 pub mod baskets;
 pub mod bgnbd;
+pub mod forecast;
+pub mod funnel;
+pub mod managers;
+pub mod offers;
 pub mod rfm;
+pub mod sources;
 pub mod xyz;

@@ -45,6 +45,7 @@
 use std::cmp::Ordering;
 
 use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 
 use crate::model::ClientId;
 
@@ -62,7 +63,8 @@ pub struct RfmInput {
 }
 
 /// How equal values are scored by [`RfmScoring::Quantiles`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RfmTieRule {
     /// SQL `NTILE(5)` with the client id breaking ties: every bucket the same size (±1).
     #[default]
@@ -72,7 +74,7 @@ pub enum RfmTieRule {
 }
 
 /// Fixed score bounds, four ascending per measure (see the [module documentation](self)).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RfmThresholds {
     /// Recency in days: at most `[0]` scores 5, … more than `[3]` scores 1.
     pub recency_days: [i64; 4],
@@ -98,7 +100,8 @@ impl Default for RfmScoring {
 }
 
 /// A named RFM segment (see the table in the [module documentation](self)).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RfmSegment {
     /// Bought recently and often.
     Champions,
@@ -119,6 +122,36 @@ pub enum RfmSegment {
 }
 
 impl RfmSegment {
+    /// Every segment, in the order reports list them (best first).
+    pub const ALL: [RfmSegment; 8] = [
+        RfmSegment::Champions,
+        RfmSegment::Loyal,
+        RfmSegment::Potential,
+        RfmSegment::New,
+        RfmSegment::AtRisk,
+        RfmSegment::CantLose,
+        RfmSegment::Hibernating,
+        RfmSegment::Lost,
+    ];
+
+    /// A segment from its code or the way people write it: case, spaces, hyphens and apostrophes do not
+    /// matter (`at_risk`, `At risk`, `can't lose`, `cant-lose`).
+    pub fn parse(text: &str) -> Option<RfmSegment> {
+        let code: String = text
+            .trim()
+            .chars()
+            .filter(|c| !matches!(c, '\'' | '’'))
+            .map(|c| {
+                if c == ' ' || c == '-' {
+                    '_'
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            })
+            .collect();
+        RfmSegment::ALL.into_iter().find(|s| s.as_str() == code)
+    }
+
     /// The segment of an R and an F score (1..5; out-of-range scores are clamped).
     pub fn from_scores(r: u8, f: u8) -> Self {
         use RfmSegment::*;
@@ -150,7 +183,7 @@ impl RfmSegment {
 }
 
 /// One client's measures, scores and segment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RfmRow {
     /// The client.
     pub client_id: ClientId,

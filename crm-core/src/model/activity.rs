@@ -70,6 +70,18 @@ pub struct NewActivity {
     /// Length of a call or meeting in seconds.
     #[serde(default)]
     pub duration_seconds: Option<u32>,
+    /// The code of the commercial offer or template the document or e-mail carried
+    /// (`KP-wholesale-2026`); the offer report counts sends and later sales by it. At most 200 characters.
+    #[serde(default)]
+    pub offer: Option<String>,
+    /// The code of an objection met (`too_expensive`, `has_supplier`); the objection report counts it.
+    /// At most 200 characters.
+    #[serde(default)]
+    pub objection: Option<String>,
+    /// The code of the argument used against the objection (`delivery_included`). At most 200
+    /// characters.
+    #[serde(default)]
+    pub argument: Option<String>,
 }
 
 impl NewActivity {
@@ -87,6 +99,9 @@ impl NewActivity {
             outcome: None,
             document_ref: None,
             duration_seconds: None,
+            offer: None,
+            objection: None,
+            argument: None,
         }
     }
 }
@@ -120,6 +135,15 @@ pub struct Activity {
     pub document_ref: Option<String>,
     /// Length in seconds.
     pub duration_seconds: Option<u32>,
+    /// The offer or template code it carried.
+    #[serde(default)]
+    pub offer: Option<String>,
+    /// The objection code met.
+    #[serde(default)]
+    pub objection: Option<String>,
+    /// The argument code used against the objection.
+    #[serde(default)]
+    pub argument: Option<String>,
 }
 
 /// Which activities to list. Every filter that is set must hold.

@@ -2,6 +2,7 @@
 //! and the change feed carry them as JSON.
 
 mod activity;
+mod analytics;
 mod client;
 mod deal;
 mod dedup;
@@ -11,10 +12,13 @@ mod lead;
 mod manager;
 mod money;
 mod order;
+mod plans;
+mod reports;
 mod segment;
 mod source;
 
 pub use activity::{Activity, ActivityKind, ActivityQuery, Direction, NewActivity};
+pub use analytics::*;
 pub use client::{
     Client, ClientKind, ClientPatch, ClientQuery, Contact, NewClient, NewContact, Quality,
 };
@@ -36,6 +40,8 @@ pub use lead::{
 pub use manager::{Manager, ManagerPatch, NewManager};
 pub use money::Money;
 pub use order::{ClientRollup, MonthRevenue, NewOrder, Order, OrderLine, OrderQuery, OrderStatus};
+pub use plans::*;
+pub use reports::*;
 pub use segment::{Segment, SegmentChange};
 pub use source::{Channel, NewSource, NewSpend, Source, Spend};
 

@@ -115,6 +115,10 @@ pub struct ClientRollup {
     pub first_order_at: Option<DateTime<Utc>>,
     /// When the last completed order was placed.
     pub last_order_at: Option<DateTime<Utc>>,
+    /// Distinct UTC days with a completed order (what purchase-rhythm models count: several orders on
+    /// one day are one purchase occasion).
+    #[serde(default)]
+    pub purchase_days: i64,
 }
 
 /// A client's revenue in one calendar month (UTC).
@@ -128,4 +132,10 @@ pub struct MonthRevenue {
     pub revenue: Money,
     /// Number of completed orders placed in the month.
     pub orders: i64,
+    /// Distinct UTC days of the month with a completed order.
+    #[serde(default)]
+    pub days: i64,
+    /// When the month's last completed order was placed.
+    #[serde(default)]
+    pub last_order_at: Option<DateTime<Utc>>,
 }

@@ -24,7 +24,7 @@ pub struct Names {
 pub(crate) enum Val {
     /// Whole numbers, money in minor units, ids, hours, weekdays 1–7, days.
     Int(i64),
-    /// A number with a fraction (attributes only).
+    /// A number with a fraction: an attribute's, or a probability (always `Real`, even `1`).
     Real(f64),
     Text(String),
     Date(chrono::NaiveDate),
@@ -76,6 +76,50 @@ impl Condition {
     /// The expression in canonical form (keywords in lower case, minimal parentheses).
     pub fn canonical(&self) -> &str {
         &self.canonical
+    }
+
+    /// Which of the client scores (`abc`, `xyz`, `rfm_segment` and the R/F/M scores, `p_alive`) the
+    /// condition reads: the statement it compiles to reads them from `temp.client_scores`, which must be
+    /// filled for the evaluation time first (a pass over every client, so only when needed).
+    pub(crate) fn scores_read(&self) -> ScoresRead {
+        fn walk(node: &Node, read: &mut ScoresRead) {
+            match node {
+                Node::All(items) | Node::Any(items) => {
+                    items.iter().for_each(|n| walk(n, read));
+                }
+                Node::Not(inner) => walk(inner, read),
+                Node::HasTag(_) => {}
+                Node::Test(field, _) => match field {
+                    Field::Abc => read.abc = true,
+                    Field::Xyz => read.xyz = true,
+                    Field::RfmSegment | Field::RScore | Field::FScore | Field::MScore => {
+                        read.rfm = true;
+                    }
+                    Field::PAlive => read.p_alive = true,
+                    _ => {}
+                },
+            }
+        }
+        let mut read = ScoresRead::default();
+        walk(&self.node, &mut read);
+        read
+    }
+}
+
+/// The client scores a condition reads (see [`Condition::scores_read`]); `rfm` covers `rfm_segment`,
+/// `r_score`, `f_score` and `m_score`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct ScoresRead {
+    pub(crate) abc: bool,
+    pub(crate) xyz: bool,
+    pub(crate) rfm: bool,
+    pub(crate) p_alive: bool,
+}
+
+impl ScoresRead {
+    /// Whether any score is read.
+    pub(crate) fn any(self) -> bool {
+        self.abc || self.xyz || self.rfm || self.p_alive
     }
 }
 
@@ -200,6 +244,7 @@ fn type_name(t: FieldType) -> &'static str {
         FieldType::Manager => "a manager",
         FieldType::Client => "a client id",
         FieldType::Tags => "a list of tags",
+        FieldType::Probability => "a probability",
         FieldType::Attribute => "an attribute",
     }
 }
@@ -497,11 +542,22 @@ impl Checker<'_> {
         match (f.field_type, &value.literal) {
             (FieldType::Text, Literal::Text(t)) => one(Val::Text(t.clone())),
             (FieldType::Choice, Literal::Text(t)) => {
-                if f.values.contains(&t.as_str()) {
-                    one(Val::Text(t.clone()))
+                // An RFM segment is also accepted as people write it (`'at risk'`, `'Can''t Lose'`).
+                let code = if f.field == Field::RfmSegment {
+                    crate::analytics::rfm::RfmSegment::parse(t).map(|s| s.as_str())
                 } else {
-                    let hint = closest(t, f.values.iter().copied())
-                        .map(|c| format!("did you mean '{c}'?"));
+                    f.values.iter().copied().find(|v| *v == t.as_str())
+                };
+                if let Some(code) = code {
+                    one(Val::Text(code.to_string()))
+                } else {
+                    // One letter is one edit from any other: only its other case is a suggestion.
+                    let hint = if t.chars().count() == 1 {
+                        f.values.iter().copied().find(|v| v.eq_ignore_ascii_case(t))
+                    } else {
+                        closest(t, f.values.iter().copied())
+                    }
+                    .map(|c| format!("did you mean '{c}'?"));
                     Err(ExprError::new(
                         span,
                         format!(
@@ -529,6 +585,13 @@ impl Checker<'_> {
                 })?;
                 one(Val::Int(money.minor()))
             }
+            (FieldType::Probability, Literal::Number(n)) => match n.parse::<f64>() {
+                Ok(x) if (0.0..=1.0).contains(&x) => one(Val::Real(x)),
+                _ => Err(ExprError::new(
+                    span,
+                    format!("{} is a probability from 0 to 1; {n} is not", f.name),
+                )),
+            },
             (FieldType::Date, Literal::Date(d)) => one(Val::Date(*d)),
             (FieldType::Date, Literal::Ago(n, unit)) => one(Val::DaysAgo(days(*n, *unit, span)?)),
             (FieldType::Date, Literal::Duration(n, unit)) => Err(ExprError::new(
@@ -680,4 +743,82 @@ fn same_json_type(vals: &[Val], written: &[Value]) -> Result<(), ExprError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> ScoresRead {
+        super::super::compile(text, Subject::Clients, &Names::default())
+            .unwrap()
+            .scores_read()
+    }
+
+    #[test]
+    fn scores_read_are_found_anywhere_in_the_tree() {
+        assert!(!read("revenue > 100 and has tag 'vip'").any());
+        assert_eq!(
+            read("abc = 'A'"),
+            ScoresRead {
+                abc: true,
+                ..ScoresRead::default()
+            }
+        );
+        assert_eq!(
+            read("region = 'Kyiv' or not (xyz is null and (orders > 1 or p_alive < 0.3))"),
+            ScoresRead {
+                xyz: true,
+                p_alive: true,
+                ..ScoresRead::default()
+            }
+        );
+        for rfm in [
+            "rfm_segment = 'new'",
+            "r_score = 5",
+            "not f_score in (1, 2)",
+            "m_score between 1 and 2",
+        ] {
+            assert_eq!(
+                read(rfm),
+                ScoresRead {
+                    rfm: true,
+                    ..ScoresRead::default()
+                },
+                "{rfm}"
+            );
+        }
+    }
+
+    #[test]
+    fn rfm_segments_are_normalised_and_probabilities_bounded() {
+        let cond = |text: &str| super::super::compile(text, Subject::Clients, &Names::default());
+        for written in ["'at risk'", "'At-Risk'", "'at_risk'", "' AT RISK '"] {
+            let c = cond(&format!("rfm_segment = {written}")).unwrap();
+            assert_eq!(
+                c.node,
+                Node::Test(
+                    Field::RfmSegment,
+                    Test::Compare(CmpOp::Eq, Val::Text("at_risk".into()))
+                ),
+                "{written}"
+            );
+        }
+        assert_eq!(
+            cond("p_alive <= 1").unwrap().node,
+            Node::Test(Field::PAlive, Test::Compare(CmpOp::Le, Val::Real(1.0)))
+        );
+        for bad in ["p_alive < 1.01", "p_alive > -0.5", "p_alive in (0.5, 2)"] {
+            let e = cond(bad).unwrap_err();
+            assert!(
+                e.message.contains("p_alive is a probability from 0 to 1"),
+                "{bad}: {e:?}"
+            );
+        }
+        let e = cond("rfm_segment = 'vip'").unwrap_err();
+        assert!(
+            e.message.contains("expected one of champions, loyal"),
+            "{e:?}"
+        );
+    }
 }

@@ -11,6 +11,9 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Timelike, Utc};
 use super::check::{Condition, Node, Test, Val};
 use super::fields::{Field, Subject};
 use super::{contains, fold, starts_with};
+use crate::analytics::abc::AbcClass;
+use crate::analytics::rfm::RfmSegment;
+use crate::analytics::xyz::XyzClass;
 use crate::model::{ClientId, ClientKind, Lead, ManagerId, Money, SourceId};
 
 /// What the client fields of an expression read for one client, as of an evaluation time: the
@@ -55,12 +58,29 @@ pub struct ClientFacts {
     pub revenue_90d: Money,
     /// `revenue_365d`
     pub revenue_365d: Money,
+    /// `abc`: the ABC class by revenue as of the evaluation time (see the field catalogue); `None`
+    /// without a completed order by then.
+    pub abc: Option<AbcClass>,
+    /// `xyz`: the XYZ class of monthly revenue; `None` when too few months were measured.
+    pub xyz: Option<XyzClass>,
+    /// `rfm_segment`: the RFM segment as of the evaluation date; `None` without a completed order.
+    pub rfm_segment: Option<RfmSegment>,
+    /// `p_alive`: the BG/NBD probability of being alive, 0 to 1; `None` without a completed order or
+    /// model (a NaN reads as missing too, as SQLite stores NaN as NULL).
+    pub p_alive: Option<f64>,
+    /// `r_score`: the RFM recency score, 1 to 5.
+    pub r_score: Option<u8>,
+    /// `f_score`: the RFM frequency score, 1 to 5.
+    pub f_score: Option<u8>,
+    /// `m_score`: the RFM monetary score, 1 to 5.
+    pub m_score: Option<u8>,
 }
 
 /// A value read from a record for one test.
 enum Datum<'a> {
     Null,
     Int(i64),
+    Real(f64),
     Text(&'a str),
     Date(NaiveDate),
     Json(&'a serde_json::Value),
@@ -76,6 +96,15 @@ fn opt_int(v: Option<i64>) -> Datum<'static> {
 
 fn opt_date(v: Option<DateTime<Utc>>) -> Datum<'static> {
     v.map_or(Datum::Null, |t| Datum::Date(t.date_naive()))
+}
+
+/// The code of an XYZ class, as `xyz` reads it.
+fn xyz_code(class: XyzClass) -> &'static str {
+    match class {
+        XyzClass::X => "X",
+        XyzClass::Y => "Y",
+        XyzClass::Z => "Z",
+    }
 }
 
 /// Rounds revenue / orders half up to the minor unit (both non-negative).
@@ -116,6 +145,18 @@ impl Record for ClientFacts {
                     .map(|t| (as_of.date_naive() - t.date_naive()).num_days()),
             ),
             Field::AverageOrder => opt_int(average(self.revenue.minor(), self.orders)),
+            Field::Abc => self.abc.map_or(Datum::Null, |c| Datum::Text(c.as_str())),
+            Field::Xyz => self.xyz.map_or(Datum::Null, |c| Datum::Text(xyz_code(c))),
+            Field::RfmSegment => self
+                .rfm_segment
+                .map_or(Datum::Null, |s| Datum::Text(s.as_str())),
+            Field::PAlive => self
+                .p_alive
+                .filter(|p| !p.is_nan())
+                .map_or(Datum::Null, Datum::Real),
+            Field::RScore => opt_int(self.r_score.map(i64::from)),
+            Field::FScore => opt_int(self.f_score.map(i64::from)),
+            Field::MScore => opt_int(self.m_score.map(i64::from)),
             Field::Attribute(path) => {
                 let mut value = &self.attributes;
                 for key in path {
@@ -257,6 +298,7 @@ fn test(node: &Node, record: &dyn Record, as_of: DateTime<Utc>) -> Option<bool> 
 fn cmp(datum: &Datum<'_>, value: &Val, as_of: DateTime<Utc>) -> Option<Ordering> {
     match (datum, value) {
         (Datum::Int(a), Val::Int(b)) => Some(a.cmp(b)),
+        (Datum::Real(a), Val::Real(b)) => a.partial_cmp(b),
         (Datum::Text(a), Val::Text(b)) => Some((*a).cmp(b.as_str())),
         (Datum::Date(a), Val::Date(b)) => Some(a.cmp(b)),
         (Datum::Date(a), Val::DaysAgo(n)) => {

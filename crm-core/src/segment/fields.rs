@@ -72,6 +72,10 @@ pub enum FieldType {
     Client,
     /// The client's tags: only `has tag 'vip'` (case-insensitive).
     Tags,
+    /// A probability, 0 to 1 (`0.3`, `1`): comparisons, `in`, `between`, `is null`. Compared as `f64`
+    /// (the value written is read as the nearest `f64`, as SQLite reads it); a value outside [0, 1] is
+    /// refused.
+    Probability,
     /// A key of the client's attributes (`attributes.loyalty`, `attributes."loyalty card"`): compared with
     /// a value of the same JSON type (text, number, `true`/`false`); a value of another type, or no value,
     /// is missing.
@@ -117,6 +121,13 @@ pub(crate) enum Field {
     LastOrder,
     DaysSinceLastOrder,
     AverageOrder,
+    Abc,
+    Xyz,
+    RfmSegment,
+    PAlive,
+    RScore,
+    FScore,
+    MScore,
     Attribute(Vec<String>),
     // leads
     LeadSource,
@@ -314,6 +325,70 @@ pub(crate) fn catalogue(subject: Subject) -> Vec<Entry> {
                 true,
                 Field::AverageOrder,
                 "revenue / orders, rounded half up to the minor unit; missing without orders",
+            ),
+            choice(
+                "abc",
+                vec!["A", "B", "C"],
+                true,
+                Field::Abc,
+                "the ABC class by revenue (crate::analytics::abc): completed orders placed up to the evaluation \
+                 date (UTC, the whole day), over all history, clients ranked by revenue, A while the cumulative share including \
+                 the client is under 80 %, B under 95 %, C the rest (the inclusive rule); missing without a \
+                 completed order by that date",
+            ),
+            choice(
+                "xyz",
+                vec!["X", "Y", "Z"],
+                true,
+                Field::Xyz,
+                "the XYZ class (crate::analytics::xyz): the coefficient of variation of monthly revenue of \
+                 completed orders over the 12 whole calendar months before the evaluation time's month \
+                 (from the month of the first purchase for a younger client); X up to 10 %, Y up to 25 %, \
+                 Z above; missing with fewer than 3 months measured or no revenue in them",
+            ),
+            choice(
+                "rfm_segment",
+                crate::analytics::rfm::RfmSegment::ALL
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect(),
+                true,
+                Field::RfmSegment,
+                "the RFM segment (crate::analytics::rfm): recency, frequency and monetary quintiles \
+                 (NTILE(5), ties broken by client id) as of the evaluation time's date, over the clients \
+                 with a completed order by that date; written as the code or as people write it ('at risk', \
+                 'Can''t Lose': case, spaces, hyphens and apostrophes do not matter); missing without a \
+                 completed order by that date",
+            ),
+            entry(
+                "p_alive",
+                T::Probability,
+                true,
+                Field::PAlive,
+                "the probability, 0 to 1, that the client is still buying (crate::analytics::bgnbd): a \
+                 BG/NBD model fitted on the store's own completed orders up to the evaluation date (UTC), \
+                 time in days; missing without a completed order by then or when no model can be fitted",
+            ),
+            entry(
+                "r_score",
+                T::Integer,
+                true,
+                Field::RScore,
+                "the RFM recency score, 1 (longest ago) to 5 (most recent), as for rfm_segment",
+            ),
+            entry(
+                "f_score",
+                T::Integer,
+                true,
+                Field::FScore,
+                "the RFM frequency score, 1 (fewest orders) to 5 (most), as for rfm_segment",
+            ),
+            entry(
+                "m_score",
+                T::Integer,
+                true,
+                Field::MScore,
+                "the RFM monetary score, 1 (least revenue) to 5 (most), as for rfm_segment",
             ),
             entry(
                 "attributes.<key>",

@@ -34,6 +34,10 @@
 //! - Everything relative is taken from the evaluation time (`as_of`): `days_since_last_order`,
 //!   `revenue_90d`, `90d ago`. Order figures count completed orders placed by then; clients added after
 //!   it are not members. Details, tags and attributes are the ones recorded now.
+//! - The client scores `abc`, `xyz`, `rfm_segment` (with `r_score`, `f_score`, `m_score`) and `p_alive`
+//!   are the analyses of [`crate::analytics`] run as of the evaluation time over every client with a
+//!   completed order by then; a client without one has none (`abc is null`). `p_alive` is compared
+//!   as an `f64`.
 //! - Dates are UTC calendar dates.
 //!
 //! # Limits

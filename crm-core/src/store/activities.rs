@@ -9,7 +9,7 @@ use crate::model::{Activity, ActivityId, ActivityQuery};
 
 const ACTIVITY_COLUMNS: &str =
     "id, kind, direction, lead_id, client_id, deal_id, manager_id, at, subject, body,
-    outcome, document_ref, duration_seconds";
+    outcome, document_ref, duration_seconds, offer, objection, argument";
 
 fn activity(row: &Row<'_>) -> rusqlite::Result<Activity> {
     Ok(Activity {
@@ -26,6 +26,9 @@ fn activity(row: &Row<'_>) -> rusqlite::Result<Activity> {
         outcome: row.get(10)?,
         document_ref: row.get(11)?,
         duration_seconds: row.get(12)?,
+        offer: row.get(13)?,
+        objection: row.get(14)?,
+        argument: row.get(15)?,
     })
 }
 
@@ -33,8 +36,8 @@ fn activity(row: &Row<'_>) -> rusqlite::Result<Activity> {
 pub(crate) fn insert(conn: &Connection, a: &Activity) -> Result<ActivityId> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO activities (kind, direction, lead_id, client_id, deal_id, manager_id, at, subject, body,
-                                 outcome, document_ref, duration_seconds)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                 outcome, document_ref, duration_seconds, offer, objection, argument)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?;
     stmt.execute(params![
         a.kind,
@@ -49,6 +52,9 @@ pub(crate) fn insert(conn: &Connection, a: &Activity) -> Result<ActivityId> {
         a.outcome,
         a.document_ref,
         a.duration_seconds,
+        a.offer,
+        a.objection,
+        a.argument,
     ])?;
     Ok(ActivityId(conn.last_insert_rowid()))
 }

@@ -2,6 +2,7 @@
 //! per concept. Functions here take a connection or transaction and plain values; they decide nothing.
 
 pub(crate) mod activities;
+pub(crate) mod analytics;
 pub(crate) mod catalog;
 pub(crate) mod clients;
 pub(crate) mod convert;
@@ -12,6 +13,8 @@ pub(crate) mod events;
 mod filter;
 pub(crate) mod leads;
 pub(crate) mod orders;
+pub(crate) mod plans;
+pub(crate) mod reports;
 pub mod schema;
 pub(crate) mod segments;
 

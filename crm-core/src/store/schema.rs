@@ -10,7 +10,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// The migrations, oldest first.
-pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// The schema version this library writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -85,6 +85,40 @@ pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
     tx.commit()?;
     Ok(())
 }
+
+/// Version 5: analytics. The rollups learn distinct purchase days (what BG/NBD counts) and each month's
+/// last order (so RFM and P(alive) as of a past date read months, not orders); sales plans per manager
+/// and month; an activity may carry the offer sent, the objection met and the argument used, as codes.
+const V5: &str = r#"
+ALTER TABLE client_rollups ADD COLUMN purchase_days INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE client_month_revenue ADD COLUMN days INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE client_month_revenue ADD COLUMN last_order_at TEXT;
+UPDATE client_rollups SET purchase_days = (
+    SELECT count(DISTINCT substr(o.ordered_at, 1, 10)) FROM orders o
+    WHERE o.client_id = client_rollups.client_id AND o.status = 'completed');
+UPDATE client_month_revenue SET
+    days = (SELECT count(DISTINCT substr(o.ordered_at, 1, 10)) FROM orders o
+            WHERE o.client_id = client_month_revenue.client_id AND o.status = 'completed'
+              AND substr(o.ordered_at, 1, 7) = client_month_revenue.month),
+    last_order_at = (SELECT max(o.ordered_at) FROM orders o
+            WHERE o.client_id = client_month_revenue.client_id AND o.status = 'completed'
+              AND substr(o.ordered_at, 1, 7) = client_month_revenue.month);
+
+CREATE TABLE sales_plans (
+    manager_id INTEGER NOT NULL REFERENCES managers (id),
+    month      TEXT NOT NULL CHECK (month GLOB '[0-9][0-9][0-9][0-9]-[01][0-9]'),
+    revenue    INTEGER NOT NULL DEFAULT 0 CHECK (revenue >= 0),
+    deals      INTEGER NOT NULL DEFAULT 0 CHECK (deals >= 0),
+    PRIMARY KEY (manager_id, month)
+) STRICT, WITHOUT ROWID;
+
+ALTER TABLE activities ADD COLUMN offer TEXT;
+ALTER TABLE activities ADD COLUMN objection TEXT;
+ALTER TABLE activities ADD COLUMN argument TEXT;
+CREATE INDEX activities_by_offer ON activities (offer) WHERE offer IS NOT NULL;
+CREATE INDEX activities_by_objection ON activities (objection) WHERE objection IS NOT NULL;
+CREATE INDEX deals_by_closed ON deals (closed_at);
+"#;
 
 /// Version 4: distribution. Managers get a daily cap and may have a calendar of their own (the store's
 /// is in `settings`); absences; routing rules with their rotation pointer and weighted credits; response
@@ -861,6 +895,9 @@ mod tests {
         if version >= 4 {
             conn.execute_batch(SEED_V4).unwrap();
         }
+        if version >= 5 {
+            conn.execute_batch(SEED_V5).unwrap();
+        }
     }
 
     const SEED_V4: &str = r#"
@@ -870,6 +907,11 @@ mod tests {
         VALUES (1, 'all', 100, 'round_robin', '2025-02-01T09:00:00.000000000Z', '2025-02-01T09:00:00.000000000Z');
         INSERT OR IGNORE INTO assignments (id, lead_id, at, manager_id, via, rule_id, rule, strategy, reason)
         VALUES (1, 1, '2025-02-01T09:00:00.000000000Z', 1, 'rule', 1, 'all', 'round_robin', 'first in turn');
+    "#;
+
+    const SEED_V5: &str = r#"
+        INSERT OR IGNORE INTO sales_plans (manager_id, month, revenue, deals) VALUES (1, '2025-02', 5000000, 4);
+        UPDATE activities SET offer = 'KP-2025', objection = 'too_expensive', argument = 'payment_terms';
     "#;
 
     const SEED_V3: &str = r#"
@@ -985,6 +1027,60 @@ mod tests {
         let t = "2025-03-03T08:00:00.000000000Z";
         assign(t, "2025-03-03");
         assert_eq!(day(&conn), ("2025-03-03".into(), 1, t.into()));
+    }
+
+    #[test]
+    fn version_5_counts_the_purchase_days_a_version_4_file_holds() {
+        let mut conn = configured();
+        migrate_to(&mut conn, 4).unwrap();
+        seed(&conn, 4);
+        // Two more completed orders: one on the day of order 1, one in March; the rollups as version 4
+        // kept them (without days).
+        conn.execute_batch(
+            "INSERT INTO orders (id, client_id, ordered_at, status, total)
+             VALUES (3, 1, '2025-01-03T18:00:00.000000000Z', 'completed', 1000),
+                    (4, 1, '2025-03-05T10:00:00.000000000Z', 'completed', 2000);
+             UPDATE client_rollups SET revenue = 27590, orders = 3,
+                    last_order_at = '2025-03-05T10:00:00.000000000Z' WHERE client_id = 1;
+             UPDATE client_month_revenue SET revenue = 25590, orders = 2 WHERE client_id = 1;
+             INSERT INTO client_month_revenue (client_id, month, revenue, orders)
+             VALUES (1, '2025-03', 2000, 1);",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let days: i64 = conn
+            .query_row(
+                "SELECT purchase_days FROM client_rollups WHERE client_id = 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            days, 2,
+            "2025-01-03 (twice) and 2025-03-05; the cancelled order does not count"
+        );
+        let months: Vec<(String, i64, Option<String>)> = conn
+            .prepare("SELECT month, days, last_order_at FROM client_month_revenue ORDER BY month")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert_eq!(
+            months,
+            vec![
+                (
+                    "2025-01".into(),
+                    1,
+                    Some("2025-01-03T18:00:00.000000000Z".into())
+                ),
+                (
+                    "2025-03".into(),
+                    1,
+                    Some("2025-03-05T10:00:00.000000000Z".into())
+                ),
+            ]
+        );
     }
 
     const SEED_V2: &str = r#"

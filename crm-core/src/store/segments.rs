@@ -64,6 +64,8 @@ struct Builder {
     /// Day number (from the common era) of the evaluation date.
     as_of_day: i64,
     rollups: bool,
+    /// The condition reads the client scores: `temp.client_scores s` is joined.
+    scores: bool,
     /// The placeholder of the evaluation time, once a fragment needs it.
     at: Option<String>,
     /// The column that holds the client's id: `c.id`, or `r.client_id` when the statement reads the
@@ -162,6 +164,7 @@ impl Builder {
             as_of,
             as_of_day: day_number(as_of.date_naive()),
             rollups: false,
+            scores: false,
             at: None,
             id: "c.id",
         }
@@ -288,6 +291,13 @@ impl Builder {
                     ),
                 })
             }
+            Field::Abc => self.score("s.abc"),
+            Field::Xyz => self.score("s.xyz"),
+            Field::RfmSegment => self.score("s.rfm_segment"),
+            Field::PAlive => self.score("s.p_alive"),
+            Field::RScore => self.score("s.r_score"),
+            Field::FScore => self.score("s.f_score"),
+            Field::MScore => self.score("s.m_score"),
             Field::Attribute(path) => Ok(Column::Attribute(path.clone())),
             Field::Tags => Err(unsupported()),
             _ => Err(Error::validation(
@@ -295,6 +305,12 @@ impl Builder {
                 "a condition about leads cannot select clients",
             )),
         }
+    }
+
+    /// A column of `temp.client_scores` (NULL for a client without a row there, as without a score).
+    fn score(&mut self, col: &str) -> Result<Column> {
+        self.scores = true;
+        Ok(Column::Plain(col.to_string()))
     }
 
     fn test(&mut self, field: &Field, test: &Test) -> Result<()> {
@@ -517,6 +533,13 @@ fn order_figures_only(cond: &Condition, at: DateTime<Utc>) -> bool {
         last_order_at: None,
         revenue_90d: Money::from_minor(0),
         revenue_365d: Money::from_minor(0),
+        abc: None,
+        xyz: None,
+        rfm_segment: None,
+        p_alive: None,
+        r_score: None,
+        f_score: None,
+        m_score: None,
     };
     cond.test_client(&no_orders, at) != Some(true)
 }
@@ -549,13 +572,20 @@ fn from_where(cond: &Condition, as_of: &AsOf) -> Result<(String, Vec<SqlValue>, 
                FROM orders WHERE status = 'completed' AND ordered_at <= {at} GROUP BY client_id)"
         )
     };
-    let from = if figures_only {
+    let mut from = if figures_only {
         format!("FROM {rollups} r")
     } else if b.rollups {
         format!("FROM clients c\n LEFT JOIN {rollups} r ON r.client_id = c.id")
     } else {
         "FROM clients c".to_string()
     };
+    if b.scores {
+        // Filled for this evaluation time by `Session::fill_client_scores` before the statement runs.
+        from.push_str(&format!(
+            "\n LEFT JOIN temp.client_scores s ON s.client_id = {}",
+            b.id
+        ));
+    }
     Ok((format!("{from}\n WHERE ({})", b.sql), b.params, b.id))
 }
 
@@ -746,11 +776,79 @@ pub(crate) fn client_facts(
                     last_order_at: row.get::<_, Option<Time>>(16)?.map(|t| t.0),
                     revenue_90d: Money::from_minor(row.get(17)?),
                     revenue_365d: Money::from_minor(row.get(18)?),
+                    abc: None,
+                    xyz: None,
+                    rfm_segment: None,
+                    p_alive: None,
+                    r_score: None,
+                    f_score: None,
+                    m_score: None,
                 })
             },
         )
         .optional()?;
     Ok(facts)
+}
+
+/// Sets a client's scores in `facts` (`abc`, `xyz`, `rfm_segment`, `p_alive`, the R/F/M scores) from
+/// `temp.client_scores`, which `Session::fill_client_scores` must have filled for the same evaluation
+/// time; a client without a row there has none.
+pub(crate) fn read_client_scores(conn: &Connection, facts: &mut ClientFacts) -> Result<()> {
+    use crate::analytics::{abc::AbcClass, rfm::RfmSegment, xyz::XyzClass};
+    type Scores = (
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<f64>,
+        Option<u8>,
+        Option<u8>,
+        Option<u8>,
+    );
+    let row: Option<Scores> = conn
+        .prepare_cached(
+            "SELECT abc, xyz, rfm_segment, p_alive, r_score, f_score, m_score
+             FROM temp.client_scores WHERE client_id = ?1",
+        )?
+        .query_row([facts.id], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        })
+        .optional()?;
+    let (abc, xyz, rfm, p_alive, r, f, m) = row.unwrap_or_default();
+    let corrupt = |what: &str| Error::Corrupt(format!("client_scores: unknown {what}"));
+    facts.abc = match abc.as_deref() {
+        None => None,
+        Some("A") => Some(AbcClass::A),
+        Some("B") => Some(AbcClass::B),
+        Some("C") => Some(AbcClass::C),
+        Some(_) => return Err(corrupt("abc class")),
+    };
+    facts.xyz = match xyz.as_deref() {
+        None => None,
+        Some("X") => Some(XyzClass::X),
+        Some("Y") => Some(XyzClass::Y),
+        Some("Z") => Some(XyzClass::Z),
+        Some(_) => return Err(corrupt("xyz class")),
+    };
+    facts.rfm_segment = match rfm.as_deref() {
+        None => None,
+        Some(code) => Some(
+            RfmSegment::ALL
+                .into_iter()
+                .find(|s| s.as_str() == code)
+                .ok_or_else(|| corrupt("rfm segment"))?,
+        ),
+    };
+    facts.p_alive = p_alive;
+    (facts.r_score, facts.f_score, facts.m_score) = (r, f, m);
+    Ok(())
 }
 
 /// Every manager's and source's name with its id, for names in expressions.
@@ -913,6 +1011,51 @@ mod tests {
             let plan = plan(text);
             assert!(plan.contains(index), "{text}: {plan}");
             assert!(!plan.contains("SCAN c"), "{text} scans the clients: {plan}");
+        }
+    }
+
+    #[test]
+    fn scores_are_joined_only_when_read() {
+        let crm = Crm::open_in_memory().unwrap();
+        let at = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+        let statement = |text: &str| {
+            let cond = compile(text, Subject::Clients, &Names::default()).unwrap();
+            crm.with_connection(|conn| {
+                // What `Session::fill_client_scores` creates before a statement that reads scores.
+                conn.execute_batch(
+                    "CREATE TEMP TABLE IF NOT EXISTS client_scores (
+                         client_id INTEGER PRIMARY KEY, abc TEXT, xyz TEXT, rfm_segment TEXT,
+                         p_alive REAL, r_score INTEGER, f_score INTEGER, m_score INTEGER)",
+                )?;
+                let (sql, plan) = explain(conn, &cond, &as_of(conn, at)?)?;
+                Ok((sql, plan.join(" | ")))
+            })
+            .unwrap()
+        };
+        for text in [
+            "abc = 'A'",
+            "rfm_segment = 'at risk' and revenue > 100",
+            "p_alive < 0.3 or has tag 'vip'",
+            "m_score >= 4",
+        ] {
+            let (sql, plan) = statement(text);
+            assert!(
+                sql.contains("LEFT JOIN temp.client_scores s ON s.client_id = c.id"),
+                "{text}: {sql}"
+            );
+            // Either side is found by its key (SQLite may start from the scores, which hold only the
+            // buyers), never one scan per row of the other.
+            assert!(
+                plan.contains("SEARCH s USING INTEGER PRIMARY KEY")
+                    || plan.contains("SEARCH c USING INTEGER PRIMARY KEY"),
+                "{text}: {plan}"
+            );
+            assert!(!sql.contains("'A'") && !sql.contains("0.3"), "{sql}");
+        }
+        // The fast paths stay as they were: no scores, no join.
+        for text in ["revenue > 100", "has tag 'vip'", "region = 'Kyiv'"] {
+            let (sql, _) = statement(text);
+            assert!(!sql.contains("client_scores"), "{text}: {sql}");
         }
     }
 
