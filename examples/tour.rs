@@ -39,13 +39,19 @@ use std::error::Error;
 use std::time::Instant;
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, Timelike, Utc, Weekday};
+use crm_core::analytics::abc::AbcClass;
+use crm_core::analytics::xyz::XyzClass;
 use crm_core::calendar::CalendarSpec;
+use crm_core::{
+    AbcQuery, AbcXyzQuery, FunnelQuery, ManagerReportQuery, NewPlan, PAliveQuery, PairQuery,
+    Period, RfmQuery, SourceQuery,
+};
 use crm_core::{
     ActivityKind, Assignment, Channel, ClientId, ClientKind, ClientRollup, ConvertLead, Crm, Deal,
     DealId, DealQuery, DealStatus, Direction, JunkKind, Lead, LeadId, LeadQuery, LeadStatus,
     LostReason, Manager, ManagerId, Money, NewActivity, NewClient, NewLead, NewManager, NewOrder,
     NewSource, NewSpend, Order, OrderId, OrderLine, OrderQuery, OrderStatus, Page, Quality,
-    SCHEMA_VERSION, Source, SourceId, Stage,
+    SCHEMA_VERSION, Source, Stage,
 };
 use crm_core::{
     AssignedVia, Escalation, NewAbsence, NewRoutingRule, NewSlaPolicy, SkipReason, SlaState,
@@ -417,6 +423,18 @@ impl Company {
         everyone.team = Some("sales".into());
         everyone.priority = 100;
         crm.add_routing_rule(everyone, start)?;
+        // Sales plans for the quarter, per manager and month, in proportion to each one's share of work.
+        for (manager, (_, _, weight)) in managers.iter().zip(MANAGERS) {
+            for month in ["2026-07", "2026-08", "2026-09"] {
+                let plan = NewPlan {
+                    manager_id: manager.id,
+                    month: month.into(),
+                    revenue: Money::from_minor(i64::from(weight) * 120_000_000),
+                    deals: weight * 5,
+                };
+                crm.set_plan(plan, start)?;
+            }
+        }
         let mut calls = NewSlaPolicy::new("calls", "30m");
         calls.when = Some("channel = 'phone'".into());
         calls.escalation = Escalation::Task;
@@ -1391,11 +1409,172 @@ fn print_summary(crm: &Crm, first_day: NaiveDate, last_day: NaiveDate) -> Result
     println!("crmkit tour: Komfort Office, {first_day} .. {last_day}, seed {SEED}");
     print_leads(&leads);
     print_distribution(crm, &leads, last_day)?;
-    print_sources(crm, &leads, first_day, last_day)?;
-    print_lost_reasons(crm, &leads, &deals)?;
+    print_funnel(crm, first_day, last_day)?;
+    print_sources(crm, first_day, last_day)?;
     print_deals(crm, &deals)?;
     print_orders(&orders, &rollups)?;
     print_segments(crm, last_day)?;
+    print_analytics(crm, first_day, last_day)?;
+    print_managers(crm, first_day, last_day)?;
+    Ok(())
+}
+
+/// Each manager's quarter: response in working time, response targets kept, conversion, sales, and
+/// the plan against what was done, month by month.
+fn print_managers(crm: &Crm, first_day: NaiveDate, last_day: NaiveDate) -> Result<()> {
+    let rows = crm.manager_report(&ManagerReportQuery {
+        start: first_day,
+        end: last_day,
+    })?;
+    println!(
+        "\n{:<28}{:>9}{:>12}{:>9}{:>11}{:>6}{:>15}   plan kept: revenue / won deals, by month",
+        "Managers", "requests", "response", "SLA met", "converted", "won", "revenue"
+    );
+    let pct = |share: Option<f64>| {
+        share.map_or_else(|| "-".to_string(), |s| format!("{:.0} %", 100.0 * s))
+    };
+    for r in &rows {
+        let response = r
+            .response_median_secs
+            .map_or_else(|| "-".to_string(), |s| format!("{} min", s / 60));
+        let months: Vec<String> = r
+            .months
+            .iter()
+            .map(|m| {
+                format!(
+                    "{} {}/{}",
+                    &m.month[5..],
+                    pct(m.revenue_achieved),
+                    pct(m.deals_achieved)
+                )
+            })
+            .collect();
+        println!(
+            "  {:<26}{:>9}{:>12}{:>9}{:>11}{:>6}{:>15}   {}",
+            truncate(&r.name, 26),
+            r.received,
+            response,
+            pct(r.sla_met_share),
+            pct(r.conversion_rate),
+            r.deals_won,
+            money(r.revenue),
+            months.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// The clients by value and rhythm: the ABC×XYZ matrix of the quarter, the RFM segments and the
+/// BG/NBD model's view at its end, repeat purchases and the strongest cross-sell pairs.
+fn print_analytics(crm: &Crm, first_day: NaiveDate, last_day: NaiveDate) -> Result<()> {
+    let period = AbcQuery {
+        start: Some(first_day),
+        end: Some(last_day),
+        ..AbcQuery::default()
+    };
+    let matrix = crm.abc_xyz(&AbcXyzQuery {
+        abc: period,
+        ..AbcXyzQuery::default()
+    })?;
+    let total: i64 = matrix.cells.iter().map(|c| c.revenue.minor()).sum();
+    let months = format!(
+        "{} .. {}",
+        matrix.months.first().map_or("", |m| m.as_str()),
+        matrix.months.last().map_or("", |m| m.as_str())
+    );
+    println!(
+        "\n{:<28}{:>14}{:>14}{:>14}{:>14}   clients (share of revenue)",
+        format!("ABC x XYZ {months}"),
+        "X steady",
+        "Y uneven",
+        "Z irregular",
+        "(< 3 months)"
+    );
+    for class in [AbcClass::A, AbcClass::B, AbcClass::C] {
+        let cells: Vec<String> = [
+            Some(XyzClass::X),
+            Some(XyzClass::Y),
+            Some(XyzClass::Z),
+            None,
+        ]
+        .into_iter()
+        .map(|x| {
+            matrix.cell(class, x).map_or_else(String::new, |c| {
+                let share = if total > 0 {
+                    100.0 * c.revenue.minor() as f64 / total as f64
+                } else {
+                    0.0
+                };
+                format!("{} ({share:.1} %)", c.clients)
+            })
+        })
+        .collect();
+        println!(
+            "  {:<26}{:>14}{:>14}{:>14}{:>14}",
+            class.as_str(),
+            cells[0],
+            cells[1],
+            cells[2],
+            cells[3]
+        );
+    }
+    let rfm = crm.rfm(&RfmQuery::as_of(last_day))?;
+    println!(
+        "\n{:<28}{:>8}{:>15}",
+        format!("RFM segments ({last_day})"),
+        "clients",
+        "revenue"
+    );
+    for s in &rfm.segments {
+        println!(
+            "  {:<26}{:>8}{:>15}",
+            s.segment.as_str(),
+            s.clients,
+            money(s.monetary)
+        );
+    }
+    match crm.p_alive(&PAliveQuery::as_of(last_day)) {
+        Ok(model) => {
+            let rows = &model.rows;
+            let doubtful = rows.iter().filter(|r| r.p_alive < 0.5).count();
+            let expected: f64 = rows.iter().map(|r| r.expected).sum();
+            println!(
+                "\nP(alive)  BG/NBD on the store's own history: r {:.3}, alpha {:.1} days, a {:.3}, b {:.3}; \
+                 {} of {} buyers below 0.5; {:.0} purchases expected in the next {} days",
+                model.params.r,
+                model.params.alpha,
+                model.params.a,
+                model.params.b,
+                doubtful,
+                rows.len(),
+                expected,
+                model.horizon_days
+            );
+        }
+        Err(e) => println!("\nP(alive)  not fitted: {e}"),
+    }
+    let repeat = crm.repeat_sales(&Period {
+        start: Some(first_day),
+        end: Some(last_day),
+    })?;
+    println!(
+        "Repeat    {} of {} buying clients bought twice or more ({:.0} %); average order {}",
+        repeat.repeat_clients,
+        repeat.clients,
+        100.0 * repeat.repeat_rate.unwrap_or(0.0),
+        repeat.average_order.map_or_else(|| "-".to_string(), money)
+    );
+    let pairs = crm.product_pairs(&PairQuery::default())?;
+    for rule in pairs.rules.iter().take(3) {
+        println!(
+            "  cross-sell: {} -> {} (lift {:.2}, confidence {:.0} %, {} clients)",
+            rule.if_bought,
+            rule.then,
+            rule.lift,
+            100.0 * rule.confidence,
+            rule.count
+        );
+    }
     Ok(())
 }
 
@@ -1583,67 +1762,76 @@ fn print_leads(leads: &[Lead]) {
     );
 }
 
-/// Leads, spend and cost per lead of each source; conversions show which money worked.
-fn print_sources(
-    crm: &Crm,
-    leads: &[Lead],
-    first_day: NaiveDate,
-    last_day: NaiveDate,
-) -> Result<()> {
+/// The quarter's requests as a funnel: how many reached each step, the conversion from the step
+/// before, who was lost where and why, and how long a request spends in each step.
+fn print_funnel(crm: &Crm, first_day: NaiveDate, last_day: NaiveDate) -> Result<()> {
+    let funnel = crm.funnel(&FunnelQuery::new(first_day, last_day))?;
     println!(
-        "\n{:<28}{:>8}{:>15}{:>12}{:>11}",
-        "Leads by source", "leads", "spend", "per lead", "converted"
+        "\n{:<28}{:>8}{:>8}{:>8}{:>12}   lost at this step, by reason",
+        "Funnel (quarter's requests)", "reached", "of prev", "dropped", "median"
     );
-    let mut rows: Vec<(String, Option<SourceId>, Money)> = Vec::new();
-    for source in crm.list_sources()? {
-        let spend = crm.list_spend(Some(source.id), first_day, last_day)?;
-        let spent = Money::checked_sum(spend.iter().map(|s| s.amount)).ok_or("spend overflows")?;
-        let name = match &source.campaign {
-            Some(campaign) => format!("{} / {campaign}", source.name),
-            None => source.name.clone(),
-        };
-        rows.push((name, Some(source.id), spent));
-    }
-    rows.push(("(none: walk-ins)".into(), None, Money::ZERO));
-    for (name, id, spent) in rows {
-        let of_source: Vec<&Lead> = leads.iter().filter(|l| l.source_id == id).collect();
-        let converted = of_source
+    for step in &funnel.steps {
+        let of_prev = step
+            .conversion_from_previous
+            .map_or_else(String::new, |c| format!("{:.0} %", 100.0 * c));
+        let median = step.median_seconds.map_or_else(String::new, duration);
+        let mut reasons: Vec<String> = step
+            .lost_reasons
             .iter()
-            .filter(|l| l.status == LeadStatus::Converted)
-            .count();
-        // Integer division, rounded half up: cost per lead stays in kopecks.
-        let per_lead = match i64::try_from(of_source.len()) {
-            Ok(n) if n > 0 && spent != Money::ZERO => {
-                money(Money::from_minor((spent.minor() + n / 2) / n))
-            }
-            _ => "-".into(),
-        };
+            .take(3)
+            .map(|r| format!("{} {}", r.reason, r.count))
+            .collect();
+        if step.junk > 0 {
+            reasons.push(format!("junk {}", step.junk));
+        }
         println!(
-            "  {:<26}{:>8}{:>15}{:>12}{:>11}",
-            truncate(&name, 26),
-            count(of_source.len()),
-            money(spent),
-            per_lead,
-            count(converted)
+            "  {:<26}{:>8}{:>8}{:>8}{:>12}   {}",
+            truncate(&step.label, 26),
+            count(step.entered as usize),
+            of_prev,
+            count(step.dropped as usize),
+            median,
+            reasons.join(", ")
         );
     }
     Ok(())
 }
 
-/// Why leads and deals were lost, in catalogue order.
-fn print_lost_reasons(crm: &Crm, leads: &[Lead], deals: &[Deal]) -> Result<()> {
-    println!("\n{:<28}{:>8}{:>8}", "Lost reasons", "leads", "deals");
-    for reason in crm.lost_reasons()? {
-        let is = |code: &Option<String>| code.as_deref() == Some(reason.code.as_str());
-        let lost_leads = leads
-            .iter()
-            .filter(|l| l.status == LeadStatus::Lost && is(&l.lost_reason))
-            .count();
-        let lost_deals = deals
-            .iter()
-            .filter(|d| d.status == DealStatus::Lost && is(&d.lost_reason))
-            .count();
-        println!("  {:<26}{:>8}{:>8}", reason.label, lost_leads, lost_deals);
+/// A span of seconds as days, hours or minutes, whichever reads best.
+fn duration(seconds: i64) -> String {
+    match seconds {
+        s if s >= 2 * 86_400 => format!("{:.1} d", s as f64 / 86_400.0),
+        s if s >= 3_600 => format!("{:.1} h", s as f64 / 3_600.0),
+        s => format!("{} min", s / 60),
+    }
+}
+
+/// What each source brought and cost in the quarter, best return first: spend is counted once per
+/// source, revenue is what the clients it won bought within a year of their conversion.
+fn print_sources(crm: &Crm, first_day: NaiveDate, last_day: NaiveDate) -> Result<()> {
+    println!(
+        "\n{:<28}{:>7}{:>10}{:>15}{:>13}{:>13}{:>15}{:>8}",
+        "Sources by ROMI", "leads", "converted", "spend", "per lead", "CAC", "revenue", "ROMI"
+    );
+    let opt = |m: Option<Money>| m.map_or_else(|| "-".to_string(), money);
+    for row in crm.source_report(&SourceQuery::new(first_day, last_day))? {
+        let name = match (&row.source_id, &row.campaign) {
+            (None, _) => "(none: walk-ins)".to_string(),
+            (Some(_), Some(campaign)) => format!("{} / {campaign}", row.name),
+            (Some(_), None) => row.name.clone(),
+        };
+        println!(
+            "  {:<26}{:>7}{:>10}{:>15}{:>13}{:>13}{:>15}{:>8}",
+            truncate(&name, 26),
+            count(row.leads as usize),
+            count(row.converted as usize),
+            money(row.spend),
+            opt(row.cost_per_lead),
+            opt(row.cac),
+            money(row.revenue),
+            row.romi
+                .map_or_else(|| "-".to_string(), |r| format!("{:.0} %", 100.0 * r))
+        );
     }
     Ok(())
 }
