@@ -63,10 +63,14 @@
  *   `lines` (`[{"sku", "quantity", "unit_price"}]`), `deal_id`, `external_ref`.
  * - **Activity**: `id`, `kind` (call, email, meeting, message, note, document), `direction` (in, out),
  *   `lead_id`, `client_id`, `deal_id`, `manager_id`, `at`, `subject`, `body`, `outcome`,
- *   `document_ref`, `duration_seconds`.
+ *   `document_ref`, `duration_seconds`, `offer` (the code of the commercial offer sent), `objection`
+ *   (the code of an objection met), `argument` (the code of the argument used against it); the last
+ *   three are what crm_offer_report() counts.
  * - **Manager**: `id`, `name`, `email`, `team`, `active`, `capacity` (open leads held at most; null:
  *   no limit), `daily_cap` (requests assigned a day at most; null: no limit), `weight`, `skills`,
  *   `regions`, `languages`, `created_at`. **Source**: `id`, `name`, `channel`, `campaign`, `created_at`.
+ * - **Plan** (a manager's monthly sales plan): `manager_id`, `month` (`YYYY-MM`), `revenue` (money),
+ *   `deals` (won deals expected). See crm_set_plan() and crm_manager_report().
  * - **Segment** (a saved segment of clients): `id`, `name`, `expression` (as saved), `created_at`,
  *   `updated_at` (when the expression last changed), `refreshed_at` (the `as_of` of the last
  *   crm_refresh_segment(), null before the first), `members` (how many the last refresh found).
@@ -152,7 +156,8 @@
  *   `owner_id`, `policy`, `escalation`, and `not_reassigned`, the reason, when a reassignment found
  *   nobody); on a client `owner_changed` (`from`, `to`, `reason`, `forced`); on a deal `owner_changed`
  *   (`from`, `to`, `reason`: a deal that followed its client in a hand-over); on a manager `updated`
- *   (the fields that changed), `calendar_set` (the CalendarSpec, or null), `absence_added` and
+ *   (the fields that changed), `plan_set` (`old`: the Plan it replaced, or null; `new`: the Plan) and
+ *   `plan_removed` (the Plan), `calendar_set` (the CalendarSpec, or null), `absence_added` and
  *   `absence_removed` (the Absence), `handed_over` (`leads`, `clients`, `deals`: counts); on a
  *   `routing_rule` and an `sla_policy` `created`, `replaced` and `deleted` (data: the record); on a task
  *   `created` (the Task) and `closed` (`status`); on `settings` `calendar_set` (the store's calendar)
@@ -351,6 +356,180 @@ void crm_string_free(char *string);
  * would end the process instead).
  */
 crm_status_t crm_check_panic_boundary(void);
+
+/**
+ * ABC analysis of the clients who bought in a period: ranked by revenue (or by the number of orders),
+ * largest first (equal values by client id), each classed A, B or C by the cumulative share of the
+ * total. Completed orders only; a client without one in the period is not listed. Over all history, or
+ * a period of whole months, it reads the rollups, not the orders.
+ *
+ * @param query_json   `{"start": "2026-01-01", "end": "2026-12-31", "measure": "revenue", "a": 0.80,
+ *                     "b": 0.95, "rule": "inclusive"}`, every field optional; NULL means `{}`.
+ *                     `start` and `end` are UTC days, inclusive (left out: from the first order, to
+ *                     the last). `measure` is `revenue` (the default) or `orders`. `a` and `b` are
+ *                     where classes A and B end, as shares of the total (numbers from 0 to 1, `a` at
+ *                     most `b`; 0.80 and 0.95 by default), else CRM_STATUS_VALIDATION with field `a` or
+ *                     `b`; `end` before `start` is CRM_STATUS_VALIDATION with field `end`. `rule` says
+ *                     which cumulative share decides a row's class: `inclusive` (the default: the share
+ *                     up to and including the row, so the row that crosses 80 % is B), `exclusive` (the
+ *                     share before the row: the row that crosses a threshold stays in the upper class)
+ *                     or `tie_group` (the share at the end of the row's group of equal values: equal
+ *                     values, equal class)
+ * @param report_json  receives `{"rows": [{"client_id": 7, "value": "13990.93", "share": 0.0056,
+ *                     "cumulative_share": 0.0056, "class": "A"}, ...], "summary": {"a": {"count": 2,
+ *                     "value": "1200.00", "share": 0.8}, "b": {...}, "c": {...}}}`: rows in rank order;
+ *                     `value` is the revenue as decimal text with measure `revenue`, the number of
+ *                     orders (a JSON integer) with measure `orders`; shares are JSON numbers from 0 to 1
+ *                     (0 when the total is 0); `class` is `"A"`, `"B"` or `"C"`
+ */
+crm_status_t crm_abc(const crm_t *crm,
+                     const char *query_json,
+                     char **report_json);
+
+/**
+ * XYZ analysis: how steady each client's demand is, by the coefficient of variation (population
+ * standard deviation over the mean) of its revenue per calendar month (UTC) over a window; a month
+ * without an order counts as 0. A client whose first order falls inside the window is measured from
+ * that month on; one measured over fewer than 3 months, or without revenue in the window, gets no
+ * class. A CV up to `x` is X (steady), up to `y` Y (fluctuating), above Z (irregular).
+ *
+ * @param query_json   `{"start": "2026-01-01", "end": "2026-12-31", "x": 0.10, "y": 0.25}`, every field
+ *                     optional; NULL means `{}`. The window is the calendar months from `start`'s to
+ *                     `end`'s, each counted whole (left out: the twelve months ending with the month of
+ *                     the last order). `x` must be at least 0 and `y` at least `x`, else
+ *                     CRM_STATUS_VALIDATION with field `x` or `y`
+ * @param report_json  receives `{"months": ["2026-01", ..., "2026-12"], "rows": [{"client_id": 1,
+ *                     "periods": 12, "mean": "1250.00", "cv": 0.083, "class": "X"}, ...]}`: every
+ *                     client with revenue in the window, by id; `periods` the months it was measured
+ *                     over, `mean` its mean revenue per month (decimal text, rounded to the cent),
+ *                     `cv` a JSON number (null without revenue), `class` `"X"`, `"Y"`, `"Z"` or null
+ *                     (too little to say). An empty store gives `{"months": [], "rows": []}`
+ */
+crm_status_t crm_xyz(const crm_t *crm,
+                     const char *query_json,
+                     char **report_json);
+
+/**
+ * The ABC×XYZ matrix over one period: ABC by revenue in the period, XYZ over the period's months, and
+ * per cell the clients and their revenue in the period.
+ *
+ * @param query_json   `{"abc": {"start": "2026-01-01", "end": "2026-12-31", "a": 0.8, "b": 0.95,
+ *                     "rule": "inclusive"}, "xyz": {"x": 0.1, "y": 0.25}}`, every field optional;
+ *                     NULL means `{}`. The fields are those of crm_abc() and crm_xyz(); the period is
+ *                     `abc`'s `start` and `end` (the XYZ window is its months: `xyz`'s own `start` and
+ *                     `end` are ignored), and the measure is always revenue
+ * @param matrix_json  receives `{"months": ["2026-01", ...], "cells": [{"abc": "A", "xyz": "X",
+ *                     "clients": 3, "revenue": "15000.00"}, ...]}`: twelve cells, always all of them,
+ *                     in the order A-X, A-Y, A-Z, A-null, B-X, ... C-null; `xyz` null is the column of
+ *                     the clients XYZ cannot class (too few months); `revenue` decimal text
+ */
+crm_status_t crm_abc_xyz(const crm_t *crm,
+                         const char *query_json,
+                         char **matrix_json);
+
+/**
+ * RFM analysis as of a day: for every client with a completed order by then, recency (days from the
+ * UTC day of its last completed order to `as_of`), frequency (completed orders) and monetary (their
+ * revenue), a score 1..5 for each (5 the best: the most recent, the most frequent, the most), and the
+ * named segment of the R and F scores. Orders after `as_of` are not seen.
+ *
+ * @param query_json   `{"as_of": "2026-12-31", "tie_rule": "ntile", "thresholds": null}`; `as_of`
+ *                     (`YYYY-MM-DD`) is required, so the query is too (NULL is
+ *                     CRM_STATUS_NULL_ARGUMENT). Scores are quintiles of the clients by default, with
+ *                     `tie_rule` `ntile` (SQL `NTILE(5)`: every score the same size ±1, equal values
+ *                     split by client id; the default) or `tie_shared` (equal values share a score).
+ *                     `thresholds` gives fixed bounds instead, four ascending per measure:
+ *                     `{"recency_days": [30, 90, 180, 365], "frequency": [2, 3, 5, 10], "monetary":
+ *                     ["100.00", "500.00", "1000.00", "5000.00"]}` (recency at most the first bound
+ *                     scores 5, more than the last 1; frequency and monetary below the first bound
+ *                     score 1, at least the last 5; monetary bounds are money)
+ * @param report_json  receives `{"as_of": "2026-12-31", "rows": [{"client_id": 1, "recency_days": 12,
+ *                     "frequency": 3, "monetary": "745.90", "r_score": 5, "f_score": 4, "m_score": 4,
+ *                     "segment": "champions"}, ...], "segments": [{"segment": "champions", "clients":
+ *                     4, "monetary": "9000.00"}, ...]}`: rows by client id; `segments` lists all eight,
+ *                     best first, even empty ones: `champions`, `loyal`, `potential`, `new`, `at_risk`,
+ *                     `cant_lose`, `hibernating`, `lost`
+ */
+crm_status_t crm_rfm(const crm_t *crm,
+                     const char *query_json,
+                     char **report_json);
+
+/**
+ * The probability that each client is still active, and the purchases it is expected to make: the
+ * BG/NBD model (Fader, Hardie and Lee, 2005) fitted by maximum likelihood on the store's own history of
+ * completed orders up to `as_of`. A purchase is a distinct UTC day with a completed order; time is in
+ * days.
+ *
+ * @param query_json   `{"as_of": "2026-12-31", "horizon_days": 90}`; `as_of` (`YYYY-MM-DD`, the end of
+ *                     the observation, inclusive) is required, so the query is too (NULL is
+ *                     CRM_STATUS_NULL_ARGUMENT); `horizon_days` (90 by default) is the period after
+ *                     `as_of` that `expected` counts purchases over. No completed order by `as_of`, or a
+ *                     history the model cannot be fitted on, is CRM_STATUS_VALIDATION with field `as_of`
+ * @param report_json  receives `{"as_of": "2026-12-31", "horizon_days": 90, "params": {"r": 0.27,
+ *                     "alpha": 41.9, "a": 0.48, "b": 2.11}, "log_likelihood": -9582.4, "rows":
+ *                     [{"client_id": 1, "x": 2, "t_x": 30.0, "age": 120.0, "p_alive": 0.83, "expected":
+ *                     0.41}, ...]}`: the fitted parameters (`alpha` in days) and one row per client with
+ *                     a purchase by `as_of`, by id: `x` repeat purchases (purchase days − 1), `t_x` days
+ *                     from the first purchase to the last, `age` days from the first purchase to
+ *                     `as_of`, `p_alive` from 0 to 1, `expected` purchase days in the horizon; all JSON
+ *                     numbers
+ */
+crm_status_t crm_p_alive(const crm_t *crm,
+                         const char *query_json,
+                         char **report_json);
+
+/**
+ * Repeat purchases over a period: the clients with a completed order in it, those with two or more,
+ * the rate, the orders, their revenue and the average order.
+ *
+ * @param period_json  `{"start": "2026-01-01", "end": "2026-12-31"}` (UTC days, inclusive), either
+ *                     optional (open); NULL means `{}` (all history). `end` before `start` is
+ *                     CRM_STATUS_VALIDATION with field `end`
+ * @param report_json  receives `{"clients": 10, "repeat_clients": 4, "repeat_rate": 0.4, "orders": 17,
+ *                     "revenue": "8200.00", "average_order": "482.35"}`: `repeat_rate` a JSON number
+ *                     (null without clients), `revenue` and `average_order` decimal text (the average
+ *                     rounded half away from zero to the cent; null without orders)
+ */
+crm_status_t crm_repeat_sales(const crm_t *crm,
+                              const char *period_json,
+                              char **report_json);
+
+/**
+ * The product pairs bought by the same clients: from each client's set of products (the `sku` of the
+ * lines of its completed orders in the period), every directional rule "bought X → also bought Y"
+ * that at least `min_count` clients support, best first.
+ *
+ * @param query_json   `{"period": {"start": "2026-01-01", "end": "2026-12-31"}, "min_count": 2}`, every
+ *                     field optional; NULL means `{}` (all history, at least 2 clients). A `min_count`
+ *                     of 0 is taken as 1
+ * @param report_json  receives `{"clients": 120, "rules": [{"if_bought": "SKU-1", "then": "SKU-2",
+ *                     "count": 14, "support": 0.1167, "confidence": 0.7, "lift": 2.9}, ...]}`:
+ *                     `clients` those with a completed order with lines in the period; per rule `count`
+ *                     the clients who bought both, `support` = count / clients, `confidence` = count /
+ *                     the clients who bought `if_bought`, `lift` = confidence / the share of clients
+ *                     who bought `then` (JSON numbers)
+ */
+crm_status_t crm_product_pairs(const crm_t *crm,
+                               const char *query_json,
+                               char **report_json);
+
+/**
+ * What to offer a client next: the products it has never bought (in any completed order, at any
+ * time), best first, each with the pair rule that suggests it (rules learned as crm_product_pairs()
+ * learns them, from `query_json`'s period).
+ *
+ * @param client_id         the client; CRM_STATUS_NOT_FOUND when there is none with this id
+ * @param query_json        as crm_product_pairs()'s; NULL means `{}`
+ * @param limit             the most suggestions returned
+ * @param suggestions_json  receives `[{"product": "SKU-2", "because": {"if_bought": "SKU-1", "then":
+ *                          "SKU-2", "count": 14, "support": 0.1167, "confidence": 0.7, "lift": 2.9}},
+ *                          ...]`, at most `limit`; `[]` when nothing fits
+ */
+crm_status_t crm_cross_sell(const crm_t *crm,
+                            int64_t client_id,
+                            const char *query_json,
+                            uint32_t limit,
+                            char **suggestions_json);
 
 /**
  * Adds a sales manager.
@@ -591,7 +770,12 @@ crm_status_t crm_convert_lead(crm_t *crm,
  *
  * @param new_activity_json  `{"kind": "call", "direction": "out", "lead_id": 1, "client_id": ...,
  *                           "deal_id": ..., "manager_id": 1, "subject": ..., "body": ..., "outcome":
- *                           ..., "document_ref": ..., "duration_seconds": 120}`; `kind` is required
+ *                           ..., "document_ref": ..., "duration_seconds": 120, "offer":
+ *                           "KP-wholesale-2026", "objection": "too_expensive", "argument":
+ *                           "delivery_included"}`; `kind` is required. `offer` (the code of the
+ *                           commercial offer or template sent), `objection` (the code of an objection
+ *                           met) and `argument` (the code of the argument used against it), at most 200
+ *                           characters each, are what crm_offer_report() counts
  * @param activity_json      receives the stored activity (with its `id`)
  */
 crm_status_t crm_log_activity(crm_t *crm,
@@ -1587,7 +1771,8 @@ crm_status_t crm_list_orders(const crm_t *crm, const char *query_json, char **or
  * A client's purchase totals over completed orders (zeros when there are none).
  *
  * @param rollup_json  receives `{"client_id": 1, "revenue": "245.90", "orders": 1, "first_order_at":
- *                     ..., "last_order_at": ...}`
+ *                     ..., "last_order_at": ..., "purchase_days": 1}`; `purchase_days` counts the
+ *                     distinct UTC days with a completed order (several orders a day are one purchase)
  */
 crm_status_t crm_client_rollup(const crm_t *crm,
                                int64_t client_id,
@@ -1607,7 +1792,9 @@ crm_status_t crm_list_rollups(const crm_t *crm,
  * A client's revenue per calendar month (UTC), oldest first; months without orders are not listed.
  *
  * @param months_json  receives `[{"client_id": 1, "month": "2026-11", "revenue": "245.90", "orders":
- *                     1}, ...]`
+ *                     1, "days": 1, "last_order_at": "2026-11-02T09:30:00Z"}, ...]`; `days` counts the
+ *                     month's distinct UTC days with a completed order, `last_order_at` is when its
+ *                     last completed order was placed
  */
 crm_status_t crm_client_monthly_revenue(const crm_t *crm,
                                         int64_t client_id,
@@ -1645,6 +1832,192 @@ crm_status_t crm_changes_since(const crm_t *crm,
  * The newest sequence number in the event log (0 when it is empty).
  */
 crm_status_t crm_last_seq(const crm_t *crm, int64_t *seq);
+
+/**
+ * The sales funnel of the leads received in a period: received → in_progress → qualified → converted
+ * → the pipeline's stages → won. A lead counts at every step up to the furthest it reached (a step
+ * skipped on the way counts as passed).
+ *
+ * @param query_json   `{"start": "2026-10-01", "end": "2026-12-31", "mode": "cohort", "by": "manager",
+ *                     "as_of": "2027-01-01T00:00:00Z"}`; `start` and `end` (UTC days, inclusive: when
+ *                     the leads were received) are required, `end` not before `start` (else
+ *                     CRM_STATUS_VALIDATION with field `end`). `mode` is `cohort` (the default: each
+ *                     lead at the furthest step it ever reached) or `snapshot` (the leads as they stood
+ *                     at `as_of`). `by` splits the funnel per `manager` (the lead's owner now), `source`
+ *                     or `channel` as well as the total (null: no split). `as_of` (RFC 3339) is the
+ *                     moment the funnel is read at: only what happened before it counts; left out, a
+ *                     cohort sees everything recorded so far and a snapshot is read at the end of `end`
+ * @param report_json  receives `{"mode": "cohort", "start": ..., "end": ..., "as_of": (or null), "by":
+ *                     (or null), "steps": [...], "groups": [{"key": "2", "label": "Olena Koval",
+ *                     "manager_id": 2, "source_id": null, "channel": null, "steps": [...]}, ...]}`. A
+ *                     step: `{"code": "qualified", "label": ..., "kind": "lead" (or "stage", "won"),
+ *                     "entered": 40, "conversion_from_previous": 0.5, "conversion_from_first": 0.25,
+ *                     "dropped": 12, "lost_reasons": [{"reason": "price", "count": 5}, ...], "lost": 5,
+ *                     "junk": 1, "open": 6, "current": 7, "timed": 30, "median_seconds": 86400,
+ *                     "p90_seconds": 432000}`: `entered` the leads that reached the step or a later
+ *                     one; conversions JSON numbers (null for the first step or when the divisor is 0);
+ *                     `dropped` = `lost` + `junk` + `open` those whose furthest step it is (lost by
+ *                     reason, most frequent first); `current` those in it at the moment read; times in
+ *                     the step in seconds over the `timed` leads that left it (null when none did).
+ *                     Groups: ids ascending, channels in declaration order, `none` (no owner or source)
+ *                     last; `[]` when not split
+ */
+crm_status_t crm_funnel(const crm_t *crm,
+                        const char *query_json,
+                        char **report_json);
+
+/**
+ * Leads, clients, revenue and spend per marketing source, with cost per lead, CAC and ROMI. Counts
+ * the leads received and the spend booked in the period; a source's spend is counted once however many
+ * deals it brought.
+ *
+ * @param query_json  `{"start": "2026-01-01", "end": "2026-12-31", "horizon_days": 365}`; `start` and
+ *                    `end` (UTC days, inclusive) are required, `end` not before `start`;
+ *                    `horizon_days` (365 by default): a converted client's completed orders count as
+ *                    the source's revenue from its first conversion from the source up to this many
+ *                    days later
+ * @param rows_json   receives `[{"source_id": 1, "name": "Google Ads", "campaign": "spring", "channel":
+ *                    "web", "leads": 120, "junk": 8, "qualified": 40, "converted": 20,
+ *                    "conversion_rate": 0.1667, "clients": 18, "clients_won": 12, "revenue":
+ *                    "96000.00", "spend": "12000.00", "cost_per_lead": "100.00", "cac": "1000.00",
+ *                    "romi": 7.0}, ...]`: every source with leads or spend in the period, then a row
+ *                    with `source_id` null and name `none` for the leads without a source (no spend).
+ *                    `leads` includes junk; `qualified` those ever qualified; `clients` the distinct
+ *                    clients the converted leads became, `clients_won` those with a won deal from the
+ *                    source's leads. `cost_per_lead` = spend / leads and `cac` = spend / clients_won
+ *                    (money, half away from zero), `romi` = (revenue − spend) / spend (a JSON number);
+ *                    each null without spend or when its divisor is 0. Ordered by ROMI, highest first,
+ *                    rows without ROMI after, ties by source id, `none` last
+ */
+crm_status_t crm_source_report(const crm_t *crm,
+                               const char *query_json,
+                               char **rows_json);
+
+/**
+ * The forecast of the open pipeline, by expected close month and by stage: weighted by the stages'
+ * probabilities and, beside it, by the win rates of the deals closed in a history window.
+ *
+ * @param query_json   `{"as_of": "2026-11-30T00:00:00Z", "history_start": "2025-12-01"}`; `as_of`
+ *                     (RFC 3339) is required: a deal whose expected close date is before its UTC day is
+ *                     overdue and counted in its month; the history of closed deals runs from
+ *                     `history_start` (a day; by default 365 days before `as_of`'s) to `as_of`
+ * @param report_json  receives `{"as_of": ..., "history_start": "2025-12-01", "months": [{"month":
+ *                     "2026-11", "overdue": 1, "deals": 3, "amount": "9000.00", "weighted":
+ *                     "4500.00", "historic": "3000.00"}, ..., {"month": null, ...}], "stages":
+ *                     [{"stage": "proposal", "label": ..., "probability": 50, "history_closed": 10,
+ *                     "history_won": 4, "history_rate": 0.4, "deals": 2, "amount": ..., "weighted":
+ *                     ..., "historic": ...}, ...], "total": {"deals": 5, "amount": ..., "weighted": ...,
+ *                     "historic": ...}}`: months oldest first, only those with deals, the deals without
+ *                     an expected close date last (`month` null); every stage in pipeline order;
+ *                     `weighted` = amount × probability / 100 and `historic` = amount × the stage's
+ *                     historic win rate (0 without history: `history_rate` null), each deal's rounded
+ *                     half away from zero to the cent, so months, stages and total add up exactly
+ */
+crm_status_t crm_forecast(const crm_t *crm,
+                          const char *query_json,
+                          char **report_json);
+
+/**
+ * Which commercial offers led to sales, which objections were met and which arguments overcame them:
+ * from the `offer`, `objection` and `argument` codes of the activities logged in a period (see
+ * crm_log_activity()). An activity is followed through its deal, else its lead (one with only a client
+ * counts as sent or met but is not tracked); a lead succeeds by converting, a deal by being won, at or
+ * after the activity (for an offer: its first sending to that lead or deal), whenever that happened.
+ *
+ * @param query_json   `{"start": "2026-10-01", "end": "2026-12-31"}`, both required (UTC days of the
+ *                     activities, inclusive), `end` not before `start`
+ * @param report_json  receives `{"start": ..., "end": ..., "offers": [{"offer": "KP-wholesale",
+ *                     "sent": 12, "leads": 5, "deals": 4, "leads_converted": 2, "deals_won": 1,
+ *                     "conversion_rate": 0.3333}, ...], "objections": [{"objection": "too_expensive",
+ *                     "met": 9, "tracked": 8, "overcome": 3, "rate": 0.375, "arguments": [{"argument":
+ *                     "delivery_included", "used": 5, "tracked": 5, "overcome": 3, "rate": 0.6}, ...,
+ *                     {"argument": null, ...}]}, ...]}`: offers by `sent` and objections by `met`, most
+ *                     first, then by code; arguments by `used`, the row of "no argument" (null) last
+ *                     among equals; rates JSON numbers, null when nothing was tracked
+ */
+crm_status_t crm_offer_report(const crm_t *crm,
+                              const char *query_json,
+                              char **report_json);
+
+/**
+ * Sets a manager's sales plan for a calendar month: the revenue (completed orders of the manager's
+ * clients) and the number of won deals expected. A plan already set for the month is replaced; a
+ * `plan_set` event on the manager records the old plan (or null) and the new one. Setting the same plan
+ * again writes nothing.
+ *
+ * @param new_plan_json  `{"manager_id": 2, "month": "2026-11", "revenue": "150000.00", "deals": 6}`;
+ *                       `manager_id` and `month` (`YYYY-MM`) are required, `revenue` and `deals`
+ *                       default to 0. An unknown manager is CRM_STATUS_NOT_FOUND; a malformed month or
+ *                       a negative revenue is CRM_STATUS_VALIDATION naming the field
+ * @param at             RFC 3339 time of the change
+ * @param plan_json      receives the plan as stored: `{"manager_id": 2, "month": "2026-11", "revenue":
+ *                       "150000.00", "deals": 6}`
+ */
+crm_status_t crm_set_plan(crm_t *crm,
+                          const char *new_plan_json,
+                          const char *at,
+                          char **plan_json);
+
+/**
+ * Removes a manager's plan for a month; the event is `plan_removed` on the manager.
+ *
+ * @param manager_id  the manager; CRM_STATUS_NOT_FOUND when there is none with this id
+ * @param month       the month, `YYYY-MM`; CRM_STATUS_NOT_FOUND when the manager has no plan for it,
+ *                    CRM_STATUS_VALIDATION when it is not a month
+ * @param at          RFC 3339 time of the change
+ * @param plan_json   receives the plan as it was before it was removed
+ */
+crm_status_t crm_remove_plan(crm_t *crm,
+                             int64_t manager_id,
+                             const char *month,
+                             const char *at,
+                             char **plan_json);
+
+/**
+ * Sales plans of one manager or of all, for a range of months, ordered by month, then manager id.
+ *
+ * @param manager_id  a manager's id, or 0 for every manager
+ * @param from_month  the first month, `YYYY-MM`, or NULL (no lower bound)
+ * @param to_month    the last month, `YYYY-MM`, included, or NULL (no upper bound); a malformed month
+ *                    is CRM_STATUS_VALIDATION naming `from_month` or `to_month`
+ * @param plans_json  receives a JSON array of plans (see crm_set_plan())
+ */
+crm_status_t crm_plans(const crm_t *crm,
+                       int64_t manager_id,
+                       const char *from_month,
+                       const char *to_month,
+                       char **plans_json);
+
+/**
+ * The manager report for whole UTC days: per manager, the requests received and how they were
+ * answered, converted and lost; deals won; revenue and average order of the manager's clients; and
+ * the plan against the actual figures for each calendar month touching the period. Request figures
+ * are about the leads received in the period that the manager owns now, as they stand; sales figures
+ * about deals won and orders completed in the period.
+ *
+ * @param query_json  `{"start": "2026-11-01", "end": "2026-11-30"}`, both required; `end` before
+ *                    `start`, or a period longer than ten years, is CRM_STATUS_VALIDATION
+ * @param rows_json   receives `[{"manager_id": 2, "name": "Olena Koval", "active": true, "received":
+ *                    40, "answered": 38, "unanswered": 2, "working_time": true,
+ *                    "response_median_secs": 1800, "response_p90_secs": 7200, "sla_counted": 36,
+ *                    "sla_met": 33, "sla_met_share": 0.9167, "converted": 12, "lost": 9, "junk": 3,
+ *                    "conversion_rate": 0.3243, "deals_won": 5, "won_amount": "64000.00", "orders": 21,
+ *                    "revenue": "88000.00", "average_order": "4190.48", "promises_kept": null,
+ *                    "months": [{"month": "2026-11", "from": "2026-11-01", "to": "2026-11-30",
+ *                    "plan_revenue": "100000.00", "plan_deals": 6, "revenue": "88000.00", "deals": 5,
+ *                    "revenue_achieved": 0.88, "deals_achieved": 0.8333}]}, ...]`, by manager id.
+ *                    Response times are seconds, of working time when a calendar applies
+ *                    (`working_time` true: the manager's, else the store's), else elapsed; medians and
+ *                    p90 by nearest rank, null when nothing was answered. `sla_counted` are the leads
+ *                    whose deadline is decided (answered, or passed by the period's end), `sla_met`
+ *                    those answered in time. `conversion_rate` = converted / (received − junk).
+ *                    `promises_kept` is always null for now. A month's actual figures count from its
+ *                    first day to its last or to the period's end (`to`); its plan fields are null
+ *                    without a plan, the achieved shares null without a plan or with a zero one
+ */
+crm_status_t crm_manager_report(const crm_t *crm,
+                                const char *query_json,
+                                char **rows_json);
 
 /**
  * The catalogue of fields an expression about `subject` may name, in documentation order: the

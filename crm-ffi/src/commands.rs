@@ -536,7 +536,12 @@ pub unsafe extern "C" fn crm_convert_lead(
 ///
 /// @param new_activity_json  `{"kind": "call", "direction": "out", "lead_id": 1, "client_id": ...,
 ///                           "deal_id": ..., "manager_id": 1, "subject": ..., "body": ..., "outcome":
-///                           ..., "document_ref": ..., "duration_seconds": 120}`; `kind` is required
+///                           ..., "document_ref": ..., "duration_seconds": 120, "offer":
+///                           "KP-wholesale-2026", "objection": "too_expensive", "argument":
+///                           "delivery_included"}`; `kind` is required. `offer` (the code of the
+///                           commercial offer or template sent), `objection` (the code of an objection
+///                           met) and `argument` (the code of the argument used against it), at most 200
+///                           characters each, are what crm_offer_report() counts
 /// @param activity_json      receives the stored activity (with its `id`)
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn crm_log_activity(

@@ -7,8 +7,10 @@
 //! [`handle`] (the store handle, its settings, transactions across calls), [`commands`] and
 //! [`readers`] (one export per facade method), [`segments`] (the segment language: its field
 //! catalogue, saved segments, members, counts, exports and matches), [`dedup`] (duplicates: matching,
-//! merges and their undoing, the matching settings), and [`distribution`] (routing rules, calendars,
-//! absences, response deadlines, the ownership lock, assignments, the queue, hand-overs, tasks).
+//! merges and their undoing, the matching settings), [`distribution`] (routing rules, calendars,
+//! absences, response deadlines, the ownership lock, assignments, the queue, hand-overs, tasks),
+//! [`analytics`] (ABC, XYZ, RFM, P(alive), repeat sales, product pairs and cross-sell), and [`reports`]
+//! (the funnel, sources, the forecast, offers and objections, sales plans and the manager report).
 // Every export is `unsafe extern "C"` and dereferences the caller's pointers under the contract written
 // once in the header's preamble; a `# Safety` section on each would repeat it sixty times.
 #![allow(clippy::missing_safety_doc)]
@@ -17,12 +19,14 @@
 
 use std::ffi::c_char;
 
+pub mod analytics;
 pub mod boundary;
 pub mod commands;
 pub mod dedup;
 pub mod distribution;
 pub mod handle;
 pub mod readers;
+pub mod reports;
 pub mod segments;
 pub mod status;
 

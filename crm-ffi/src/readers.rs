@@ -429,7 +429,8 @@ pub unsafe extern "C" fn crm_list_orders(
 /// A client's purchase totals over completed orders (zeros when there are none).
 ///
 /// @param rollup_json  receives `{"client_id": 1, "revenue": "245.90", "orders": 1, "first_order_at":
-///                     ..., "last_order_at": ...}`
+///                     ..., "last_order_at": ..., "purchase_days": 1}`; `purchase_days` counts the
+///                     distinct UTC days with a completed order (several orders a day are one purchase)
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn crm_client_rollup(
     crm: *const crm_t,
@@ -467,7 +468,9 @@ pub unsafe extern "C" fn crm_list_rollups(
 /// A client's revenue per calendar month (UTC), oldest first; months without orders are not listed.
 ///
 /// @param months_json  receives `[{"client_id": 1, "month": "2026-11", "revenue": "245.90", "orders":
-///                     1}, ...]`
+///                     1, "days": 1, "last_order_at": "2026-11-02T09:30:00Z"}, ...]`; `days` counts the
+///                     month's distinct UTC days with a completed order, `last_order_at` is when its
+///                     last completed order was placed
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn crm_client_monthly_revenue(
     crm: *const crm_t,

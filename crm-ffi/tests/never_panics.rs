@@ -4,6 +4,10 @@
 
 use std::ffi::{CStr, CString, c_char};
 
+use crm::analytics::{
+    crm_abc, crm_abc_xyz, crm_cross_sell, crm_p_alive, crm_product_pairs, crm_repeat_sales,
+    crm_rfm, crm_xyz,
+};
 use crm::commands::{crm_add_client, crm_capture_lead, crm_record_order, crm_update_client};
 use crm::crm_status_t::{self, *};
 use crm::dedup::{
@@ -20,6 +24,10 @@ use crm::distribution::{
 };
 use crm::handle::{crm_close, crm_open};
 use crm::readers::{crm_history, crm_list_leads};
+use crm::reports::{
+    crm_forecast, crm_funnel, crm_manager_report, crm_offer_report, crm_plans, crm_remove_plan,
+    crm_set_plan, crm_source_report,
+};
 use crm::segments::{
     crm_check_expression, crm_client_matches, crm_export_segment, crm_lead_matches,
     crm_save_segment, crm_segment, crm_segment_count,
@@ -498,6 +506,274 @@ proptest! {
             check(crm_remove_routing_rule(store.0, name.as_ptr(), at.as_ptr(), &mut out), out);
             let mut out = std::ptr::null_mut();
             check(crm_remove_response_sla(store.0, name.as_ptr(), at.as_ptr(), &mut out), out);
+        }
+    }
+}
+
+/// Text shaped like the queries of the analytics, with the values often wrong or extreme.
+fn analyticsish() -> impl Strategy<Value = String> {
+    let value = prop_oneof![
+        Just("null".to_string()),
+        any::<i64>().prop_map(|n| n.to_string()),
+        any::<u32>().prop_map(|n| n.to_string()),
+        any::<f64>().prop_map(|x| format!("{x:?}")),
+        (-0.5f64..=1.5).prop_map(|x| format!("{x}")),
+        Just("1e308".to_string()),
+        "[a-z_ 0-9-]{0,12}".prop_map(|s| format!("\"{s}\"")),
+        Just("\"2026-02-01\"".to_string()),
+        Just("\"2026-03-31\"".to_string()),
+        Just("\"0001-01-01\"".to_string()),
+        Just("\"9999-12-31\"".to_string()),
+        Just("\"orders\"".to_string()),
+        Just("\"tie_group\"".to_string()),
+        Just("\"tie_shared\"".to_string()),
+        Just("\"12.50\"".to_string()),
+        Just(r#"{"start": "2026-01-01", "end": "2026-03-31"}"#.to_string()),
+        Just(r#"{"a": 0.5, "b": 0.4, "x": 1}"#.to_string()),
+        Just(r#"{"recency_days": [7, 14, 30, 60], "frequency": [2, 3, 4, 5], "monetary": ["1", "2", "3", "4"]}"#.to_string()),
+        Just(r#"{"recency_days": [60, 30, 14, 7], "frequency": [-1, 0, 0, 0], "monetary": [12.5, 2, 3, 4]}"#.to_string()),
+        Just("[]".to_string()),
+        Just("{}".to_string()),
+    ];
+    let key = prop_oneof![
+        Just("start"),
+        Just("end"),
+        Just("measure"),
+        Just("a"),
+        Just("b"),
+        Just("rule"),
+        Just("x"),
+        Just("y"),
+        Just("abc"),
+        Just("xyz"),
+        Just("as_of"),
+        Just("tie_rule"),
+        Just("thresholds"),
+        Just("horizon_days"),
+        Just("period"),
+        Just("min_count"),
+        Just("mesure"),
+    ];
+    objects_or_text(key, value)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_analytics_query_gets_a_status_not_a_panic(json in analyticsish(), client in -1i64..5,
+        limit in prop_oneof![0u32..5, Just(u32::MAX)], null_query in any::<bool>()) {
+        let store = Store::open();
+        let json = CString::new(json.replace('\0', " ")).unwrap();
+        let query = if null_query { std::ptr::null() } else { json.as_ptr() };
+        let setup = CString::new("2026-01-01T00:00:00Z").unwrap();
+        unsafe {
+            for name in ["Olena", "Petro", "Iryna"] {
+                let new = CString::new(format!(r#"{{"name": "{name}"}}"#)).unwrap();
+                let mut out = std::ptr::null_mut();
+                assert_eq!(crm_add_client(store.0, new.as_ptr(), setup.as_ptr(), &mut out), CRM_STATUS_OK);
+                crm::crm_string_free(out);
+            }
+            let orders = [
+                (1, "500.00", r#"[{"sku": "TEA", "quantity": 1, "unit_price": "300.00"}, {"sku": "CUP", "quantity": 1, "unit_price": "200.00"}]"#, "2026-01-10T10:00:00Z"),
+                (1, "500.00", r#"[{"sku": "TEA", "quantity": 1, "unit_price": "500.00"}]"#, "2026-02-10T10:00:00Z"),
+                (2, "300.00", r#"[{"sku": "TEA", "quantity": 1, "unit_price": "300.00"}]"#, "2026-02-15T10:00:00Z"),
+                (2, "200.00", r#"[{"sku": "CUP", "quantity": 2, "unit_price": "100.00"}]"#, "2026-03-20T10:00:00Z"),
+                (3, "100.00", "[]", "2026-03-25T10:00:00Z"),
+            ];
+            for (client, total, lines, at) in orders {
+                let new = CString::new(format!(r#"{{"client_id": {client}, "total": "{total}", "lines": {lines}}}"#)).unwrap();
+                let at = CString::new(at).unwrap();
+                let mut out = std::ptr::null_mut();
+                assert_eq!(crm_record_order(store.0, new.as_ptr(), at.as_ptr(), &mut out), CRM_STATUS_OK, "{}", last_error());
+                crm::crm_string_free(out);
+            }
+
+            let mut out = std::ptr::null_mut();
+            check(crm_abc(store.0, query, &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_xyz(store.0, query, &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_abc_xyz(store.0, query, &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_rfm(store.0, query, &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_p_alive(store.0, query, &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_repeat_sales(store.0, query, &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_product_pairs(store.0, query, &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_cross_sell(store.0, client, query, limit, &mut out), out);
+        }
+    }
+}
+
+/// Every analytics export refuses a NULL handle and a NULL out-parameter with CRM_STATUS_NULL_ARGUMENT,
+/// naming it, and takes NULL for a query that has defaults.
+#[test]
+fn analytics_null_arguments() {
+    type Export =
+        unsafe extern "C" fn(*const crm::crm_t, *const c_char, *mut *mut c_char) -> crm_status_t;
+    unsafe extern "C" fn cross_sell(
+        crm: *const crm::crm_t,
+        query: *const c_char,
+        out: *mut *mut c_char,
+    ) -> crm_status_t {
+        unsafe { crm_cross_sell(crm, 1, query, 10, out) }
+    }
+    let store = Store::open();
+    let setup = CString::new("2026-01-01T00:00:00Z").unwrap();
+    let as_of = CString::new(r#"{"as_of": "2026-03-31"}"#).unwrap();
+    let client = CString::new(r#"{"name": "Olena"}"#).unwrap();
+    let exports: [(&str, Export, &str, bool); 8] = [
+        ("crm_abc", crm_abc, "report_json", true),
+        ("crm_xyz", crm_xyz, "report_json", true),
+        ("crm_abc_xyz", crm_abc_xyz, "matrix_json", true),
+        ("crm_rfm", crm_rfm, "report_json", false),
+        ("crm_p_alive", crm_p_alive, "report_json", false),
+        ("crm_repeat_sales", crm_repeat_sales, "report_json", true),
+        ("crm_product_pairs", crm_product_pairs, "report_json", true),
+        ("crm_cross_sell", cross_sell, "suggestions_json", true),
+    ];
+    unsafe {
+        let mut out = std::ptr::null_mut();
+        assert_eq!(
+            crm_add_client(store.0, client.as_ptr(), setup.as_ptr(), &mut out),
+            CRM_STATUS_OK
+        );
+        crm::crm_string_free(out);
+        for (name, export, out_name, defaults) in exports {
+            let query = if defaults {
+                std::ptr::null()
+            } else {
+                as_of.as_ptr()
+            };
+            let mut out = std::ptr::null_mut();
+            assert_eq!(
+                export(std::ptr::null(), query, &mut out),
+                CRM_STATUS_NULL_ARGUMENT,
+                "{name}"
+            );
+            assert!(out.is_null(), "{name}");
+            assert!(last_error().starts_with("crm"), "{name}: {}", last_error());
+            assert_eq!(
+                export(store.0, query, std::ptr::null_mut()),
+                CRM_STATUS_NULL_ARGUMENT,
+                "{name}"
+            );
+            assert!(last_error().contains(out_name), "{name}: {}", last_error());
+            let mut out = std::ptr::null_mut();
+            let status = export(store.0, std::ptr::null(), &mut out);
+            if defaults {
+                check(status, out);
+            } else {
+                assert_eq!(status, CRM_STATUS_NULL_ARGUMENT, "{name}");
+                assert!(
+                    last_error().contains("query_json"),
+                    "{name}: {}",
+                    last_error()
+                );
+            }
+            // Invalid UTF-8 is refused with its status.
+            let bad = b"{\"as_of\": \"\xff\"}\0";
+            let mut out = std::ptr::null_mut();
+            assert_eq!(
+                export(store.0, bad.as_ptr().cast(), &mut out),
+                CRM_STATUS_INVALID_UTF8,
+                "{name}"
+            );
+            assert!(out.is_null());
+        }
+    }
+}
+
+/// Text shaped like the queries of the pipeline reports and plans, with the values often wrong.
+fn reportish() -> impl Strategy<Value = String> {
+    let value = prop_oneof![
+        Just("null".to_string()),
+        any::<i64>().prop_map(|n| n.to_string()),
+        any::<u32>().prop_map(|n| n.to_string()),
+        any::<f64>().prop_map(|x| format!("{x:?}")),
+        "[a-z_ 0-9-]{0,12}".prop_map(|s| format!("\"{s}\"")),
+        Just("\"2026-11-01\"".to_string()),
+        Just("\"2026-11-30\"".to_string()),
+        Just("\"0001-01-01\"".to_string()),
+        Just("\"9999-12-31\"".to_string()),
+        Just("\"2026-11-30T00:00:00Z\"".to_string()),
+        Just("\"9999-12-31T23:59:59Z\"".to_string()),
+        Just("\"2026-11\"".to_string()),
+        Just("\"2026-13\"".to_string()),
+        Just("\"snapshot\"".to_string()),
+        Just("\"manager\"".to_string()),
+        Just("\"source\"".to_string()),
+        Just("\"channel\"".to_string()),
+        Just("\"5000.00\"".to_string()),
+        Just("\"-1.00\"".to_string()),
+        Just("[]".to_string()),
+        Just("{}".to_string()),
+    ];
+    let key = prop_oneof![
+        Just("start"),
+        Just("end"),
+        Just("mode"),
+        Just("by"),
+        Just("as_of"),
+        Just("horizon_days"),
+        Just("history_start"),
+        Just("manager_id"),
+        Just("month"),
+        Just("revenue"),
+        Just("deals"),
+        Just("x"),
+    ];
+    objects_or_text(key, value)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_report_query_gets_a_status_not_a_panic(json in reportish(), id in -1i64..3,
+        month in prop_oneof![Just("2026-11".to_string()), "[0-9-]{0,8}", ".{0,10}"],
+        at in prop_oneof![Just("2026-11-20T09:00:00Z".to_string()), ".{0,30}"]) {
+        let store = Store::open();
+        let json = CString::new(json.replace('\0', " ")).unwrap();
+        let month = CString::new(month.replace('\0', " ")).unwrap();
+        let at = CString::new(at.replace('\0', " ")).unwrap();
+        let setup = CString::new("2026-11-01T08:00:00Z").unwrap();
+        unsafe {
+            let new = CString::new(r#"{"name": "Olena"}"#).unwrap();
+            let mut out = std::ptr::null_mut();
+            assert_eq!(crm::commands::crm_add_manager(store.0, new.as_ptr(), setup.as_ptr(), &mut out), CRM_STATUS_OK);
+            crm::crm_string_free(out);
+            let lead = CString::new(r#"{"channel": "web", "phone": "+380671234567", "owner_id": 1}"#).unwrap();
+            let mut out = std::ptr::null_mut();
+            assert_eq!(crm_capture_lead(store.0, lead.as_ptr(), setup.as_ptr(), &mut out), CRM_STATUS_OK);
+            crm::crm_string_free(out);
+            let plan = CString::new(r#"{"manager_id": 1, "month": "2026-11", "revenue": "100.00"}"#).unwrap();
+            let mut out = std::ptr::null_mut();
+            assert_eq!(crm_set_plan(store.0, plan.as_ptr(), setup.as_ptr(), &mut out), CRM_STATUS_OK);
+            crm::crm_string_free(out);
+
+            let mut out = std::ptr::null_mut();
+            check(crm_funnel(store.0, json.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_source_report(store.0, json.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_forecast(store.0, json.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_offer_report(store.0, json.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_manager_report(store.0, json.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_set_plan(store.0, json.as_ptr(), at.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_plans(store.0, id, month.as_ptr(), std::ptr::null(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_plans(store.0, 0, std::ptr::null(), month.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_remove_plan(store.0, id, month.as_ptr(), at.as_ptr(), &mut out), out);
         }
     }
 }
