@@ -414,6 +414,32 @@ fn xyz_through_the_store_agrees_with_monthly_revenue_from_the_transactions() {
     let classed: BTreeSet<_> = want.iter().filter_map(|r| r.class).collect();
     assert!(classed.contains(&crm_core::analytics::xyz::XyzClass::Z));
 
+    // A window that starts before many customers' first purchase (Q1 1997): each is measured from
+    // the month of its first purchase.
+    let early = l
+        .crm
+        .xyz(&XyzQuery {
+            start: Some(day("1997-01-01")),
+            end: Some(day("1997-12-31")),
+            ..XyzQuery::default()
+        })
+        .unwrap();
+    let mut per: BTreeMap<ClientId, Vec<i64>> = BTreeMap::new();
+    for p in l.purchases.iter().filter(|p| p.date.year() == 1997) {
+        per.entry(l.clients[&p.customer])
+            .or_insert_with(|| vec![0; 12])[p.date.month0() as usize] += p.cents;
+    }
+    let inputs: Vec<XyzInput> = per
+        .into_iter()
+        .map(|(client_id, revenue)| XyzInput {
+            client_id,
+            revenue,
+            first_period: first[&client_id].month0() as usize,
+        })
+        .collect();
+    assert!(inputs.iter().any(|i| i.first_period > 0));
+    assert_eq!(early.rows, xyz(&inputs, 0.10, 0.25));
+
     // The matrix over the same period puts every client who bought in it in exactly one cell.
     let matrix = l
         .crm

@@ -167,38 +167,35 @@ impl Session<'_> {
             });
         };
         let months = months_between(start, end);
-        let rows = xyz::xyz(&self.xyz_inputs(&months)?, query.x, query.y);
+        let rows = xyz::xyz(&self.xyz_inputs(start, end)?, query.x, query.y);
         Ok(XyzReport { months, rows })
     }
 
-    /// XYZ inputs over `months` (oldest first) from the monthly rollups.
-    fn xyz_inputs(&self, months: &[String]) -> Result<Vec<XyzInput>> {
-        let (Some(from), Some(to)) = (months.first(), months.last()) else {
+    /// XYZ inputs over the months of `start` to `end` from the monthly rollups.
+    fn xyz_inputs(&self, start: NaiveDate, end: NaiveDate) -> Result<Vec<XyzInput>> {
+        let (first, last) = (store::month_number(start), store::month_number(end));
+        let Ok(len) = usize::try_from(last - first + 1) else {
             return Ok(Vec::new());
         };
-        let clients = store::month_revenue(self.conn, from, to)?;
+        let clients = store::month_revenue(self.conn, start, end)?;
         Ok(clients
             .into_iter()
             .map(|c| {
-                let mut revenue = vec![0_i64; months.len()];
+                let mut revenue = vec![0_i64; len];
                 for (month, value) in &c.months {
-                    if let Ok(i) = months.binary_search(month) {
-                        revenue[i] = *value;
+                    if let Some(slot) = usize::try_from(month - first)
+                        .ok()
+                        .and_then(|i| revenue.get_mut(i))
+                    {
+                        *slot = *value;
                     }
                 }
                 // A client whose first order falls inside the window is measured from that month.
-                let first_period = match months.binary_search(&c.first_month) {
-                    Ok(i) => i,
-                    Err(i) => i.min(months.len()),
-                };
+                let first_period = usize::try_from(c.first_month - first).unwrap_or(0).min(len);
                 XyzInput {
                     client_id: c.client_id,
                     revenue,
-                    first_period: if c.first_month.as_str() < from.as_str() {
-                        0
-                    } else {
-                        first_period
-                    },
+                    first_period,
                 }
             })
             .collect())
@@ -427,8 +424,7 @@ impl Session<'_> {
             let start = this_month
                 .checked_sub_months(Months::new(12))
                 .unwrap_or(this_month);
-            let months = months_between(start, end);
-            let inputs = self.xyz_inputs(&months)?;
+            let inputs = self.xyz_inputs(start, end)?;
             for r in xyz::xyz(&inputs, 0.10, 0.25) {
                 if let Some(class) = r.class {
                     entry(&mut rows, r.client_id).xyz = Some(match class {
@@ -458,7 +454,7 @@ fn rfm_inputs(histories: &[ClientHistory]) -> Vec<RfmInput> {
         .iter()
         .map(|h| RfmInput {
             client_id: h.client_id,
-            last_purchase: h.last.date_naive(),
+            last_purchase: h.last,
             frequency: h.orders,
             monetary: h.revenue,
         })
@@ -468,8 +464,7 @@ fn rfm_inputs(histories: &[ClientHistory]) -> Vec<RfmInput> {
 /// The BG/NBD summary of a client's history as of `as_of`, in days: repeat purchase days, the last
 /// purchase day and the age, each from the first purchase day.
 fn summary(h: &ClientHistory, as_of: NaiveDate) -> Summary {
-    let first = h.first.date_naive();
-    let last = h.last.date_naive();
+    let (first, last) = (h.first, h.last);
     Summary {
         x: u32::try_from((h.days - 1).max(0)).unwrap_or(u32::MAX),
         t_x: (last - first).num_days() as f64,

@@ -22,10 +22,16 @@ pub(crate) struct ClientHistory {
     pub orders: i64,
     /// Distinct UTC days with a completed order.
     pub days: i64,
-    /// The first order.
-    pub first: DateTime<Utc>,
-    /// The last order.
-    pub last: DateTime<Utc>,
+    /// The UTC day of the first order.
+    pub first: NaiveDate,
+    /// The UTC day of the last order.
+    pub last: NaiveDate,
+}
+
+/// A UTC day from its number of days since 1970-01-01 (what the queries below compute in SQL, which is
+/// far cheaper than parsing a million timestamps in Rust).
+fn epoch_day(days: i64) -> NaiveDate {
+    NaiveDate::default() + chrono::Days::new(u64::try_from(days).unwrap_or(0))
 }
 
 /// The first and last order times in the store (any status), by the date index.
@@ -64,7 +70,9 @@ fn day_key(day: NaiveDate) -> String {
 /// Every client's history from the rollups (clients with at least one completed order), by id.
 fn histories_from_rollups(conn: &Connection) -> Result<Vec<ClientHistory>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT client_id, revenue, orders, purchase_days, first_order_at, last_order_at
+        "SELECT client_id, revenue, orders, purchase_days,
+                unixepoch(substr(first_order_at, 1, 10)) / 86400,
+                unixepoch(substr(last_order_at, 1, 10)) / 86400
          FROM client_rollups WHERE orders > 0 ORDER BY client_id",
     )?;
     let rows = stmt.query_map([], |r| {
@@ -73,8 +81,8 @@ fn histories_from_rollups(conn: &Connection) -> Result<Vec<ClientHistory>> {
             revenue: r.get(1)?,
             orders: r.get(2)?,
             days: r.get(3)?,
-            first: r.get::<_, Time>(4)?.0,
-            last: r.get::<_, Time>(5)?.0,
+            first: epoch_day(r.get(4)?),
+            last: epoch_day(r.get(5)?),
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -92,8 +100,9 @@ pub(crate) fn histories(conn: &Connection, upto: NaiveDate) -> Result<Vec<Client
     }
     let mut by_client: BTreeMap<ClientId, ClientHistory> = BTreeMap::new();
     let mut stmt = conn.prepare_cached(
-        "SELECT m.client_id, sum(m.revenue), sum(m.orders), sum(m.days), r.first_order_at,
-                max(m.last_order_at)
+        "SELECT m.client_id, sum(m.revenue), sum(m.orders), sum(m.days),
+                unixepoch(substr(r.first_order_at, 1, 10)) / 86400,
+                unixepoch(substr(max(m.last_order_at), 1, 10)) / 86400
          FROM client_month_revenue m JOIN client_rollups r ON r.client_id = m.client_id
          WHERE m.month < ?1
          GROUP BY m.client_id",
@@ -104,8 +113,8 @@ pub(crate) fn histories(conn: &Connection, upto: NaiveDate) -> Result<Vec<Client
             revenue: r.get(1)?,
             orders: r.get(2)?,
             days: r.get(3)?,
-            first: r.get::<_, Time>(4)?.0,
-            last: r.get::<_, Time>(5)?.0,
+            first: epoch_day(r.get(4)?),
+            last: epoch_day(r.get(5)?),
         })
     })?;
     for row in rows {
@@ -114,7 +123,8 @@ pub(crate) fn histories(conn: &Connection, upto: NaiveDate) -> Result<Vec<Client
     }
     let mut seen_days: BTreeSet<(ClientId, NaiveDate)> = BTreeSet::new();
     for (client_id, total, at) in orders_between(conn, month_start(upto), upto)? {
-        let new_day = seen_days.insert((client_id, at.date_naive()));
+        let at = at.date_naive();
+        let new_day = seen_days.insert((client_id, at));
         let h = by_client.entry(client_id).or_insert(ClientHistory {
             client_id,
             revenue: 0,
@@ -169,10 +179,11 @@ pub(crate) fn period_totals(
         return Ok(Vec::new());
     }
     if start == first && end == last {
-        return Ok(histories_from_rollups(conn)?
-            .into_iter()
-            .map(|h| (h.client_id, h.revenue, h.orders))
-            .collect());
+        let mut stmt = conn.prepare_cached(
+            "SELECT client_id, revenue, orders FROM client_rollups WHERE orders > 0 ORDER BY client_id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        return Ok(rows.collect::<rusqlite::Result<_>>()?);
     }
     let mut totals: BTreeMap<ClientId, (i64, i64)> = BTreeMap::new();
     // Whole months: from the first month that starts on or after `start` to the last that ends on or
@@ -232,38 +243,74 @@ fn add_orders(
     }
 }
 
-/// One client's revenue per month of a window, and the month of its first order ever.
+/// A month as a number: `year × 12 + month − 1`, so consecutive months are consecutive numbers.
+pub(crate) fn month_number(day: NaiveDate) -> i64 {
+    i64::from(day.year()) * 12 + i64::from(day.month0())
+}
+
+/// One client's revenue per month of a window, and the month of its first order ever (months as
+/// [`month_number`]s).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ClientMonths {
     pub client_id: ClientId,
-    /// (`YYYY-MM`, revenue) for the months of the window with revenue, oldest first.
-    pub months: Vec<(String, i64)>,
-    /// `YYYY-MM` of the client's first completed order.
-    pub first_month: String,
+    /// (month, revenue) for the months of the window with revenue, oldest first.
+    pub months: Vec<(i64, i64)>,
+    /// The month of the client's first completed order.
+    pub first_month: i64,
 }
 
-/// The monthly revenue of every client with revenue in the months `from` to `to` (`YYYY-MM`,
-/// inclusive), by id, read from the monthly rollups.
-pub(crate) fn month_revenue(conn: &Connection, from: &str, to: &str) -> Result<Vec<ClientMonths>> {
+/// The monthly revenue of every client with revenue in the months of `from` to `to` (days of the
+/// first and last month), by id, read from the monthly rollups. The window is one range of the
+/// covering month index (months turned into numbers in SQL, no sort in SQL: a report over a million
+/// clients reads several million month rows); the rows are ordered here and merged with the clients'
+/// first months, read in one pass over the rollups.
+pub(crate) fn month_revenue(
+    conn: &Connection,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<ClientMonths>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT m.client_id, m.month, m.revenue, substr(r.first_order_at, 1, 7)
-         FROM client_month_revenue m JOIN client_rollups r ON r.client_id = m.client_id
-         WHERE m.month >= ?1 AND m.month <= ?2
-         ORDER BY m.client_id, m.month",
+        "SELECT client_id,
+                CAST(substr(month, 1, 4) AS INTEGER) * 12 + CAST(substr(month, 6, 2) AS INTEGER) - 1,
+                revenue
+         FROM client_month_revenue INDEXED BY client_month_revenue_by_month
+         WHERE month >= ?1 AND month <= ?2",
     )?;
-    let mut rows = stmt.query(params![from, to])?;
+    let mut rows: Vec<(ClientId, i64, i64)> = stmt
+        .query_map(params![month_of(from), month_of(to)], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    rows.sort_unstable_by_key(|&(client, month, _)| (client, month));
     let mut out: Vec<ClientMonths> = Vec::new();
-    while let Some(r) = rows.next()? {
-        let client_id: ClientId = r.get(0)?;
-        let month: String = r.get(1)?;
-        let revenue: i64 = r.get(2)?;
+    for (client_id, month, revenue) in rows {
         match out.last_mut() {
             Some(last) if last.client_id == client_id => last.months.push((month, revenue)),
             _ => out.push(ClientMonths {
                 client_id,
                 months: vec![(month, revenue)],
-                first_month: r.get::<_, Option<String>>(3)?.unwrap_or_default(),
+                first_month: month,
             }),
+        }
+    }
+    // The first month ever, from the rollups, in client order: a merge with `out`.
+    let mut stmt = conn.prepare_cached(
+        "SELECT client_id,
+                CAST(substr(first_order_at, 1, 4) AS INTEGER) * 12
+                    + CAST(substr(first_order_at, 6, 2) AS INTEGER) - 1
+         FROM client_rollups WHERE orders > 0 ORDER BY client_id",
+    )?;
+    let mut firsts = stmt.query([])?;
+    let mut i = 0;
+    while let Some(r) = firsts.next()? {
+        let client: ClientId = r.get(0)?;
+        while out.get(i).is_some_and(|c| c.client_id < client) {
+            i += 1;
+        }
+        let Some(c) = out.get_mut(i) else { break };
+        if c.client_id == client {
+            c.first_month = c.first_month.min(r.get(1)?);
+            i += 1;
         }
     }
     Ok(out)

@@ -118,6 +118,10 @@ ALTER TABLE activities ADD COLUMN argument TEXT;
 CREATE INDEX activities_by_offer ON activities (offer) WHERE offer IS NOT NULL;
 CREATE INDEX activities_by_objection ON activities (objection) WHERE objection IS NOT NULL;
 CREATE INDEX deals_by_closed ON deals (closed_at);
+-- XYZ reads a window of months for every client: with the revenue in the index (which also holds the
+-- key, client and month) the window is one range of the index, never a lookup per row.
+DROP INDEX client_month_revenue_by_month;
+CREATE INDEX client_month_revenue_by_month ON client_month_revenue (month, revenue);
 "#;
 
 /// Version 4: distribution. Managers get a daily cap and may have a calendar of their own (the store's
