@@ -1722,6 +1722,8 @@ impl Session<'_> {
         // what a client had before the batch is read once per client.
         let mut fold = orders::RollupFold::default();
         let mut before: HashMap<ClientId, Option<Money>> = HashMap::new();
+        // Clients the batch has found (a client is never deleted inside a batch).
+        let mut found: HashSet<ClientId> = HashSet::new();
         let mut batch_start: Option<OrderId> = None;
         for (new, at) in batch {
             // Every refusal happens in the read-only plan, so a refused item has written nothing
@@ -1736,7 +1738,12 @@ impl Session<'_> {
                     }
                 };
                 let pending = Money::from_minor(fold.pending_revenue(order.client_id));
-                plan_order_with(tx, order, stored.unwrap_or(Money::ZERO), pending)
+                let (client, known) = (order.client_id, found.contains(&order.client_id));
+                let plan = plan_order_with(tx, order, stored.unwrap_or(Money::ZERO), pending, known);
+                if plan.is_ok() {
+                    found.insert(client);
+                }
+                plan
             });
             match planned {
                 Ok(OrderPlan::Stored(stored)) => results.push(Ok(stored)),
@@ -2806,15 +2813,17 @@ enum OrderPlan {
 /// references it makes. Everything that can refuse an order is here, before any write.
 fn plan_order(tx: &Connection, order: Order) -> Result<OrderPlan> {
     let stored = orders::rollup_of(tx, order.client_id)?.map_or(Money::ZERO, |r| r.revenue);
-    plan_order_with(tx, order, stored, Money::ZERO)
+    plan_order_with(tx, order, stored, Money::ZERO, false)
 }
 
-/// [`plan_order`] with the client's stored revenue and what a batch adds to it before writing.
+/// [`plan_order`] with the client's stored revenue and what a batch adds to it before writing;
+/// `client_known`: the batch has already found the client (it is not looked up again).
 fn plan_order_with(
     tx: &Connection,
     order: Order,
     stored: Money,
     pending: Money,
+    client_known: bool,
 ) -> Result<OrderPlan> {
     if let Some(external_ref) = &order.external_ref {
         if let Some(stored) = orders::by_external_ref(tx, external_ref)? {
@@ -2831,7 +2840,9 @@ fn plan_order_with(
             )));
         }
     }
-    require_client(tx, order.client_id)?;
+    if !client_known {
+        require_client(tx, order.client_id)?;
+    }
     if order.status == OrderStatus::Completed {
         check_revenue_room(stored, pending, order.total)?;
     }
