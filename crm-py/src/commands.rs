@@ -14,12 +14,14 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_core::calendar::CalendarSpec;
 use crm_core::{
-    AbsenceId, ActivityId, ActivityQuery, ClientId, ClientPatch, ClientQuery, ContactId,
-    ConvertLead, Crm, DealId, DealPatch, DealQuery, DedupSettingsPatch, HandOverOptions, JunkKind,
-    LeadId, LeadQuery, ManagerId, ManagerPatch, MergeId, NewAbsence, NewActivity, NewClient,
-    NewContact, NewDeal, NewLead, NewManager, NewOrder, NewRoutingRule, NewSlaPolicy, NewSource,
-    NewSpend, NewStage, OrderId, OrderQuery, OrderStatus, OwnershipSettings, Page, Probe, SourceId,
-    Subject, TaskId, TaskStatus, Transaction,
+    AbcQuery, AbcXyzQuery, AbsenceId, ActivityId, ActivityQuery, ClientId, ClientPatch,
+    ClientQuery, ContactId, ConvertLead, Crm, DealId, DealPatch, DealQuery, DedupSettingsPatch,
+    ForecastQuery, FunnelQuery, HandOverOptions, JunkKind, LeadId, LeadQuery, ManagerId,
+    ManagerPatch, ManagerReportQuery, MergeId, NewAbsence, NewActivity, NewClient, NewContact,
+    NewDeal, NewLead, NewManager, NewOrder, NewPlan, NewRoutingRule, NewSlaPolicy, NewSource,
+    NewSpend, NewStage, OfferQuery, OrderId, OrderQuery, OrderStatus, OwnershipSettings,
+    PAliveQuery, Page, PairQuery, Period, Probe, RfmQuery, SourceId, SourceQuery, Subject, TaskId,
+    TaskStatus, Transaction, XyzQuery,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -207,6 +209,26 @@ commands! {
     queue {} => |f| f.queue();
     list_tasks { manager: Option<ManagerId>, open_only: bool } => |f| f.list_tasks(manager, open_only);
     get_task { id: TaskId } => |f| f.get_task(id);
+    // --- analytics -----------------------------------------------------------------------------------------
+    abc { query: AbcQuery } => |f| f.abc(&query);
+    xyz { query: XyzQuery } => |f| f.xyz(&query);
+    abc_xyz { query: AbcXyzQuery } => |f| f.abc_xyz(&query);
+    rfm { query: RfmQuery } => |f| f.rfm(&query);
+    p_alive { query: PAliveQuery } => |f| f.p_alive(&query);
+    repeat_sales { period: Period } => |f| f.repeat_sales(&period);
+    product_pairs { query: PairQuery } => |f| f.product_pairs(&query);
+    cross_sell { id: ClientId, query: PairQuery, limit: u32 } => |f| f.cross_sell(id, &query, limit);
+    // --- pipeline reports and plans ------------------------------------------------------------------------
+    funnel { query: FunnelQuery } => |f| f.funnel(&query);
+    source_report { query: SourceQuery } => |f| f.source_report(&query);
+    forecast { query: ForecastQuery } => |f| f.forecast(&query);
+    offer_report { query: OfferQuery } => |f| f.offer_report(&query);
+    set_plan { new: NewPlan, at: Time } => |f| f.set_plan(new, at);
+    remove_plan { manager_id: ManagerId, month: String, at: Time }
+        => |f| f.remove_plan(manager_id, &month, at);
+    plans { manager: Option<ManagerId>, from_month: Option<String>, to_month: Option<String> }
+        => |f| f.plans(manager, from_month, to_month);
+    manager_report { query: ManagerReportQuery } => |f| f.manager_report(&query);
 }
 
 /// What `export_segment` gives back: how many members were written, and the CSV itself when no file
@@ -336,9 +358,8 @@ fn parse_args<T: DeserializeOwned>(args: &str) -> Result<T, Failure> {
 }
 
 /// Names the field of a deserialisation error the way the Python layer's keywords name it: the
-/// wrapper argument (`new`, `patch`, `options`, `query`, `probe`, `changes`, `spec`, `settings`) is
-/// left out, so a bad
-/// order line reads `lines[1].unit_price` and a missing channel `channel`.
+/// wrapper argument (`new`, `patch`, `options`, `query`, `probe`, `changes`, `spec`, `settings`,
+/// `period`) is left out, so a bad order line reads `lines[1].unit_price` and a missing channel `channel`.
 fn args_failure(error: serde_path_to_error::Error<serde_json::Error>) -> Failure {
     let rule = without_position(error.inner());
     let mut field = error.path().to_string();
@@ -346,7 +367,7 @@ fn args_failure(error: serde_path_to_error::Error<serde_json::Error>) -> Failure
         field.clear();
     }
     for wrapper in [
-        "new", "patch", "options", "query", "probe", "changes", "spec", "settings",
+        "new", "patch", "options", "query", "probe", "changes", "spec", "settings", "period",
     ] {
         if field == wrapper {
             field.clear();
@@ -708,5 +729,55 @@ mod tests {
             run("calendar", r#"{"manager": null}"#.into()).unwrap(),
             "null"
         );
+    }
+
+    #[test]
+    fn analytics_and_reports_run_and_name_fields_without_their_wrapper() {
+        let crm = Crm::open_in_memory().unwrap();
+        let run = |name: &str, args: &str| Command::parse(name, args).unwrap().run(&crm);
+        run(
+            "add_client",
+            &format!(r#"{{"new": {{"name": "A"}}, "at": "{AT}"}}"#),
+        )
+        .unwrap();
+        let order = format!(r#"{{"new": {{"client_id": 1, "total": "10.50"}}, "at": "{AT}"}}"#);
+        run("record_order", &order).unwrap();
+        let abc = run("abc", r#"{"query": {"rule": "tie_group"}}"#).unwrap();
+        assert!(
+            abc.contains(r#""value":1050,"#) && abc.contains(r#""class":"C""#),
+            "{abc}"
+        );
+        let repeat = run("repeat_sales", r#"{"period": {}}"#).unwrap();
+        assert!(repeat.contains(r#""revenue":"10.50""#), "{repeat}");
+        let rfm = run("rfm", r#"{"query": {"as_of": "2026-11-30"}}"#).unwrap();
+        assert!(rfm.contains(r#""as_of":"2026-11-30""#), "{rfm}");
+        let (field, _) = refusal("abc", r#"{"query": {"rule": "median"}}"#);
+        assert_eq!(field, "rule");
+        let (field, _) = refusal("repeat_sales", r#"{"period": {"start": "2026-13-01"}}"#);
+        assert_eq!(field, "start");
+        let (field, _) = refusal("product_pairs", r#"{"query": {"period": {"end": "x"}}}"#);
+        assert_eq!(field, "end");
+        let (field, _) = refusal("rfm", r#"{"query": {}}"#);
+        assert_eq!(field, "as_of");
+        let error = run("abc", r#"{"query": {"a": 1.5}}"#).unwrap_err();
+        assert!(
+            matches!(&error, Failure::Core(e) if e.kind() == crm_core::ErrorKind::Validation),
+            "{error:?}"
+        );
+        let (field, _) = refusal(
+            "funnel",
+            r#"{"query": {"start": "2026-11-01", "end": "2026-11-30", "by": "region"}}"#,
+        );
+        assert_eq!(field, "by");
+        let report = crm
+            .transaction(|tx| {
+                Command::parse(
+                    "manager_report",
+                    r#"{"query": {"start": "2026-11-01", "end": "2026-11-30"}}"#,
+                )?
+                .run_in(tx)
+            })
+            .unwrap();
+        assert_eq!(report, "[]");
     }
 }

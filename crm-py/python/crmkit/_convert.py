@@ -307,3 +307,84 @@ def share(field: str, value: float) -> int:
     if not 0 < value <= 1:
         raise invalid(field, "must be a share greater than 0 and at most 1 (0.8 = 80 %)")
     return round(value * 10000)
+
+
+def report_day(field: str, value: Union[date, datetime, None]) -> Optional[str]:
+    """A day of a report's period or its ``as_of``: a ``date``, or a ``datetime``, which means its UTC
+    date (a naive one is UTC). ``None`` stays ``None``."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        if value.tzinfo is not None and value.utcoffset() is not None:
+            try:
+                value = value.astimezone(timezone.utc)
+            except OverflowError:
+                raise invalid(field, "is out of range in UTC") from None
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    raise _type_error(field, "a date or a datetime", value)
+
+
+def report_as_of(field: str, value: Union[date, datetime, None]) -> str:
+    """The day a report is made as of: like :func:`report_day`; ``None`` is today (UTC)."""
+    day = report_day(field, value)
+    return datetime.now(timezone.utc).date().isoformat() if day is None else day
+
+
+def cents(field: str, value: Money) -> int:
+    """An amount as an integer number of cents (minor units); at most two decimals."""
+    text = money(field, value)
+    try:
+        amount = Decimal(text.strip())
+    except ArithmeticError:
+        raise invalid(field, f"must be an amount, not {text!r}") from None
+    minor = amount.scaleb(2)
+    if not minor.is_finite() or minor != minor.to_integral_value():
+        raise invalid(field, "must be an amount with at most two decimals")
+    return int(minor)
+
+
+def rfm_thresholds(field: str, value: Optional[Mapping[str, Any]]) -> Optional[dict[str, List[int]]]:
+    """Fixed RFM score bounds: a mapping with ``recency_days``, ``frequency`` (four ascending ints each)
+    and ``monetary`` (four ascending amounts), or ``None``."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise _type_error(field, "a dict or None", value)
+    unknown = set(value) - {"recency_days", "frequency", "monetary"}
+    if unknown:
+        raise TypeError(f"{field}: unknown keys {sorted(unknown)}")
+    out: dict[str, List[int]] = {}
+    for key in ("recency_days", "frequency", "monetary"):
+        if key not in value:
+            raise TypeError(f"{field}: missing key {key!r}")
+        name = f"{field}.{key}"
+        items = iterable(name, value[key])
+        if key == "monetary":
+            out[key] = [cents(f"{name}[{i}]", v) for i, v in enumerate(items)]
+        else:
+            out[key] = [integer(f"{name}[{i}]", v) for i, v in enumerate(items)]
+    return out
+
+
+def month(field: str, value: Union[str, date]) -> str:
+    """A calendar month: ``"2026-12"`` (checked by the core), or a ``date``/``datetime``, which means its
+    month."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, date):
+        return f"{value.year:04}-{value.month:02}"
+    raise _type_error(field, 'a "YYYY-MM" str or a date', value)
+
+
+def optional_month(field: str, value: Union[str, date, None]) -> Optional[str]:
+    return None if value is None else month(field, value)
+
+
+def period_day(field: str, value: Union[date, datetime]) -> str:
+    """A required day of a report's period (see :func:`report_day`)."""
+    day = report_day(field, value)
+    if day is None:
+        raise _type_error(field, "a date or a datetime", value)
+    return day

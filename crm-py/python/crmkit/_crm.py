@@ -33,6 +33,10 @@ from . import _crmkit
 from ._convert import KEEP, Keep, Money
 from ._errors import CrmError, ValidationError
 from ._model import (
+    AbcMeasure,
+    AbcReport,
+    AbcRule,
+    AbcXyzMatrix,
     Absence,
     Activity,
     ActivityKind,
@@ -55,6 +59,10 @@ from ._model import (
     Escalation,
     Event,
     Field,
+    ForecastReport,
+    FunnelBy,
+    FunnelMode,
+    FunnelReport,
     HandOver,
     JunkKind,
     Lead,
@@ -62,27 +70,38 @@ from ._model import (
     LeadTransition,
     LostReason,
     Manager,
+    ManagerRow,
     Match,
     Merge,
     MonthRevenue,
+    OfferReport,
     Order,
     OrderLine,
     OrderStatus,
     OwnershipSettings,
+    PAliveReport,
+    PairReport,
+    Plan,
+    RepeatReport,
+    RfmReport,
+    RfmTieRule,
     RoutingRule,
     Segment,
     SegmentChange,
     SlaPolicy,
     SlaStatus,
     Source,
+    SourceRow,
     Span,
     Spend,
     Stage,
     StageVisit,
     Strategy,
     Subject,
+    Suggestion,
     Task,
     TaskStatus,
+    XyzReport,
     _list_of,
     _time,
 )
@@ -112,13 +131,16 @@ _SOURCE = {"source_id": "source"}
 _ORDER_TIMES = {"from": "ordered_from", "to": "ordered_to"}
 _SLA = {"at_risk_bp": "at_risk"}
 _MANAGER = {"manager": "manager_id"}
+_CLIENT = {"id": "client_id"}
 
 
-def _renamed(error: ValidationError, names: Mapping[str, str]) -> ValidationError:
+def _renamed(error: ValidationError, names: Mapping[str, str], *, strip: bool = False) -> ValidationError:
+    """Reports ``error`` under the Python keyword: the first part of its field renamed by ``names``
+    (with ``strip``, a first part in ``names`` is dropped: ``abc.rule`` → ``rule``)."""
     field = error.field or ""
     head, dot, rest = field.partition(".")
-    if head in names:
-        error.field = names[head] + dot + rest
+    if head in names and (not strip or rest):
+        error.field = rest if strip else names[head] + dot + rest
         error.message = f"{error.field}: {error.rule}"
         error.args = (error.message,)
     return error
@@ -527,12 +549,18 @@ class _Commands:
         outcome: Optional[str] = None,
         document_ref: Optional[str] = None,
         duration_seconds: Optional[int] = None,
+        offer: Optional[str] = None,
+        objection: Optional[str] = None,
+        argument: Optional[str] = None,
         at: Optional[datetime] = None,
     ) -> Activity:
         """Logs a call, e-mail, meeting, message, note or document sent, linked to a lead, a client or a
         deal (which must belong together). ``direction`` (``"in"``/``"out"``) is required except for a
         note and a document (sent unless said). The earliest outbound contact on an open lead is its
-        first response, and moves a new lead to in progress."""
+        first response, and moves a new lead to in progress. ``offer`` is the code of the commercial
+        offer or template sent (``offer_report`` counts sends and later sales by it); ``objection`` the
+        code of an objection met, ``argument`` the code of the argument used against it (at most 200
+        characters each)."""
         new = {
             "kind": cv.text("kind", kind),
             "direction": cv.optional_text("direction", direction),
@@ -545,6 +573,9 @@ class _Commands:
             "outcome": cv.optional_text("outcome", outcome),
             "document_ref": cv.optional_text("document_ref", document_ref),
             "duration_seconds": cv.optional_integer("duration_seconds", duration_seconds),
+            "offer": cv.optional_text("offer", offer),
+            "objection": cv.optional_text("objection", objection),
+            "argument": cv.optional_text("argument", argument),
         }
         return Activity._from_json(self._call("log_activity", {"new": new, "at": cv.time("at", at)}))
 
@@ -1646,6 +1677,291 @@ class _Commands:
     def get_task(self, task_id: int) -> Task:
         """One task (``NotFoundError`` when there is none with this id)."""
         return Task._from_json(self._call("get_task", {"id": cv.integer("task_id", task_id)}))
+
+    # --- analytics ----------------------------------------------------------------------------------------
+    # A period is ``start`` and ``end``, days (UTC, both inclusive; a ``datetime`` means its UTC date);
+    # ``None`` leaves that side open. Only completed orders count.
+
+    def abc(
+        self,
+        start: Union[date, datetime, None] = None,
+        end: Union[date, datetime, None] = None,
+        *,
+        measure: AbcMeasure = "revenue",
+        a: float = 0.8,
+        b: float = 0.95,
+        rule: AbcRule = "inclusive",
+    ) -> AbcReport:
+        """ABC of the clients who bought in a period: ranked by revenue (``measure="revenue"``, values
+        ``Decimal``) or by completed orders (``"orders"``, values ``int``), classed A up to the share
+        ``a`` of the total, B up to ``b``, C the rest. ``rule`` decides the client that crosses a
+        threshold and equal values (see ``AbcRule``). The report is a sequence of ``AbcRow`` in rank
+        order, with the totals per class in ``.summary``."""
+        query = {
+            "start": cv.report_day("start", start),
+            "end": cv.report_day("end", end),
+            "measure": cv.text("measure", measure),
+            "a": cv.number("a", a),
+            "b": cv.number("b", b),
+            "rule": cv.text("rule", rule),
+        }
+        return AbcReport._build(self._call("abc", {"query": query}), measure)
+
+    def xyz(
+        self,
+        start: Union[date, datetime, None] = None,
+        end: Union[date, datetime, None] = None,
+        *,
+        x: float = 0.10,
+        y: float = 0.25,
+    ) -> XyzReport:
+        """XYZ of the clients with revenue in a window of calendar months (the months of ``start`` to
+        ``end``, each counted whole; by default the twelve months ending with the month of the last
+        order): the coefficient of variation of each client's monthly revenue, X up to ``x``, Y up to
+        ``y``, Z above. A client whose first order falls inside the window is measured from its month.
+        The report is a sequence of ``XyzRow`` by client id, with the window in ``.months``."""
+        query = {
+            "start": cv.report_day("start", start),
+            "end": cv.report_day("end", end),
+            "x": cv.number("x", x),
+            "y": cv.number("y", y),
+        }
+        return XyzReport._from_json(self._call("xyz", {"query": query}))
+
+    def abc_xyz(
+        self,
+        start: Union[date, datetime, None] = None,
+        end: Union[date, datetime, None] = None,
+        *,
+        a: float = 0.8,
+        b: float = 0.95,
+        rule: AbcRule = "inclusive",
+        x: float = 0.10,
+        y: float = 0.25,
+    ) -> AbcXyzMatrix:
+        """The ABC×XYZ matrix over one period: ABC by revenue in the period, XYZ over its months; the
+        clients and revenue of each of the twelve cells (``matrix.cell("A", "X")``; XYZ ``None`` for
+        clients with too few months)."""
+        query = {
+            "abc": {
+                "start": cv.report_day("start", start),
+                "end": cv.report_day("end", end),
+                "a": cv.number("a", a),
+                "b": cv.number("b", b),
+                "rule": cv.text("rule", rule),
+            },
+            "xyz": {"x": cv.number("x", x), "y": cv.number("y", y)},
+        }
+        try:
+            return AbcXyzMatrix._from_json(self._call("abc_xyz", {"query": query}))
+        except ValidationError as error:
+            # The keywords are flat: ``abc.rule`` is the keyword ``rule``.
+            raise _renamed(error, {"abc": "", "xyz": ""}, strip=True) from None
+
+    def rfm(
+        self,
+        as_of: Union[date, datetime, None] = None,
+        *,
+        tie_rule: RfmTieRule = "ntile",
+        thresholds: Optional[Mapping[str, Any]] = None,
+    ) -> RfmReport:
+        """RFM of every client with a completed order by ``as_of`` (a day; ``None`` is today, UTC):
+        recency in days from the last order's UTC date, frequency (completed orders), monetary (their
+        revenue), scores 1..5 and the segment. Scores are quintiles (``tie_rule``: ``"ntile"``, ties by
+        client id, or ``"tie_shared"``, equal values equal scores), or with ``thresholds`` fixed bounds:
+        ``{"recency_days": [30, 90, 180, 365], "frequency": [2, 3, 5, 10], "monetary": [100, 500, 1000,
+        5000]}`` (four ascending bounds each; money as ``Decimal``, ``int`` or ``str``). The report is a
+        sequence of ``RfmRow`` by client id, with every segment's size in ``.segments``."""
+        query = {
+            "as_of": cv.report_as_of("as_of", as_of),
+            "tie_rule": cv.text("tie_rule", tie_rule),
+            "thresholds": cv.rfm_thresholds("thresholds", thresholds),
+        }
+        return RfmReport._from_json(self._call("rfm", {"query": query}))
+
+    def p_alive(self, as_of: Union[date, datetime, None] = None, *, horizon_days: int = 90) -> PAliveReport:
+        """The BG/NBD model fitted by maximum likelihood on the store's purchase history up to ``as_of``
+        (a day; ``None`` is today, UTC; distinct purchase days, time in days), and for each client the
+        probability that it is still active and the purchase days expected in the next
+        ``horizon_days``. No completed order by then, or a history that cannot be fitted, is a
+        ``ValidationError`` on ``as_of``."""
+        query = {
+            "as_of": cv.report_as_of("as_of", as_of),
+            "horizon_days": cv.integer("horizon_days", horizon_days),
+        }
+        return PAliveReport._from_json(self._call("p_alive", {"query": query}))
+
+    def repeat_sales(
+        self,
+        start: Union[date, datetime, None] = None,
+        end: Union[date, datetime, None] = None,
+    ) -> RepeatReport:
+        """Repeat purchases over a period: clients who bought, those who bought twice or more, the
+        rate, orders, revenue and the average order."""
+        period = {"start": cv.report_day("start", start), "end": cv.report_day("end", end)}
+        return RepeatReport._from_json(self._call("repeat_sales", {"period": period}))
+
+    def product_pairs(
+        self,
+        start: Union[date, datetime, None] = None,
+        end: Union[date, datetime, None] = None,
+        *,
+        min_count: int = 2,
+    ) -> PairReport:
+        """The product pairs (order line SKUs) bought by the same clients in a period, seen with at
+        least ``min_count`` clients: a sequence of directional ``PairRule`` with support, confidence and
+        lift, best first."""
+        query = {
+            "period": {"start": cv.report_day("start", start), "end": cv.report_day("end", end)},
+            "min_count": cv.integer("min_count", min_count),
+        }
+        return PairReport._from_json(self._call("product_pairs", {"query": query}))
+
+    def cross_sell(
+        self,
+        client_id: int,
+        *,
+        start: Union[date, datetime, None] = None,
+        end: Union[date, datetime, None] = None,
+        min_count: int = 2,
+        limit: int = 5,
+    ) -> List[Suggestion]:
+        """What to offer one client next: products it has never bought, best first, at most ``limit``,
+        each with the pair rule behind it (the rules are learned from the period's purchases, as
+        ``product_pairs``)."""
+        args = {
+            "id": cv.integer("client_id", client_id),
+            "query": {
+                "period": {"start": cv.report_day("start", start), "end": cv.report_day("end", end)},
+                "min_count": cv.integer("min_count", min_count),
+            },
+            "limit": cv.integer("limit", limit),
+        }
+        return _list_of(Suggestion, self._call("cross_sell", args, _CLIENT))
+
+    # --- pipeline reports and plans -----------------------------------------------------------------------
+
+    def funnel(
+        self,
+        start: Union[date, datetime],
+        end: Union[date, datetime],
+        *,
+        by: Optional[FunnelBy] = None,
+        mode: FunnelMode = "cohort",
+        as_of: Union[datetime, date, None] = None,
+    ) -> FunnelReport:
+        """The sales funnel of the leads received from ``start`` to ``end`` (UTC days, inclusive):
+        received → in progress → qualified → converted → the pipeline's stages → won. Per step: how many
+        reached it, the conversion from the previous step and from the first, who stopped there (lost by
+        reason, junk, still open), how many are there now, and the median and 90th percentile of the
+        time spent in it. ``by`` (``"manager"``, ``"source"``, ``"channel"``) adds one funnel per group.
+        ``mode="cohort"`` (the default) counts each lead at the furthest step it ever reached;
+        ``"snapshot"`` as it stood at ``as_of``. ``as_of`` (a ``datetime``; a ``date`` is the end of
+        that day) is when the funnel is read: only what happened before it counts (default: everything
+        so far for a cohort, the end of ``end`` for a snapshot)."""
+        query = {
+            "start": cv.period_day("start", start),
+            "end": cv.period_day("end", end),
+            "by": cv.optional_text("by", by),
+            "mode": cv.text("mode", mode),
+            "as_of": None if as_of is None else cv.as_of("as_of", as_of),
+        }
+        return FunnelReport._from_json(self._call("funnel", {"query": query}))
+
+    def source_report(
+        self,
+        start: Union[date, datetime],
+        end: Union[date, datetime],
+        *,
+        horizon_days: int = 365,
+    ) -> List[SourceRow]:
+        """Leads, conversion, clients, revenue and spend per marketing source for the leads received and
+        the spend booked from ``start`` to ``end`` (UTC days, inclusive): cost per lead, CAC and ROMI,
+        each source's spend counted once. Revenue is the completed orders of a converted client within
+        ``horizon_days`` after its conversion. Best ROMI first; leads without a source in a row of
+        their own."""
+        query = {
+            "start": cv.period_day("start", start),
+            "end": cv.period_day("end", end),
+            "horizon_days": cv.integer("horizon_days", horizon_days),
+        }
+        return _list_of(SourceRow, self._call("source_report", {"query": query}))
+
+    def forecast(
+        self,
+        as_of: Union[datetime, date, None] = None,
+        *,
+        history_start: Union[date, datetime, None] = None,
+    ) -> ForecastReport:
+        """The open pipeline by expected close month and by stage, weighted by the stages' probabilities
+        and by the historic win rates of the deals closed from ``history_start`` (default: a year before
+        ``as_of``) to ``as_of`` (a ``datetime``, a ``date`` meaning the end of that day, or ``None``:
+        now). Overdue deals fall in ``as_of``'s month."""
+        query = {
+            "as_of": cv.as_of("as_of", as_of),
+            "history_start": cv.report_day("history_start", history_start),
+        }
+        return ForecastReport._from_json(self._call("forecast", {"query": query}))
+
+    def offer_report(self, start: Union[date, datetime], end: Union[date, datetime]) -> OfferReport:
+        """Which commercial offers sent from ``start`` to ``end`` (UTC days, inclusive; activities
+        logged with ``offer=``) led to sales, which objections were met (``objection=``) and which
+        arguments (``argument=``) overcame them."""
+        query = {"start": cv.period_day("start", start), "end": cv.period_day("end", end)}
+        return OfferReport._from_json(self._call("offer_report", {"query": query}))
+
+    def set_plan(
+        self,
+        manager_id: int,
+        *,
+        month: Union[str, date],
+        revenue: Money = 0,
+        deals: int = 0,
+        at: Optional[datetime] = None,
+    ) -> Plan:
+        """Sets a manager's sales plan for a calendar month (``"2026-12"``, or a ``date`` in it): the
+        revenue (completed orders of the manager's clients) and the number of deals to win. A plan
+        already set for the month is replaced."""
+        new = {
+            "manager_id": cv.integer("manager_id", manager_id),
+            "month": cv.month("month", month),
+            "revenue": cv.money("revenue", revenue),
+            "deals": cv.integer("deals", deals),
+        }
+        return Plan._from_json(self._call("set_plan", {"new": new, "at": cv.time("at", at)}))
+
+    def remove_plan(self, manager_id: int, *, month: Union[str, date], at: Optional[datetime] = None) -> Plan:
+        """Removes a manager's plan for a month and returns it (``NotFoundError`` when there is none)."""
+        args = {
+            "manager_id": cv.integer("manager_id", manager_id),
+            "month": cv.month("month", month),
+            "at": cv.time("at", at),
+        }
+        return Plan._from_json(self._call("remove_plan", args))
+
+    def plans(
+        self,
+        manager_id: Optional[int] = None,
+        *,
+        from_month: Union[str, date, None] = None,
+        to_month: Union[str, date, None] = None,
+    ) -> List[Plan]:
+        """The sales plans of one manager (or of all) for the months ``from_month`` to ``to_month``
+        (either end open with ``None``), by month, then manager."""
+        args = {
+            "manager": cv.optional_integer("manager_id", manager_id),
+            "from_month": cv.optional_month("from_month", from_month),
+            "to_month": cv.optional_month("to_month", to_month),
+        }
+        return _list_of(Plan, self._call("plans", args, _MANAGER))
+
+    def manager_report(self, start: Union[date, datetime], end: Union[date, datetime]) -> List[ManagerRow]:
+        """The manager report for the UTC days ``start`` to ``end`` (inclusive), one row per manager by
+        id: requests received and how fast they were answered (median and 90th percentile, in working
+        time when a calendar is set; the SLA kept), converted, lost; deals won; orders and revenue of
+        the manager's clients; and the plan against the actuals for each month touching the period."""
+        query = {"start": cv.period_day("start", start), "end": cv.period_day("end", end)}
+        return _list_of(ManagerRow, self._call("manager_report", {"query": query}))
 
 
 def _binary(file: Any) -> bool:

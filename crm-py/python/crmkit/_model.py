@@ -17,14 +17,17 @@ from typing import (
     Callable,
     ClassVar,
     Dict,
+    Iterator,
     List,
     Literal,
     Mapping,
     Optional,
+    Sequence,
     Tuple,
     Type,
     TypeVar,
     Union,
+    overload,
 )
 
 __all__ = [
@@ -87,6 +90,49 @@ __all__ = [
     "Task",
     "DueRun",
     "Span",
+    "AbcClass",
+    "AbcMeasure",
+    "AbcRule",
+    "XyzClass",
+    "RfmTieRule",
+    "RfmSegment",
+    "AbcRow",
+    "AbcClassSummary",
+    "AbcSummary",
+    "AbcReport",
+    "XyzRow",
+    "XyzReport",
+    "AbcXyzCell",
+    "AbcXyzMatrix",
+    "RfmRow",
+    "RfmSegmentSize",
+    "RfmReport",
+    "BgNbdParams",
+    "PAliveRow",
+    "PAliveReport",
+    "RepeatReport",
+    "PairRule",
+    "PairReport",
+    "Suggestion",
+    "FunnelMode",
+    "FunnelBy",
+    "FunnelStepKind",
+    "ReasonCount",
+    "FunnelStep",
+    "FunnelGroup",
+    "FunnelReport",
+    "SourceRow",
+    "ForecastFigures",
+    "ForecastMonth",
+    "ForecastStage",
+    "ForecastReport",
+    "OfferRow",
+    "ArgumentRow",
+    "ObjectionRow",
+    "OfferReport",
+    "Plan",
+    "PlanMonth",
+    "ManagerRow",
 ]
 
 # Each set of codes is spelled as a Union of one-value Literals (not ``Literal["a", "b"]``, which means the
@@ -639,6 +685,13 @@ class Activity(_Result):
     outcome: Optional[str]
     document_ref: Optional[str]
     duration_seconds: Optional[int]
+    offer: Optional[str]
+    """The code of the commercial offer or template the document or e-mail carried
+    (``"KP-wholesale-2026"``); the offer report counts sends and later sales by it."""
+    objection: Optional[str]
+    """The code of an objection met (``"too_expensive"``, ``"has_supplier"``)."""
+    argument: Optional[str]
+    """The code of the argument used against the objection (``"delivery_included"``)."""
 
 
 @dataclass(frozen=True)
@@ -725,19 +778,25 @@ class ClientRollup(_Result):
     orders: int
     first_order_at: Optional[datetime]
     last_order_at: Optional[datetime]
+    purchase_days: int
+    """Distinct UTC days with a completed order (same-day orders count once)."""
 
 
 @dataclass(frozen=True)
 class MonthRevenue(_Result):
     """A client's revenue in one calendar month (UTC)."""
 
-    _convert = {"revenue": Decimal}
+    _convert = {"revenue": Decimal, "last_order_at": _time_or_none}
 
     client_id: int
     month: str
     """The month as ``YYYY-MM``."""
     revenue: Decimal
     orders: int
+    days: int
+    """Distinct UTC days of the month with a completed order."""
+    last_order_at: Optional[datetime]
+    """The time of the month's last completed order."""
 
 
 @dataclass(frozen=True)
@@ -1121,3 +1180,792 @@ class DueRun(_Result):
 
 def _list_of(cls: Type[_R], values: List[Any]) -> List[_R]:
     return [cls._from_json(v) for v in values]
+
+
+# --- analytics -------------------------------------------------------------------------------------------
+
+AbcClass = Union[Literal["A"], Literal["B"], Literal["C"]]
+"""An ABC class: ``A`` the clients making the first 80 % (by default) of the total, ``B`` the next part up
+to 95 %, ``C`` the tail."""
+AbcMeasure = Union[Literal["revenue"], Literal["orders"]]
+"""What ABC ranks clients by: revenue of completed orders, or their number."""
+AbcRule = Union[Literal["inclusive"], Literal["exclusive"], Literal["tie_group"]]
+"""Which cumulative share decides a client's class: including the client itself (``inclusive``), before
+it, so the client crossing a threshold stays in the upper class (``exclusive``), or at the end of its group
+of equal values, so equal values share a class (``tie_group``)."""
+XyzClass = Union[Literal["X"], Literal["Y"], Literal["Z"]]
+"""An XYZ class: steady (``X``), fluctuating (``Y``) or irregular (``Z``) monthly revenue."""
+RfmTieRule = Union[Literal["ntile"], Literal["tie_shared"]]
+"""How RFM quintile scores treat equal values: SQL ``NTILE(5)`` with the client id breaking ties
+(``ntile``, every score the same size ±1), or equal values sharing the score of their group's first
+position (``tie_shared``)."""
+RfmSegment = Union[
+    Literal["champions"],
+    Literal["loyal"],
+    Literal["potential"],
+    Literal["new"],
+    Literal["at_risk"],
+    Literal["cant_lose"],
+    Literal["hibernating"],
+    Literal["lost"],
+]
+"""A named RFM segment, from the R and F scores (best first)."""
+
+_T = TypeVar("_T")
+
+
+def _cents(minor: int) -> Decimal:
+    """Minor units (cents) as a ``Decimal`` with two decimals: ``1177`` → ``Decimal("11.77")``."""
+    return Decimal(minor).scaleb(-2)
+
+
+class _Rows(Sequence[_T]):
+    """A report that reads like the list of its rows: ``len``, iteration, indexing and slicing (a slice
+    is a tuple) go to the field named by ``_items``."""
+
+    __slots__ = ()
+
+    _items: ClassVar[str] = "rows"
+
+    def _sequence(self) -> Tuple[_T, ...]:
+        items: Tuple[_T, ...] = getattr(self, self._items)
+        return items
+
+    def __len__(self) -> int:
+        return len(self._sequence())
+
+    @overload
+    def __getitem__(self, index: int) -> _T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Tuple[_T, ...]: ...
+
+    def __getitem__(self, index: Union[int, slice]) -> Union[_T, Tuple[_T, ...]]:
+        return self._sequence()[index]
+
+    def __iter__(self) -> Iterator[_T]:
+        return iter(self._sequence())
+
+
+@dataclass(frozen=True)
+class AbcRow(_Result):
+    """One client's place in an ABC ranking."""
+
+    client_id: int
+    value: Union[Decimal, int]
+    """What the client is ranked by: its revenue in the period (``Decimal``) when the measure is
+    ``"revenue"``, its number of completed orders (``int``) when it is ``"orders"``."""
+    share: float
+    """The value over the total of every client (0 when the total is 0)."""
+    cumulative_share: float
+    """The shares of every client ranked up to and including this one."""
+    klass: AbcClass
+    """``"A"``, ``"B"`` or ``"C"`` under the rule asked for."""
+
+
+@dataclass(frozen=True)
+class AbcClassSummary(_Result):
+    """The totals of one ABC class."""
+
+    count: int
+    """Clients in the class."""
+    value: Union[Decimal, int]
+    """The sum of their values (``Decimal`` revenue, or ``int`` orders, as the rows)."""
+    share: float
+    """That sum over the total."""
+
+
+@dataclass(frozen=True)
+class AbcSummary(_Result):
+    """The totals of classes A, B and C."""
+
+    a: AbcClassSummary
+    b: AbcClassSummary
+    c: AbcClassSummary
+
+    def of(self, klass: AbcClass) -> AbcClassSummary:
+        """The totals of one class, by its letter."""
+        if klass not in ("A", "B", "C"):
+            raise ValueError(f"klass: must be 'A', 'B' or 'C', not {klass!r}")
+        summary: AbcClassSummary = getattr(self, klass.lower())
+        return summary
+
+
+@dataclass(frozen=True)
+class AbcReport(_Result, _Rows[AbcRow]):
+    """The ABC ranking of the clients who bought in a period: a sequence of ``AbcRow`` in rank order
+    (largest value first, equal values by client id), with the totals per class in ``summary``."""
+
+    measure: AbcMeasure
+    """What the clients are ranked by (and so the type of ``AbcRow.value``)."""
+    rows: Tuple[AbcRow, ...]
+    summary: AbcSummary
+
+    @classmethod
+    def _build(cls, data: Mapping[str, Any], measure: AbcMeasure) -> AbcReport:
+        value: Callable[[int], Union[Decimal, int]] = int if measure == "orders" else _cents
+        rows = tuple(
+            AbcRow(r["client_id"], value(r["value"]), r["share"], r["cumulative_share"], r["class"])
+            for r in data["rows"]
+        )
+        s = data["summary"]
+        parts = [AbcClassSummary(s[k]["count"], value(s[k]["value"]), s[k]["share"]) for k in "abc"]
+        return cls(measure, rows, AbcSummary(*parts))
+
+
+def _mean(minor: float) -> Decimal:
+    return (Decimal(minor) / 100).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class XyzRow(_Result):
+    """One client's steadiness: the coefficient of variation of its monthly revenue."""
+
+    _convert = {"mean": _mean}
+    _members = {"klass": "class"}
+
+    client_id: int
+    periods: int
+    """The months it was measured over (from its first purchase when that falls inside the window)."""
+    mean: Decimal
+    """Mean revenue per month, rounded to the cent."""
+    cv: Optional[float]
+    """The coefficient of variation (standard deviation over mean); ``None`` without revenue."""
+    klass: Optional[XyzClass]
+    """``"X"``, ``"Y"`` or ``"Z"``; ``None`` when there is too little to say (too few months)."""
+
+
+def _xyz_rows(values: Any) -> Tuple[XyzRow, ...]:
+    return tuple(XyzRow._from_json(v) for v in values)
+
+
+@dataclass(frozen=True)
+class XyzReport(_Result, _Rows[XyzRow]):
+    """XYZ over a window of calendar months: a sequence of ``XyzRow``, one per client with revenue in the
+    window, by client id."""
+
+    _convert = {"months": tuple, "rows": _xyz_rows}
+
+    months: Tuple[str, ...]
+    """The window's months, ``YYYY-MM``, oldest first."""
+    rows: Tuple[XyzRow, ...]
+
+
+@dataclass(frozen=True)
+class AbcXyzCell(_Result):
+    """One cell of the ABC×XYZ matrix."""
+
+    _convert = {"revenue": Decimal}
+
+    abc: AbcClass
+    xyz: Optional[XyzClass]
+    """``None``: the clients XYZ cannot class (too few months)."""
+    clients: int
+    revenue: Decimal
+    """Their revenue in the period."""
+
+
+def _cells(values: Any) -> Tuple[AbcXyzCell, ...]:
+    return tuple(AbcXyzCell._from_json(v) for v in values)
+
+
+@dataclass(frozen=True)
+class AbcXyzMatrix(_Result):
+    """The ABC×XYZ matrix over one period: twelve cells (A-X, A-Y, A-Z, A-None, B-X, ... C-None), each
+    present even when empty."""
+
+    _convert = {"months": tuple, "cells": _cells}
+
+    months: Tuple[str, ...]
+    """The window's months, ``YYYY-MM``, oldest first."""
+    cells: Tuple[AbcXyzCell, ...]
+
+    def cell(self, abc: AbcClass, xyz: Optional[XyzClass]) -> AbcXyzCell:
+        """One cell: ``matrix.cell("A", "X")``; ``xyz=None`` is the column of clients without an XYZ
+        class."""
+        for c in self.cells:
+            if c.abc == abc and c.xyz == xyz:
+                return c
+        raise KeyError((abc, xyz))
+
+
+@dataclass(frozen=True)
+class RfmRow(_Result):
+    """One client's recency, frequency and monetary value, their scores (1..5, 5 the best) and
+    segment."""
+
+    _convert = {"monetary": _cents}
+    _members = {"r": "r_score", "f": "f_score", "m": "m_score"}
+
+    client_id: int
+    recency_days: int
+    """Days from the last completed order's UTC date to ``as_of``."""
+    frequency: int
+    """Completed orders by ``as_of``."""
+    monetary: Decimal
+    """Their revenue."""
+    r: int
+    f: int
+    m: int
+    segment: RfmSegment
+
+
+@dataclass(frozen=True)
+class RfmSegmentSize(_Result):
+    """One segment's size in an RFM report."""
+
+    _convert = {"monetary": Decimal}
+
+    segment: RfmSegment
+    clients: int
+    monetary: Decimal
+    """Their revenue up to ``as_of``."""
+
+
+def _rfm_rows(values: Any) -> Tuple[RfmRow, ...]:
+    return tuple(RfmRow._from_json(v) for v in values)
+
+
+def _segment_sizes(values: Any) -> Tuple[RfmSegmentSize, ...]:
+    return tuple(RfmSegmentSize._from_json(v) for v in values)
+
+
+@dataclass(frozen=True)
+class RfmReport(_Result, _Rows[RfmRow]):
+    """RFM as of a day: a sequence of ``RfmRow``, one per client with a completed order by then, by
+    client id, and the size of every segment (all eight, best first, even when empty)."""
+
+    _convert = {"as_of": _day, "rows": _rfm_rows, "segments": _segment_sizes}
+
+    as_of: date
+    rows: Tuple[RfmRow, ...]
+    segments: Tuple[RfmSegmentSize, ...]
+
+    def segment(self, name: RfmSegment) -> RfmSegmentSize:
+        """The size of one segment, by name."""
+        for s in self.segments:
+            if s.segment == name:
+                return s
+        raise KeyError(name)
+
+
+@dataclass(frozen=True)
+class BgNbdParams(_Result):
+    """The fitted BG/NBD parameters, time in days."""
+
+    r: float
+    """Shape of the Gamma distribution of purchase rates."""
+    alpha: float
+    """Its scale, in days."""
+    a: float
+    """First shape of the Beta distribution of drop-out probabilities."""
+    b: float
+    """Second shape."""
+
+
+@dataclass(frozen=True)
+class PAliveRow(_Result):
+    """One client under the fitted BG/NBD model."""
+
+    client_id: int
+    x: int
+    """Repeat purchases: distinct purchase days − 1."""
+    t_x: float
+    """Days from the first purchase day to the last."""
+    age: float
+    """Days from the first purchase day to ``as_of`` (``T`` in the literature)."""
+    p_alive: float
+    """The probability that the client is still active."""
+    expected: float
+    """Purchase days expected in the horizon."""
+
+
+def _p_alive_rows(values: Any) -> Tuple[PAliveRow, ...]:
+    return tuple(PAliveRow._from_json(v) for v in values)
+
+
+@dataclass(frozen=True)
+class PAliveReport(_Result, _Rows[PAliveRow]):
+    """The BG/NBD model fitted on the store's history up to ``as_of``: a sequence of ``PAliveRow``, one
+    per client with a completed order by then, by client id."""
+
+    _convert = {"as_of": _day, "params": BgNbdParams._from_json, "rows": _p_alive_rows}
+
+    as_of: date
+    horizon_days: int
+    """The horizon of ``PAliveRow.expected``, days."""
+    params: BgNbdParams
+    log_likelihood: float
+    """The log-likelihood at the fit."""
+    rows: Tuple[PAliveRow, ...]
+
+
+@dataclass(frozen=True)
+class RepeatReport(_Result):
+    """Repeat purchases over a period (completed orders)."""
+
+    _convert = {"revenue": Decimal, "average_order": _money_or_none}
+
+    clients: int
+    """Clients with a completed order in the period."""
+    repeat_clients: int
+    """Of those, clients with two or more."""
+    repeat_rate: Optional[float]
+    """``repeat_clients / clients``; ``None`` without clients."""
+    orders: int
+    revenue: Decimal
+    average_order: Optional[Decimal]
+    """``revenue / orders`` rounded half away from zero to the cent; ``None`` without orders."""
+
+
+@dataclass(frozen=True)
+class PairRule(_Result):
+    """A directional rule "who bought ``if_bought`` also bought ``then``", over clients."""
+
+    if_bought: str
+    then: str
+    count: int
+    """Clients who bought both."""
+    support: float
+    """``count`` over all clients with a purchase in the period."""
+    confidence: float
+    """``count`` over the clients who bought ``if_bought``."""
+    lift: float
+    """``confidence`` over the share of clients who bought ``then``."""
+
+
+def _rules(values: Any) -> Tuple[PairRule, ...]:
+    return tuple(PairRule._from_json(v) for v in values)
+
+
+@dataclass(frozen=True)
+class PairReport(_Result, _Rows[PairRule]):
+    """The product pairs bought by the same clients: a sequence of ``PairRule``, best first."""
+
+    _convert = {"rules": _rules}
+    _items = "rules"
+
+    clients: int
+    """Clients with a completed order with lines in the period."""
+    rules: Tuple[PairRule, ...]
+
+
+@dataclass(frozen=True)
+class Suggestion(_Result):
+    """A product to offer a client, with the strongest rule behind it."""
+
+    _convert = {"because": PairRule._from_json}
+
+    product: str
+    because: PairRule
+
+
+# --- pipeline reports --------------------------------------------------------------------------------------
+
+FunnelMode = Union[Literal["cohort"], Literal["snapshot"]]
+"""How a funnel reads its leads: the leads received in the period, each at the furthest step it ever
+reached (``cohort``), or the same leads as they stood at ``as_of`` (``snapshot``)."""
+FunnelBy = Union[Literal["manager"], Literal["source"], Literal["channel"]]
+"""What a funnel is split by, besides the total."""
+FunnelStepKind = Union[Literal["lead"], Literal["stage"], Literal["won"]]
+"""What a funnel step stands for: a lead status, a deal stage, or the deal won."""
+
+
+@dataclass(frozen=True)
+class ReasonCount(_Result):
+    """How many of those who stopped at a funnel step were lost for one reason."""
+
+    reason: str
+    """The lost-reason code."""
+    count: int
+
+
+def _reasons(values: Any) -> Tuple[ReasonCount, ...]:
+    return tuple(ReasonCount._from_json(v) for v in values)
+
+
+@dataclass(frozen=True)
+class FunnelStep(_Result):
+    """One step of a funnel: how many reached it, the conversions, who stopped there and how long the
+    step took."""
+
+    _convert = {"lost_reasons": _reasons}
+
+    code: str
+    """``received``, ``in_progress``, ``qualified``, ``converted``, a stage code, or ``won``."""
+    label: str
+    kind: FunnelStepKind
+    entered: int
+    """Leads that reached this step or a later one (a step skipped on the way counts as passed)."""
+    conversion_from_previous: Optional[float]
+    """``entered`` over the previous step's; ``None`` for the first step or when that is 0."""
+    conversion_from_first: Optional[float]
+    """``entered`` over the first step's; ``None`` when that is 0."""
+    dropped: int
+    """Leads whose furthest step is this one (``lost + junk + open``; 0 for ``won``)."""
+    lost_reasons: Tuple[ReasonCount, ...]
+    """Of ``dropped``, the lost ones by reason: most frequent first, then by code."""
+    lost: int
+    junk: int
+    open: int
+    """Of ``dropped``, still open here."""
+    current: int
+    """Leads in this step at the moment the funnel is read (the snapshot view)."""
+    timed: int
+    """How many left the step: the sample of the times below."""
+    median_seconds: Optional[int]
+    """Median time in the step, seconds (nearest rank); ``None`` when nobody left it."""
+    p90_seconds: Optional[int]
+    """90th percentile of the time in the step, seconds (nearest rank)."""
+
+
+def _steps(values: Any) -> Tuple[FunnelStep, ...]:
+    return tuple(FunnelStep._from_json(v) for v in values)
+
+
+def _step(steps: Tuple[FunnelStep, ...], code: str) -> FunnelStep:
+    for s in steps:
+        if s.code == code:
+            return s
+    raise KeyError(code)
+
+
+@dataclass(frozen=True)
+class FunnelGroup(_Result):
+    """The funnel of one group of leads (one manager, source or channel)."""
+
+    _convert = {"steps": _steps}
+
+    key: str
+    """A manager or source id as text, a channel code, or ``"none"`` (no owner, no source)."""
+    label: str
+    """The manager's name, the source's name (with its campaign), the channel code, or ``"none"``."""
+    manager_id: Optional[int]
+    source_id: Optional[int]
+    channel: Optional[Channel]
+    steps: Tuple[FunnelStep, ...]
+
+    def step(self, code: str) -> FunnelStep:
+        """One step, by code (``KeyError`` when there is none)."""
+        return _step(self.steps, code)
+
+
+def _groups(values: Any) -> Tuple[FunnelGroup, ...]:
+    return tuple(FunnelGroup._from_json(v) for v in values)
+
+
+@dataclass(frozen=True)
+class FunnelReport(_Result):
+    """The sales funnel of the leads received in a period: received → in progress → qualified →
+    converted → the pipeline's stages → won, in total (``steps``) and per group when split
+    (``groups``: ids ascending, channels in declaration order, ``"none"`` last)."""
+
+    _convert = {
+        "start": _day,
+        "end": _day,
+        "as_of": _time_or_none,
+        "steps": _steps,
+        "groups": _groups,
+    }
+
+    mode: FunnelMode
+    start: date
+    end: date
+    """The last day of the period, inclusive."""
+    as_of: Optional[datetime]
+    """The moment the funnel was read at; ``None``: everything recorded so far."""
+    by: Optional[FunnelBy]
+    steps: Tuple[FunnelStep, ...]
+    groups: Tuple[FunnelGroup, ...]
+
+    def step(self, code: str) -> FunnelStep:
+        """One step of the total, by code (``KeyError`` when there is none)."""
+        return _step(self.steps, code)
+
+    def group(self, key: Union[int, str]) -> FunnelGroup:
+        """One group, by key: a manager or source id, a channel code, or ``"none"``."""
+        for g in self.groups:
+            if g.key == str(key):
+                return g
+        raise KeyError(key)
+
+
+@dataclass(frozen=True)
+class SourceRow(_Result):
+    """One marketing source's leads, clients, revenue and spend in a period."""
+
+    _convert = {
+        "revenue": Decimal,
+        "spend": Decimal,
+        "cost_per_lead": _money_or_none,
+        "cac": _money_or_none,
+    }
+
+    source_id: Optional[int]
+    """``None`` for the row of leads without a source."""
+    name: str
+    campaign: Optional[str]
+    channel: Optional[Channel]
+    leads: int
+    """Leads received in the period (junk included: they were paid for)."""
+    junk: int
+    qualified: int
+    """Leads qualified at some point (converted ones included)."""
+    converted: int
+    conversion_rate: Optional[float]
+    """``converted / leads``; ``None`` without leads."""
+    clients: int
+    """Distinct clients the converted leads became."""
+    clients_won: int
+    """Distinct clients with a won deal from one of the source's leads."""
+    revenue: Decimal
+    """Completed orders of ``clients`` within the horizon after each client's conversion."""
+    spend: Decimal
+    """Spend booked on the source in the period."""
+    cost_per_lead: Optional[Decimal]
+    cac: Optional[Decimal]
+    """Client acquisition cost, ``spend / clients_won``."""
+    romi: Optional[float]
+    """Return on marketing investment, ``(revenue − spend) / spend``; ``None`` without spend."""
+
+
+@dataclass(frozen=True)
+class ForecastFigures(_Result):
+    """The open pipeline's figures."""
+
+    _convert = {"amount": Decimal, "weighted": Decimal, "historic": Decimal}
+
+    deals: int
+    amount: Decimal
+    """The deals' amounts, unweighted."""
+    weighted: Decimal
+    """Each amount times its stage's probability."""
+    historic: Decimal
+    """Each amount times its stage's historic win rate."""
+
+
+@dataclass(frozen=True)
+class ForecastMonth(_Result):
+    """The forecast for one expected close month."""
+
+    _convert = {"amount": Decimal, "weighted": Decimal, "historic": Decimal}
+
+    month: Optional[str]
+    """``YYYY-MM``; ``None`` for the deals without an expected close date."""
+    overdue: int
+    """Deals whose expected close date had passed (counted in ``as_of``'s month)."""
+    deals: int
+    amount: Decimal
+    weighted: Decimal
+    historic: Decimal
+
+
+@dataclass(frozen=True)
+class ForecastStage(_Result):
+    """The forecast for one pipeline stage, with the stage's history."""
+
+    _convert = {"amount": Decimal, "weighted": Decimal, "historic": Decimal}
+
+    stage: str
+    label: str
+    probability: int
+    """The stage's win probability, in percent."""
+    history_closed: int
+    """Deals closed in the history window that were ever in this stage."""
+    history_won: int
+    history_rate: Optional[float]
+    """``history_won / history_closed``; ``None`` without history."""
+    deals: int
+    amount: Decimal
+    weighted: Decimal
+    historic: Decimal
+
+
+def _forecast_months(values: Any) -> Tuple[ForecastMonth, ...]:
+    return tuple(ForecastMonth._from_json(v) for v in values)
+
+
+def _forecast_stages(values: Any) -> Tuple[ForecastStage, ...]:
+    return tuple(ForecastStage._from_json(v) for v in values)
+
+
+@dataclass(frozen=True)
+class ForecastReport(_Result):
+    """The forecast of the open pipeline: by expected close month (oldest first, the unscheduled last),
+    by stage (in pipeline order) and in total."""
+
+    _convert = {
+        "as_of": _time,
+        "history_start": _day,
+        "months": _forecast_months,
+        "stages": _forecast_stages,
+        "total": ForecastFigures._from_json,
+    }
+
+    as_of: datetime
+    history_start: date
+    """The first day of the history the win rates were learnt from."""
+    months: Tuple[ForecastMonth, ...]
+    stages: Tuple[ForecastStage, ...]
+    total: ForecastFigures
+
+
+@dataclass(frozen=True)
+class OfferRow(_Result):
+    """How one commercial offer did."""
+
+    offer: str
+    sent: int
+    """Activities that carried it."""
+    leads: int
+    deals: int
+    leads_converted: int
+    """Of ``leads``, those converted at or after the offer was first sent on them."""
+    deals_won: int
+    """Of ``deals``, those won at or after the offer was first sent on them."""
+    conversion_rate: Optional[float]
+
+
+@dataclass(frozen=True)
+class ArgumentRow(_Result):
+    """How one argument did against one objection."""
+
+    argument: Optional[str]
+    """``None``: no argument was recorded."""
+    used: int
+    tracked: int
+    """Of ``used``, on a lead or a deal (whose fate can be followed)."""
+    overcome: int
+    """Of ``tracked``, those whose lead converted or deal was won at or after the activity."""
+    rate: Optional[float]
+
+
+def _arguments(values: Any) -> Tuple[ArgumentRow, ...]:
+    return tuple(ArgumentRow._from_json(v) for v in values)
+
+
+@dataclass(frozen=True)
+class ObjectionRow(_Result):
+    """How often one objection was met and what overcame it."""
+
+    _convert = {"arguments": _arguments}
+
+    objection: str
+    met: int
+    tracked: int
+    overcome: int
+    rate: Optional[float]
+    arguments: Tuple[ArgumentRow, ...]
+    """By argument: most used first, then by code, "no argument" last."""
+
+
+def _offers(values: Any) -> Tuple[OfferRow, ...]:
+    return tuple(OfferRow._from_json(v) for v in values)
+
+
+def _objections(values: Any) -> Tuple[ObjectionRow, ...]:
+    return tuple(ObjectionRow._from_json(v) for v in values)
+
+
+@dataclass(frozen=True)
+class OfferReport(_Result):
+    """Offers sent and objections met in a period: per offer (most sent first) and per objection (most
+    met first)."""
+
+    _convert = {"start": _day, "end": _day, "offers": _offers, "objections": _objections}
+
+    start: date
+    end: date
+    offers: Tuple[OfferRow, ...]
+    objections: Tuple[ObjectionRow, ...]
+
+
+@dataclass(frozen=True)
+class Plan(_Result):
+    """A manager's sales plan for one calendar month."""
+
+    _convert = {"revenue": Decimal}
+
+    manager_id: int
+    month: str
+    """``YYYY-MM``."""
+    revenue: Decimal
+    """Revenue to reach: completed orders of the manager's clients in the month."""
+    deals: int
+    """Deals to win in the month."""
+
+
+@dataclass(frozen=True)
+class PlanMonth(_Result):
+    """A manager's plan against what was achieved in one calendar month (to the report's end, when
+    that comes first)."""
+
+    _convert = {
+        "start": _day,
+        "end": _day,
+        "plan_revenue": _money_or_none,
+        "revenue": Decimal,
+    }
+    _members = {"start": "from", "end": "to"}
+
+    month: str
+    start: date
+    """The first day counted: the month's first."""
+    end: date
+    """The last day counted: the month's last, or the report's end when that is earlier."""
+    plan_revenue: Optional[Decimal]
+    """``None`` when no plan is set for the month."""
+    plan_deals: Optional[int]
+    revenue: Decimal
+    deals: int
+    revenue_achieved: Optional[float]
+    """``revenue / plan_revenue`` (1.0: the plan met); ``None`` without a plan or when it is zero."""
+    deals_achieved: Optional[float]
+
+
+def _plan_months(values: Any) -> Tuple[PlanMonth, ...]:
+    return tuple(PlanMonth._from_json(v) for v in values)
+
+
+@dataclass(frozen=True)
+class ManagerRow(_Result):
+    """One manager's line of the manager report: the requests received in the period and how they were
+    answered and converted, the deals won and orders completed, and the plan against the actuals."""
+
+    _convert = {
+        "won_amount": Decimal,
+        "revenue": Decimal,
+        "average_order": _money_or_none,
+        "months": _plan_months,
+    }
+
+    manager_id: int
+    name: str
+    active: bool
+    received: int
+    """Leads received in the period that the manager owns."""
+    answered: int
+    unanswered: int
+    working_time: bool
+    """Whether response times are working seconds of a calendar (else plain elapsed seconds)."""
+    response_median_secs: Optional[int]
+    response_p90_secs: Optional[int]
+    sla_counted: int
+    """Leads whose response deadline is decided."""
+    sla_met: int
+    sla_met_share: Optional[float]
+    converted: int
+    lost: int
+    junk: int
+    conversion_rate: Optional[float]
+    """``converted / (received − junk)``."""
+    deals_won: int
+    won_amount: Decimal
+    orders: int
+    """Completed orders in the period of the clients the manager owns."""
+    revenue: Decimal
+    average_order: Optional[Decimal]
+    promises_kept: Optional[float]
+    """Always ``None`` for now."""
+    months: Tuple[PlanMonth, ...]
+    """One per calendar month touching the period, in order."""
