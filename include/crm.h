@@ -78,7 +78,7 @@
  *   (client ids, ascending; at the first refresh every member entered), `members`.
  * - **Field** (of the catalogue crm_segment_fields() returns): `name` (as written in expressions;
  *   `attributes.<key>` stands for any attribute key), `type` (text, choice, integer, money, date, days,
- *   hour, weekday, source, manager, client, tags, attribute), `values` (the codes of a choice, else
+ *   hour, weekday, source, manager, client, tags, attribute, probability), `values` (the codes of a choice, else
  *   `[]`), `nullable` (whether the value may be missing), `doc`.
  * - **Capture** (what crm_capture_lead() returns): `lead` (the stored Lead), `warnings` (`[{"field",
  *   "message"}]`: problems stored anyway), `matches` (Match records: known clients that look like the

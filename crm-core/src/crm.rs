@@ -1739,7 +1739,8 @@ impl Session<'_> {
                 };
                 let pending = Money::from_minor(fold.pending_revenue(order.client_id));
                 let (client, known) = (order.client_id, found.contains(&order.client_id));
-                let plan = plan_order_with(tx, order, stored.unwrap_or(Money::ZERO), pending, known);
+                let plan =
+                    plan_order_with(tx, order, stored.unwrap_or(Money::ZERO), pending, known);
                 if plan.is_ok() {
                     found.insert(client);
                 }

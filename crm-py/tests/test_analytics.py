@@ -361,6 +361,26 @@ def test_p_alive_needs_history_and_the_reports_work_in_a_transaction(shop: Crm) 
     assert rfm[4].frequency == 2
 
 
+def test_segments_read_the_scores_as_of_a_day(shop: Crm) -> None:
+    as_of = datetime(2026, 3, 31, 23, 0, tzinfo=timezone.utc)
+    abc = shop.abc(end=AS_OF)
+    assert shop.segment("abc = 'A'", as_of=as_of) == sorted(r.client_id for r in abc if r.klass == "A")
+    rfm = shop.rfm(as_of=AS_OF)
+    at_risk = sorted(r.client_id for r in rfm if r.segment == "at_risk")
+    assert shop.segment("rfm_segment = 'at risk'", as_of=as_of) == at_risk
+    # Five buyers over three months are too few to fit BG/NBD: p_alive raises, and in a segment the
+    # score is missing (null), which no comparison matches.
+    with pytest.raises(crmkit.ValidationError):
+        shop.p_alive(as_of=AS_OF)
+    assert shop.segment("p_alive < 0.9", as_of=as_of) == []
+    assert shop.segment("p_alive is null and orders >= 1", as_of=as_of) == [1, 2, 3, 4, 5]
+    fields = {f.name: f for f in shop.fields("clients")}
+    assert fields["p_alive"].type == "probability"
+    assert fields["abc"].values == ("A", "B", "C")
+    with pytest.raises(crmkit.ValidationError):
+        shop.segment("p_alive < 1.5", as_of=as_of)
+
+
 def test_rollups_carry_purchase_days_and_months_their_last_order(shop: Crm) -> None:
     shop.record_order(client_id=4, total="10", at=utc(2, 20) + timedelta(hours=3))
     rollup = shop.client_rollup(4)

@@ -215,7 +215,9 @@ impl RollupFold {
         client_had_orders: bool,
     ) -> Result<()> {
         // A day the fold counted already needs no look: `add` will not count it again.
-        let counted = self.days.contains(&(o.client_id, o.ordered_at.date_naive()));
+        let counted = self
+            .days
+            .contains(&(o.client_id, o.ordered_at.date_naive()));
         let new_day = !counted
             && (!client_had_orders || !day_taken(conn, o.client_id, &o.ordered_at, batch_start)?);
         self.add(o, new_day);

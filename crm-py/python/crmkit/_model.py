@@ -254,6 +254,7 @@ FieldType = Union[
     Literal["client"],
     Literal["tags"],
     Literal["attribute"],
+    Literal["probability"],
 ]
 """The type of a field an expression may name: which values and tests it takes (see ``Crm.fields``)."""
 
