@@ -20,6 +20,8 @@
  * json_i64(json, "id", &id) reads the first `"id":<integer>`, json_count() counts a needle,
  * json_in_order() checks needles appear one after another. fmt() formats into a buffer (JSON with ids), add()
  * runs a crm_add_…() that must succeed and gives the id, last_seq() reads the newest event number.
+ * FAILS_EMPTY(out, call, want, needle) presets `out` to SENTINEL and checks the call fails and leaves it
+ * NULL; check_field(name) checks the last error names that field.
  */
 #ifndef CRM_TEST_CHECK_H
 #define CRM_TEST_CHECK_H
@@ -274,6 +276,30 @@ static inline void remove_store(const char *path) {
   remove(companion);
   snprintf(companion, sizeof companion, "%s-journal", path);
   remove(companion);
+}
+
+/* A value no call of the library can return: out-parameters are preset to it. */
+static inline char *check_sentinel(void) {
+  static char byte;
+  return &byte;
+}
+#define SENTINEL (check_sentinel())
+
+/* `call` must fail with `want`, its message must contain `needle`, and `out` must be NULL after it. */
+#define FAILS_EMPTY(out, call, want, needle) \
+  do {                                       \
+    (out) = SENTINEL;                        \
+    CHECK_FAILS(call, want, needle);         \
+    CHECK((out) == NULL);                    \
+  } while (0)
+
+/* The last error names `field`. */
+static inline void check_field(const char *field) {
+  char *json = crm_last_error_json();
+  char want[128];
+  snprintf(want, sizeof want, "\"field\":\"%s\"", field);
+  CHECK_CONTAINS(json, want);
+  free_str(&json);
 }
 
 #endif /* CRM_TEST_CHECK_H */

@@ -27,27 +27,6 @@
 
 #define T_SETUP "2026-01-01T00:00:00Z"
 
-/* A value no call of the library can return: out-parameters are preset to it. */
-static char sentinel_byte;
-#define SENTINEL ((char *)&sentinel_byte)
-
-/* `call` must fail with `want`, its message must contain `needle`, and `out` must be NULL after it. */
-#define FAILS_EMPTY(out, call, want, needle) \
-  do {                                       \
-    (out) = SENTINEL;                        \
-    CHECK_FAILS(call, want, needle);         \
-    CHECK((out) == NULL);                    \
-  } while (0)
-
-/* The last error names `field`. */
-static void check_field(const char *field) {
-  char *json = crm_last_error_json();
-  char want[128];
-  snprintf(want, sizeof want, "\"field\":\"%s\"", field);
-  CHECK_CONTAINS(json, want);
-  free_str(&json);
-}
-
 /* The JSON object that starts with `{"client_id":<id>,` in a report (up to its closing brace). */
 static const char *row_of(const char *json, int64_t client) {
   char needle[64];

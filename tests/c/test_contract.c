@@ -26,18 +26,6 @@
 
 #define BAD_UTF8 "\xff\xfe"
 
-/* A value no call of the library can return: out-parameters are preset to it. */
-static char sentinel_byte;
-#define SENTINEL ((char *)&sentinel_byte)
-
-/* `call` must fail with `want`, its message must contain `needle`, and `out` must be NULL after it. */
-#define FAILS_EMPTY(out, call, want, needle) \
-  do {                                       \
-    (out) = SENTINEL;                        \
-    CHECK_FAILS(call, want, needle);         \
-    CHECK((out) == NULL);                    \
-  } while (0)
-
 /* The numbers are frozen: hosts compiled against an older header rely on them. */
 _Static_assert(CRM_STATUS_OK == 0, "frozen");
 _Static_assert(CRM_STATUS_NULL_ARGUMENT == 1, "frozen");

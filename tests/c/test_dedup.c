@@ -25,18 +25,6 @@
 
 #define DEFAULT_SETTINGS "{\"auto_link\":0.9,\"suggest\":0.5,\"key_limit\":20,\"default_country\":\"UA\"}"
 
-/* A value no call of the library can return: out-parameters are preset to it. */
-static char sentinel_byte;
-#define SENTINEL ((char *)&sentinel_byte)
-
-/* `call` must fail with `want`, its message must contain `needle`, and `out` must be NULL after it. */
-#define FAILS_EMPTY(out, call, want, needle) \
-  do {                                       \
-    (out) = SENTINEL;                        \
-    CHECK_FAILS(call, want, needle);         \
-    CHECK((out) == NULL);                    \
-  } while (0)
-
 typedef struct {
   crm_t *crm;
   int64_t olena;

@@ -30,27 +30,6 @@
 
 #define KYIV "{\"timezone\": \"Europe/Kyiv\", \"working_hours\": {\"mon-fri\": [[\"09:00\", \"18:00\"]]}}"
 
-/* A value no call of the library can return: out-parameters are preset to it. */
-static char sentinel_byte;
-#define SENTINEL ((char *)&sentinel_byte)
-
-/* `call` must fail with `want`, its message must contain `needle`, and `out` must be NULL after it. */
-#define FAILS_EMPTY(out, call, want, needle) \
-  do {                                       \
-    (out) = SENTINEL;                        \
-    CHECK_FAILS(call, want, needle);         \
-    CHECK((out) == NULL);                    \
-  } while (0)
-
-/* The last error names `field`. */
-static void check_field(const char *field) {
-  char *json = crm_last_error_json();
-  char want[128];
-  snprintf(want, sizeof want, "\"field\":\"%s\"", field);
-  CHECK_CONTAINS(json, want);
-  free_str(&json);
-}
-
 typedef struct {
   crm_t *crm;
   int64_t olena, petro, iryna; /* managers, in id order */

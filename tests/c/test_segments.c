@@ -33,18 +33,6 @@
 #define EXPORT_HEADER \
   "client_id,name,kind,email,phone,contact_name,contact_email,contact_phone,region,industry,owner_id,tags\r\n"
 
-/* A value no call of the library can return: out-parameters are preset to it. */
-static char sentinel_byte;
-#define SENTINEL ((char *)&sentinel_byte)
-
-/* `call` must fail with `want`, its message must contain `needle`, and `out` must be NULL after it. */
-#define FAILS_EMPTY(out, call, want, needle) \
-  do {                                       \
-    (out) = SENTINEL;                        \
-    CHECK_FAILS(call, want, needle);         \
-    CHECK((out) == NULL);                    \
-  } while (0)
-
 typedef struct {
   crm_t *crm;
   int64_t olena, taras, source;
