@@ -6,9 +6,13 @@
 //! `facade!` list below generates both sets of public methods, so the two can never drift apart.
 
 mod analytics;
+mod care;
 mod distribution;
+mod dormancy;
 mod plans;
 mod reports;
+mod retention;
+mod tasks;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;

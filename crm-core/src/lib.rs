@@ -59,6 +59,7 @@ mod error;
 mod export;
 pub mod lifecycle;
 pub mod model;
+pub mod retention;
 pub mod segment;
 mod store;
 mod validate;

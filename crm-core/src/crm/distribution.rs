@@ -440,7 +440,6 @@ pub(super) fn tell_queued(
         return Ok(());
     };
     let mut task = Task {
-        id: TaskId(0),
         kind: "queued_lead".into(),
         title: format!(
             "Lead {} waits for a manager: {}",
@@ -454,10 +453,8 @@ pub(super) fn tell_queued(
         lead_id: Some(lead.id),
         deal_id: None,
         due_at: Some(at),
-        status: TaskStatus::Open,
         origin: Some(format!("queue:lead:{}", lead.id)),
-        created_at: at,
-        closed_at: None,
+        ..Task::new("queued_lead", "", at)
     };
     if let Some(id) = store::insert_task(s.conn, &task)? {
         task.id = id;
@@ -1338,6 +1335,11 @@ impl Session<'_> {
             escalations: Vec::new(),
             tasks: Vec::new(),
             assigned: Vec::new(),
+            complaints_breached: Vec::new(),
+            promises_reminded: Vec::new(),
+            promises_broken: Vec::new(),
+            dormancy: Vec::new(),
+            fired: Vec::new(),
         };
         run.assigned = self.assign_queued_with(&mut router, now)?;
         for id in store::overdue(self.conn, now)? {
@@ -1384,7 +1386,6 @@ impl Session<'_> {
                 Escalation::Task => {
                     let to = policy.as_ref().and_then(|p| p.escalate_to);
                     let mut task = Task {
-                        id: TaskId(0),
                         kind: "sla_escalation".into(),
                         title: format!(
                             "Lead {id}: no first response by {} (owner: {})",
@@ -1399,10 +1400,8 @@ impl Session<'_> {
                         lead_id: Some(id),
                         deal_id: None,
                         due_at: Some(now),
-                        status: TaskStatus::Open,
                         origin: Some(format!("sla:lead:{id}")),
-                        created_at: now,
-                        closed_at: None,
+                        ..Task::new("sla_escalation", "", now)
                     };
                     if let Some(task_id) = store::insert_task(self.conn, &task)? {
                         task.id = task_id;
@@ -1423,6 +1422,12 @@ impl Session<'_> {
                 &data,
             )?;
         }
+        // After the leads: complaints' deadlines, promises, the dormancy ladder, then the retention rules
+        // (which read the dormancy just brought up to date).
+        self.due_complaints(now, &mut run)?;
+        self.due_promises(now, &mut run)?;
+        self.due_dormancy(now, &mut run)?;
+        self.due_rules(now, &mut run)?;
         Ok(run)
     }
 

@@ -4,7 +4,10 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{ClientId, DealId, LeadId, ManagerId, code_enum};
+use super::{
+    ActivityId, ClientId, ComplaintBreach, ComplaintId, DealId, DormancyChange, LeadId, ManagerId,
+    PromiseId, RetentionRuleId, RuleFire, code_enum,
+};
 
 /// Id of a [`RoutingRule`].
 #[derive(
@@ -470,6 +473,41 @@ pub struct Task {
     pub created_at: DateTime<Utc>,
     /// When it was done or cancelled.
     pub closed_at: Option<DateTime<Utc>>,
+    /// The retention rule that made it.
+    pub rule_id: Option<RetentionRuleId>,
+    /// The promise it reminds of.
+    pub promise_id: Option<PromiseId>,
+    /// The complaint it is about.
+    pub complaint_id: Option<ComplaintId>,
+    /// What came of it, as recorded when it was done.
+    pub outcome: Option<String>,
+    /// The activity that recorded its outcome.
+    pub activity_id: Option<ActivityId>,
+}
+
+impl Task {
+    /// An open task of `kind` with `title`, created at `at`, about nothing yet, for nobody yet.
+    pub fn new(kind: impl Into<String>, title: impl Into<String>, at: DateTime<Utc>) -> Task {
+        Task {
+            id: TaskId(0),
+            kind: kind.into(),
+            title: title.into(),
+            manager_id: None,
+            client_id: None,
+            lead_id: None,
+            deal_id: None,
+            due_at: None,
+            status: TaskStatus::Open,
+            origin: None,
+            created_at: at,
+            closed_at: None,
+            rule_id: None,
+            promise_id: None,
+            complaint_id: None,
+            outcome: None,
+            activity_id: None,
+        }
+    }
 }
 
 /// What `run_due` did: breaches by deadline (then id), the other lists in the order they were made.
@@ -485,4 +523,14 @@ pub struct DueRun {
     pub tasks: Vec<Task>,
     /// Queued leads that found a manager.
     pub assigned: Vec<Assignment>,
+    /// Complaint deadlines found passed (first response or resolution), by deadline, then id.
+    pub complaints_breached: Vec<ComplaintBreach>,
+    /// Open promises coming due: a reminder task each for the manager who made it.
+    pub promises_reminded: Vec<PromiseId>,
+    /// Open promises found overdue: now broken.
+    pub promises_broken: Vec<PromiseId>,
+    /// Clients that moved on the dormancy ladder, by client id.
+    pub dormancy: Vec<DormancyChange>,
+    /// What the retention rules did, by rule, then client.
+    pub fired: Vec<RuleFire>,
 }

@@ -3,10 +3,12 @@
 
 mod activity;
 mod analytics;
+mod care;
 mod client;
 mod deal;
 mod dedup;
 mod distribution;
+mod dormancy;
 mod event;
 mod lead;
 mod manager;
@@ -14,11 +16,13 @@ mod money;
 mod order;
 mod plans;
 mod reports;
+mod retention;
 mod segment;
 mod source;
 
 pub use activity::{Activity, ActivityKind, ActivityQuery, Direction, NewActivity};
 pub use analytics::*;
+pub use care::*;
 pub use client::{
     Client, ClientKind, ClientPatch, ClientQuery, Contact, NewClient, NewContact, Quality,
 };
@@ -32,6 +36,7 @@ pub use distribution::{
     RuleId, SkipReason, Skipped, SlaPolicy, SlaPolicyId, SlaState, SlaStatus, Strategy, Task,
     TaskId, TaskStatus,
 };
+pub use dormancy::*;
 pub use event::Event;
 pub use lead::{
     Capture, Conversion, ConvertLead, JunkKind, Lead, LeadQuery, LeadStatus, LeadTransition,
@@ -42,6 +47,7 @@ pub use money::Money;
 pub use order::{ClientRollup, MonthRevenue, NewOrder, Order, OrderLine, OrderQuery, OrderStatus};
 pub use plans::*;
 pub use reports::*;
+pub use retention::*;
 pub use segment::{Segment, SegmentChange};
 pub use source::{Channel, NewSource, NewSpend, Source, Spend};
 
@@ -90,6 +96,12 @@ id_type!(
     SegmentId,
     /// Id of a [`Merge`] of two clients.
     MergeId,
+    /// Id of a [`Promise`].
+    PromiseId,
+    /// Id of a [`Complaint`].
+    ComplaintId,
+    /// Id of a [`RetentionRule`].
+    RetentionRuleId,
 );
 
 /// Declares a closed set of codes: an enum with `as_str`, `FromStr` (the error names the field and lists

@@ -9,9 +9,10 @@ use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, 
 
 use crate::model::{
     AbsenceId, ActivityId, ActivityKind, AssignedVia, AssignmentId, Channel, ClientId, ClientKind,
-    ContactId, DealId, DealStatus, Direction, Escalation, JunkKind, LeadId, LeadStatus, ManagerId,
-    MergeId, Money, OrderId, OrderStatus, Quality, RuleId, SlaPolicyId, SourceId, SpendId,
-    Strategy, TaskId, TaskStatus,
+    ComplaintId, ComplaintMilestone, ContactId, DealId, DealStatus, Direction, DormancyState,
+    Escalation, JunkKind, LeadId, LeadStatus, ManagerId, MergeId, Money, OrderId, OrderStatus,
+    PromiseId, Quality, RetentionRuleId, RuleId, SlaPolicyId, SourceId, SpendId, Strategy, TaskId,
+    TaskStatus,
 };
 
 /// A time as stored.
@@ -101,7 +102,10 @@ sql_id!(
     RuleId,
     SlaPolicyId,
     TaskId,
-    AssignmentId
+    AssignmentId,
+    PromiseId,
+    ComplaintId,
+    RetentionRuleId
 );
 
 impl ToSql for Money {
@@ -143,5 +147,7 @@ sql_code!(
     AssignedVia,
     Strategy,
     Escalation,
-    TaskStatus
+    TaskStatus,
+    ComplaintMilestone,
+    DormancyState
 );

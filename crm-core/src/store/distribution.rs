@@ -620,7 +620,7 @@ pub(crate) fn move_open_deals(
 
 const TASK_COLUMNS: &str =
     "id, kind, title, manager_id, client_id, lead_id, deal_id, due_at, status, origin,
-    created_at, closed_at";
+    created_at, closed_at, rule_id, promise_id, complaint_id, outcome, activity_id";
 
 fn task(row: &Row<'_>) -> rusqlite::Result<Task> {
     Ok(Task {
@@ -636,6 +636,11 @@ fn task(row: &Row<'_>) -> rusqlite::Result<Task> {
         origin: row.get(9)?,
         created_at: row.get::<_, Time>(10)?.0,
         closed_at: row.get::<_, Option<Time>>(11)?.map(|t| t.0),
+        rule_id: row.get(12)?,
+        promise_id: row.get(13)?,
+        complaint_id: row.get(14)?,
+        outcome: row.get(15)?,
+        activity_id: row.get(16)?,
     })
 }
 
@@ -657,10 +662,18 @@ pub(crate) fn task_by_origin(conn: &Connection, origin: &str) -> Result<Option<T
         .optional()?)
 }
 
-/// Sets a task's status and when it was closed.
+/// Sets a task's status, when it was closed, and its outcome.
 pub(crate) fn close_task(conn: &Connection, t: &Task) -> Result<()> {
-    conn.prepare_cached("UPDATE tasks SET status = ?2, closed_at = ?3 WHERE id = ?1")?
-        .execute(params![t.id, t.status, t.closed_at.as_ref().map(ts)])?;
+    conn.prepare_cached(
+        "UPDATE tasks SET status = ?2, closed_at = ?3, outcome = ?4, activity_id = ?5 WHERE id = ?1",
+    )?
+    .execute(params![
+        t.id,
+        t.status,
+        t.closed_at.as_ref().map(ts),
+        t.outcome,
+        t.activity_id
+    ])?;
     Ok(())
 }
 
@@ -669,8 +682,9 @@ pub(crate) fn insert_task(conn: &Connection, t: &Task) -> Result<Option<TaskId>>
     let changed = conn
         .prepare_cached(
             "INSERT OR IGNORE INTO tasks (kind, title, manager_id, client_id, lead_id, deal_id, due_at, status,
-                                          origin, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                          origin, created_at, rule_id, promise_id, complaint_id, outcome,
+                                          activity_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         )?
         .execute(params![
             t.kind,
@@ -683,6 +697,11 @@ pub(crate) fn insert_task(conn: &Connection, t: &Task) -> Result<Option<TaskId>>
             t.status,
             t.origin,
             ts(&t.created_at),
+            t.rule_id,
+            t.promise_id,
+            t.complaint_id,
+            t.outcome,
+            t.activity_id,
         ])?;
     Ok((changed > 0).then(|| TaskId(conn.last_insert_rowid())))
 }

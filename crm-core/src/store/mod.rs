@@ -3,6 +3,7 @@
 
 pub(crate) mod activities;
 pub(crate) mod analytics;
+pub(crate) mod care;
 pub(crate) mod catalog;
 pub(crate) mod clients;
 pub(crate) mod convert;
@@ -15,6 +16,8 @@ pub(crate) mod leads;
 pub(crate) mod orders;
 pub(crate) mod plans;
 pub(crate) mod reports;
+pub(crate) mod retention;
+pub(crate) mod rhythm;
 pub mod schema;
 pub(crate) mod segments;
 

@@ -10,7 +10,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// The migrations, oldest first.
-pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 /// The schema version this library writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -89,6 +89,27 @@ pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
 /// Version 5: analytics. The rollups learn distinct purchase days (what BG/NBD counts) and each month's
 /// last order (so RFM and P(alive) as of a past date read months, not orders); sales plans per manager
 /// and month; an activity may carry the offer sent, the objection met and the argument used, as codes.
+/// Version 6: retention. Promises and complaints (`v6/care.sql`), each client's buying rhythm and place
+/// on the dormancy ladder (`v6/rhythm.sql`), retention rules and what they did (`v6/rules.sql`), and
+/// tasks that say which promise, complaint or rule made them and what came of them.
+const V6: &str = concat!(
+    include_str!("v6/care.sql"),
+    include_str!("v6/rhythm.sql"),
+    include_str!("v6/rules.sql"),
+    r#"
+ALTER TABLE tasks ADD COLUMN rule_id INTEGER REFERENCES retention_rules (id);
+ALTER TABLE tasks ADD COLUMN promise_id INTEGER REFERENCES promises (id);
+ALTER TABLE tasks ADD COLUMN complaint_id INTEGER REFERENCES complaints (id);
+ALTER TABLE tasks ADD COLUMN outcome TEXT;
+ALTER TABLE tasks ADD COLUMN activity_id INTEGER REFERENCES activities (id);
+CREATE INDEX tasks_by_rule ON tasks (rule_id, created_at);
+CREATE INDEX tasks_by_promise ON tasks (promise_id);
+CREATE INDEX tasks_by_complaint ON tasks (complaint_id);
+CREATE INDEX tasks_by_activity ON tasks (activity_id);
+CREATE INDEX tasks_open_by_due ON tasks (due_at) WHERE status = 'open';
+"#
+);
+
 const V5: &str = r#"
 ALTER TABLE client_rollups ADD COLUMN purchase_days INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE client_month_revenue ADD COLUMN days INTEGER NOT NULL DEFAULT 0;
