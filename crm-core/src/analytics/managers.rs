@@ -46,7 +46,12 @@
 //! start, and the report never looks past its end. *Achieved* = actual / plan, `None` when there is no
 //! plan or the planned figure is zero ([`share`]).
 //!
-//! **Promises kept** is always `None`: promises to clients arrive in a later release.
+//! **Promises kept** = kept / (kept + broken) over the promises the manager made (`promises.manager_id`)
+//! that fall *due* in the period, as they stand now: a promise is judged by its due date, not by when
+//! it was made or kept, so the figure of a month says how that month's commitments ended. Cancelled
+//! promises (withdrawn with a reason) count neither way, and those still open (due late on the
+//! period's last day, before `run_due` marked them) are undecided and left out. `None` when no promise
+//! due in the period is decided ([`PromiseCounts`]).
 //!
 //! Rows come one per manager, active or not, by manager id.
 
@@ -73,6 +78,15 @@ pub struct LeadCounts {
     pub sla_counted: u32,
     /// Of those, answered by the deadline.
     pub sla_met: u32,
+}
+
+/// What the store counts for one manager about the promises due in the period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PromiseCounts {
+    /// Kept.
+    pub kept: u32,
+    /// Broken.
+    pub broken: u32,
 }
 
 /// What the store sums for one manager about sales in a span of days.
@@ -203,6 +217,7 @@ pub fn manager_row(
     counts: &LeadCounts,
     mut response_times: Vec<i64>,
     sales: &SalesTotals,
+    promises: &PromiseCounts,
     months: Vec<PlanMonth>,
 ) -> ManagerRow {
     response_times.sort_unstable();
@@ -229,7 +244,10 @@ pub fn manager_row(
         orders: sales.orders,
         revenue: sales.revenue,
         average_order: average(sales.revenue, sales.orders),
-        promises_kept: None,
+        promises_kept: share(
+            i64::from(promises.kept),
+            i64::from(promises.kept) + i64::from(promises.broken),
+        ),
         months,
     }
 }

@@ -222,6 +222,7 @@ impl Session<'_> {
             add_into(period.entry(id).or_default(), &t)?;
         }
         let monthly = store::sales_by_month(conn, months_from, to)?;
+        let promises = store::promise_counts(conn, from, to)?;
         let plans: BTreeMap<(ManagerId, String), Plan> = match (spans.first(), spans.last()) {
             (Some(first), Some(last)) => {
                 store::list(conn, None, Some(&first.month), Some(&last.month))?
@@ -249,6 +250,7 @@ impl Session<'_> {
                 &counts.get(&id).copied().unwrap_or_default(),
                 times.remove(&id).unwrap_or_default(),
                 period.get(&id).unwrap_or(&none),
+                &promises.get(&id).copied().unwrap_or_default(),
                 months,
             ));
         }

@@ -128,6 +128,12 @@ pub struct Moved {
     /// Entries of the assignment log about the client.
     #[serde(default)]
     pub assignments: Vec<super::AssignmentId>,
+    /// Promises made to the client.
+    #[serde(default)]
+    pub promises: Vec<super::PromiseId>,
+    /// The client's complaints.
+    #[serde(default)]
+    pub complaints: Vec<super::ComplaintId>,
 }
 
 /// A field where the two merged clients disagreed; the kept client's value stayed, the other is kept

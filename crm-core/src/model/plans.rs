@@ -128,7 +128,8 @@ pub struct ManagerRow {
     pub revenue: Money,
     /// `revenue / orders`, rounded half away from zero to a minor unit; `None` without orders.
     pub average_order: Option<Money>,
-    /// Share of the manager's promises kept. Always `None` for now: promises arrive in a later release.
+    /// Share of the manager's promises due in the period that were kept: kept / (kept + broken);
+    /// `None` when none is decided (see [`crate::analytics::managers`]).
     pub promises_kept: Option<f64>,
     /// The plan against the actual figures, one entry for each calendar month touching the period, in
     /// order.

@@ -9,10 +9,10 @@ use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, 
 
 use crate::model::{
     AbsenceId, ActivityId, ActivityKind, AssignedVia, AssignmentId, Channel, ClientId, ClientKind,
-    ComplaintId, ComplaintMilestone, ContactId, DealId, DealStatus, Direction, DormancyState,
-    Escalation, JunkKind, LeadId, LeadStatus, ManagerId, MergeId, Money, OrderId, OrderStatus,
-    PromiseId, Quality, RetentionRuleId, RuleId, SlaPolicyId, SourceId, SpendId, Strategy, TaskId,
-    TaskStatus,
+    ComplaintId, ComplaintMilestone, ComplaintPriority, ComplaintStatus, ContactId, DealId,
+    DealStatus, Direction, DormancyState, Escalation, JunkKind, LeadId, LeadStatus, ManagerId,
+    MergeId, Money, OrderId, OrderStatus, PromiseId, PromiseStatus, Quality, RetentionRuleId,
+    RuleId, SlaPolicyId, SourceId, SpendId, Strategy, TaskId, TaskStatus,
 };
 
 /// A time as stored.
@@ -149,5 +149,8 @@ sql_code!(
     Escalation,
     TaskStatus,
     ComplaintMilestone,
-    DormancyState
+    DormancyState,
+    PromiseStatus,
+    ComplaintPriority,
+    ComplaintStatus
 );

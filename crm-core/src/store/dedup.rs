@@ -195,17 +195,34 @@ pub(crate) fn move_records(conn: &Connection, from: ClientId, to: ClientId) -> R
         orders: ids(conn, "orders", from)?,
         tasks: ids(conn, "tasks", from)?,
         assignments: ids(conn, "assignments", from)?,
+        promises: ids(conn, "promises", from)?,
+        complaints: ids(conn, "complaints", from)?,
     };
     for table in MOVED_TABLES {
         let sql = format!("UPDATE {table} SET client_id = ?2 WHERE client_id = ?1");
         conn.prepare_cached(&sql)?.execute([from, to])?;
     }
+    // What the retention rules did to the merged client counts for the kept one (their cool-down);
+    // these rows have no id, so an undo leaves them with the kept client.
+    if table_exists(conn, "retention_fires")? {
+        conn.prepare_cached("UPDATE retention_fires SET client_id = ?2 WHERE client_id = ?1")?
+            .execute([from, to])?;
+    }
     Ok(moved)
+}
+
+/// Whether the schema has a table (for tables that a store may lack while it is being built).
+fn table_exists(conn: &Connection, table: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1")?
+        .query_row([table], |_| Ok(()))
+        .optional()?
+        .is_some())
 }
 
 /// The tables whose rows belong to a client and move with a merge. A new table with a `client_id`
 /// must be added here and to [`Moved`].
-const MOVED_TABLES: [&str; 7] = [
+const MOVED_TABLES: [&str; 9] = [
     "contacts",
     "leads",
     "deals",
@@ -213,6 +230,8 @@ const MOVED_TABLES: [&str; 7] = [
     "orders",
     "tasks",
     "assignments",
+    "promises",
+    "complaints",
 ];
 
 /// Moves the records a merge moved back from `kept` to `merged` (those still on `kept`).
@@ -222,7 +241,7 @@ pub(crate) fn move_back(
     kept: ClientId,
     merged: ClientId,
 ) -> Result<()> {
-    let lists: [(&str, Vec<i64>); 7] = [
+    let lists: [(&str, Vec<i64>); 9] = [
         ("contacts", moved.contacts.iter().map(|i| i.0).collect()),
         ("leads", moved.leads.iter().map(|i| i.0).collect()),
         ("deals", moved.deals.iter().map(|i| i.0).collect()),
@@ -233,6 +252,8 @@ pub(crate) fn move_back(
             "assignments",
             moved.assignments.iter().map(|i| i.0).collect(),
         ),
+        ("promises", moved.promises.iter().map(|i| i.0).collect()),
+        ("complaints", moved.complaints.iter().map(|i| i.0).collect()),
     ];
     for (table, ids) in lists {
         let sql = format!("UPDATE {table} SET client_id = ?3 WHERE id = ?1 AND client_id = ?2");
@@ -282,6 +303,11 @@ pub(crate) fn delete_client(conn: &Connection, id: ClientId) -> Result<()> {
     ] {
         let sql = format!("DELETE FROM {table} WHERE client_id = ?1");
         conn.prepare_cached(&sql)?.execute([id])?;
+    }
+    // The buying rhythm is derived from the orders (which moved): the kept client's is recomputed.
+    if table_exists(conn, "client_rhythm")? {
+        conn.prepare_cached("DELETE FROM client_rhythm WHERE client_id = ?1")?
+            .execute([id])?;
     }
     conn.prepare_cached("DELETE FROM clients WHERE id = ?1")?
         .execute([id])?;

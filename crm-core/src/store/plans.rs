@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::convert::{Time, ts};
-use crate::analytics::managers::{LeadCounts, SalesTotals};
+use crate::analytics::managers::{LeadCounts, PromiseCounts, SalesTotals};
 use crate::error::Result;
 use crate::model::{ManagerId, Money, Plan};
 
@@ -127,6 +127,32 @@ pub(crate) fn lead_counts(
                 junk: row.get(5)?,
                 sla_counted: row.get(6)?,
                 sla_met: row.get(7)?,
+            },
+        ))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Per manager, the promises due in `[from, to)` that were kept and broken (cancelled and open ones
+/// are not counted); managers with none are left out.
+pub(crate) fn promise_counts(
+    conn: &Connection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<BTreeMap<ManagerId, PromiseCounts>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT manager_id, sum(status = 'kept'), sum(status = 'broken')
+         FROM promises INDEXED BY promises_by_due
+         WHERE due_at >= ?1 AND due_at < ?2 AND manager_id IS NOT NULL
+           AND status IN ('kept', 'broken')
+         GROUP BY manager_id",
+    )?;
+    let rows = stmt.query_map(params![ts(&from), ts(&to)], |row| {
+        Ok((
+            row.get::<_, ManagerId>(0)?,
+            PromiseCounts {
+                kept: row.get(1)?,
+                broken: row.get(2)?,
             },
         ))
     })?;
