@@ -9,16 +9,18 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, Duration, Months, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, TimeZone, Utc};
 use crm_core::analytics::abc::AbcClass;
 use crm_core::analytics::rfm::RfmSegment;
 use crm_core::analytics::xyz::XyzClass;
+use crm_core::retention::dormancy as ladder;
 use crm_core::segment::{
     self, ClientFacts, CmpOp, Expr, FieldName, Literal, Names, Span, Subject, Value,
 };
 use crm_core::{
-    AbcQuery, Channel, ClientId, ClientKind, Crm, Money, NewClient, NewLead, NewManager, NewOrder,
-    NewSource, OrderStatus, PAliveQuery, RfmQuery, SourceId, XyzQuery,
+    AbcQuery, Channel, ClientId, ClientKind, ClientPatch, Crm, DormancySettings, DormancyState,
+    Money, NewClient, NewComplaint, NewLead, NewManager, NewOrder, NewSource, OrderStatus,
+    PAliveQuery, RfmQuery, SourceId, XyzQuery,
 };
 use proptest::prelude::*;
 use serde_json::json;
@@ -47,6 +49,13 @@ struct GenClient {
     email: bool,
     orders: Vec<GenOrder>,
     leads: Vec<(i64, usize)>,
+    /// Birth date: a year and a grid day of 2026 (`t0 + 15 k` days), or 29 February 2000.
+    birth: Option<(i32, Option<i64>)>,
+    /// Hours after creation of a change of the client's details (its `updated_at`).
+    updated_hours: Option<i64>,
+    /// Complaints: opened on a grid day; 0 open, 1 in progress, 2 resolved, 3 closed, 4 rejected;
+    /// resolved this many grid steps after opening.
+    complaints: Vec<(i64, u8, i64)>,
 }
 
 const NAMES: &[&str] = &[
@@ -106,6 +115,17 @@ fn gen_client() -> impl Strategy<Value = GenClient> {
         any::<bool>(),
         prop::collection::vec(order, 0..5),
         prop::collection::vec(((0i64..20).prop_map(|k| 24 * 15 * k + 3), 0usize..3), 0..3),
+        (
+            prop::option::weighted(
+                0.7,
+                (
+                    prop::sample::select(vec![1980, 1992, 2000]),
+                    prop::option::weighted(0.85, 0i64..30),
+                ),
+            ),
+            prop::option::weighted(0.5, 1i64..24 * 400),
+            prop::collection::vec((0i64..30, 0u8..5, 0i64..3), 0..3),
+        ),
     )
         .prop_map(
             |(
@@ -120,6 +140,7 @@ fn gen_client() -> impl Strategy<Value = GenClient> {
                 email,
                 orders,
                 leads,
+                (birth, updated_hours, complaints),
             )| {
                 GenClient {
                     kind,
@@ -133,6 +154,9 @@ fn gen_client() -> impl Strategy<Value = GenClient> {
                     email,
                     orders,
                     leads,
+                    birth,
+                    updated_hours,
+                    complaints,
                 }
             },
         )
@@ -161,6 +185,60 @@ fn attributes(c: &GenClient) -> serde_json::Value {
 
 fn t0() -> DateTime<Utc> {
     day(0)
+}
+
+/// When `run_due` places the clients on the dormancy ladder: after every generated order.
+fn run_time() -> DateTime<Utc> {
+    day(800)
+}
+
+fn birth_date(c: &GenClient) -> Option<NaiveDate> {
+    let (year, k) = c.birth?;
+    match k {
+        None => NaiveDate::from_ymd_opt(2000, 2, 29),
+        Some(k) => {
+            let d = day(15 * k).date_naive();
+            NaiveDate::from_ymd_opt(year, d.month(), d.day())
+        }
+    }
+}
+
+/// A complaint's opening (time, kind) and, for a resolved or closed one, its resolution time.
+type ComplaintTimes = ((DateTime<Utc>, u8), Option<DateTime<Utc>>);
+
+/// Each complaint's times.
+fn complaint_times(c: &GenClient) -> Vec<ComplaintTimes> {
+    let created = t0() + Duration::hours(c.created_hours);
+    c.complaints
+        .iter()
+        .map(|&(k, kind, r)| {
+            let open_at = created + Duration::hours(24 * 15 * k + 5);
+            let resolved =
+                matches!(kind, 2 | 3).then(|| open_at + Duration::hours(24 * 15 * r + 2));
+            ((open_at, kind), resolved)
+        })
+        .collect()
+}
+
+/// The client's place on the ladder after the run, by the pure rule on its purchase days.
+fn dormancy_of(c: &GenClient) -> Option<DormancyState> {
+    let created = t0() + Duration::hours(c.created_hours);
+    let mut days: Vec<NaiveDate> = c
+        .orders
+        .iter()
+        .filter(|o| !o.cancelled)
+        .map(|o| (created + Duration::hours(o.at_hours)).date_naive())
+        .collect();
+    days.sort();
+    days.dedup();
+    let s = DormancySettings::default();
+    let last = *days.last()?;
+    Some(ladder::state_at(
+        last,
+        ladder::expected_gap(&days, &s),
+        run_time(),
+        &s,
+    ))
 }
 
 /// What a test store holds, in plain values, to compute facts from.
@@ -225,7 +303,16 @@ fn build(clients: &[GenClient]) -> World {
         new.tags = c.tags.iter().map(|t| TAGS[*t].to_string()).collect();
         new.attributes = attributes(c);
         new.email = c.email.then(|| "a@example.com".to_string());
+        new.birth_date = birth_date(c);
         let id = crm.add_client(new, created).unwrap().id;
+        if let Some(h) = c.updated_hours {
+            let patch = ClientPatch {
+                website: Some(Some("example.com".into())),
+                ..Default::default()
+            };
+            crm.update_client(id, patch, created + Duration::hours(h))
+                .unwrap();
+        }
         for o in &c.orders {
             let at = created + Duration::hours(o.at_hours);
             let order = crm
@@ -252,8 +339,45 @@ fn build(clients: &[GenClient]) -> World {
             seq += 1;
             leads.push((id, at, Some(sources[*source]), seq));
         }
+        for (opened, resolved) in complaint_times(c) {
+            let (open_at, kind) = opened;
+            let complaint = crm
+                .open_complaint(
+                    NewComplaint {
+                        client_id: id,
+                        order_id: None,
+                        subject: "late delivery".into(),
+                        body: None,
+                        priority: None,
+                        owner_id: None,
+                    },
+                    open_at,
+                )
+                .unwrap();
+            match kind {
+                1 => {
+                    crm.take_complaint(complaint.id, open_at + Duration::hours(1))
+                        .unwrap();
+                }
+                2 | 3 => {
+                    let at = resolved.unwrap();
+                    crm.resolve_complaint(complaint.id, "refunded", at).unwrap();
+                    if kind == 3 {
+                        crm.close_complaint(complaint.id, at + Duration::hours(1))
+                            .unwrap();
+                    }
+                }
+                4 => {
+                    crm.reject_complaint(complaint.id, "unfounded", open_at + Duration::hours(2))
+                        .unwrap();
+                }
+                _ => {}
+            }
+        }
         stored.push((id, c.clone()));
     }
+    // The ladder as a run after every order leaves it (the `dormancy` field reads the stored state).
+    crm.run_due(run_time()).unwrap();
     let names = Names {
         managers: ["Olena Koval", "Taras", "Iryna"]
             .iter()
@@ -392,6 +516,20 @@ fn facts(
         r_score: scores.r,
         f_score: scores.f,
         m_score: scores.m,
+        updated_at: c
+            .updated_hours
+            .map_or(created, |h| created + Duration::hours(h)),
+        birth_date: birth_date(c),
+        dormancy: dormancy_of(c),
+        complaint_resolved_at: complaint_times(c)
+            .into_iter()
+            .filter_map(|(_, resolved)| resolved)
+            .filter(|at| *at <= as_of)
+            .max(),
+        open_complaints: complaint_times(c)
+            .into_iter()
+            .filter(|((at, kind), _)| *kind <= 1 && *at <= as_of)
+            .count() as i64,
     }
 }
 
@@ -527,8 +665,37 @@ fn condition() -> BoxedStrategy<String> {
         (prop::sample::select(vec!["=", "!="]), source)
             .prop_map(|(o, v)| format!("source {o} {v}")),
     ];
-    // A third of the conditions read the client scores.
-    prop_oneof![1 => scores, 2 => others].boxed()
+    let rdate = prop::sample::select(vec![
+        "2026-01-01",
+        "2026-03-17",
+        "2026-09-28",
+        "30d ago",
+        "400d ago",
+    ]);
+    let rdays = prop::sample::select(vec!["0", "1", "15", "30", "90", "180", "-15"]);
+    let ladder = prop::sample::select(vec!["'active'", "'cooling'", "'dormant'", "'lost'"]);
+    let birthday_days =
+        prop::sample::select(vec!["0", "1", "15", "30", "59", "60", "364", "365", "2w"]);
+    let retention = prop_oneof![
+        (prop::sample::select(vec!["=", "!="]), ladder.clone())
+            .prop_map(|(o, v)| format!("dormancy {o} {v}")),
+        (ladder.clone(), ladder).prop_map(|(a, b)| format!("dormancy in ({a}, {b})")),
+        Just("dormancy is null".to_string()),
+        (op.clone(), birthday_days.clone()).prop_map(|(o, v)| format!("days_to_birthday {o} {v}")),
+        (birthday_days.clone(), birthday_days)
+            .prop_map(|(a, b)| format!("days_to_birthday between {a} and {b}")),
+        Just("days_to_birthday is null".to_string()),
+        (op.clone(), rdate).prop_map(|(o, v)| format!("updated {o} {v}")),
+        (op.clone(), rdays.clone())
+            .prop_map(|(o, v)| format!("days_since_complaint_resolved {o} {v}")),
+        (rdays.clone(), rdays)
+            .prop_map(|(a, b)| format!("days_since_complaint_resolved in ({a}, {b})")),
+        Just("days_since_complaint_resolved is null".to_string()),
+        (op.clone(), prop::sample::select(vec!["0", "1", "2"]))
+            .prop_map(|(o, v)| format!("open_complaints {o} {v}")),
+    ];
+    // A third of the conditions read the client scores; a sixth the retention fields.
+    prop_oneof![2 => scores, 3 => others, 1 => retention].boxed()
 }
 
 fn expression() -> impl Strategy<Value = String> {

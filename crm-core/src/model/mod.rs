@@ -19,6 +19,7 @@ mod reports;
 mod retention;
 mod segment;
 mod source;
+mod tasks;
 
 pub use activity::{Activity, ActivityKind, ActivityQuery, Direction, NewActivity};
 pub use analytics::*;
@@ -50,6 +51,7 @@ pub use reports::*;
 pub use retention::*;
 pub use segment::{Segment, SegmentChange};
 pub use source::{Channel, NewSource, NewSpend, Source, Spend};
+pub use tasks::*;
 
 /// Declares an integer id newtype: `Copy`, ordered, serialised as a bare integer.
 macro_rules! id_type {

@@ -14,7 +14,7 @@ use super::{contains, fold, starts_with};
 use crate::analytics::abc::AbcClass;
 use crate::analytics::rfm::RfmSegment;
 use crate::analytics::xyz::XyzClass;
-use crate::model::{ClientId, ClientKind, Lead, ManagerId, Money, SourceId};
+use crate::model::{ClientId, ClientKind, DormancyState, Lead, ManagerId, Money, SourceId};
 
 /// What the client fields of an expression read for one client, as of an evaluation time: the
 /// client's own details and the figures of its completed orders placed by then.
@@ -74,6 +74,17 @@ pub struct ClientFacts {
     pub f_score: Option<u8>,
     /// `m_score`: the RFM monetary score, 1 to 5.
     pub m_score: Option<u8>,
+    /// `updated`: when the client's details last changed.
+    pub updated_at: DateTime<Utc>,
+    /// `days_to_birthday` reads it.
+    pub birth_date: Option<NaiveDate>,
+    /// `dormancy`: the place on the ladder as the last `run_due` left it; `None` when never placed.
+    pub dormancy: Option<DormancyState>,
+    /// `days_since_complaint_resolved`: the latest `resolved_at`, by the evaluation time, of the
+    /// client's complaints now resolved or closed.
+    pub complaint_resolved_at: Option<DateTime<Utc>>,
+    /// `open_complaints`: complaints now open or in progress, opened by the evaluation time.
+    pub open_complaints: i64,
 }
 
 /// A value read from a record for one test.
@@ -114,6 +125,24 @@ pub(crate) fn average(revenue: i64, orders: i64) -> Option<i64> {
     }
     let (r, n) = (i128::from(revenue), i128::from(orders));
     i64::try_from((2 * r + n).div_euclid(2 * n)).ok()
+}
+
+/// The birthday of someone born on `birth` in `year`: 29 February falls on 1 March in a common year.
+fn birthday_in(birth: NaiveDate, year: i32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(year, birth.month(), birth.day())
+        .or_else(|| NaiveDate::from_ymd_opt(year, 3, 1))
+}
+
+/// Days from `on` to the next birthday of someone born on `birth`: 0 on the birthday itself. `None`
+/// when that birthday would fall after the year 9999 (beyond any stored date; SQL cannot name it).
+pub(crate) fn days_to_birthday(birth: NaiveDate, on: NaiveDate) -> Option<i64> {
+    let this_year = birthday_in(birth, on.year())?;
+    let next = if this_year >= on {
+        this_year
+    } else {
+        birthday_in(birth, on.year().checked_add(1)?)?
+    };
+    (next.year() <= 9999).then(|| (next - on).num_days())
 }
 
 trait Record {
@@ -157,6 +186,19 @@ impl Record for ClientFacts {
             Field::RScore => opt_int(self.r_score.map(i64::from)),
             Field::FScore => opt_int(self.f_score.map(i64::from)),
             Field::MScore => opt_int(self.m_score.map(i64::from)),
+            Field::Dormancy => self
+                .dormancy
+                .map_or(Datum::Null, |s| Datum::Text(s.as_str())),
+            Field::DaysToBirthday => opt_int(
+                self.birth_date
+                    .and_then(|b| days_to_birthday(b, as_of.date_naive())),
+            ),
+            Field::Updated => Datum::Date(self.updated_at.date_naive()),
+            Field::DaysSinceComplaintResolved => opt_int(
+                self.complaint_resolved_at
+                    .map(|t| (as_of.date_naive() - t.date_naive()).num_days()),
+            ),
+            Field::OpenComplaints => Datum::Int(self.open_complaints),
             Field::Attribute(path) => {
                 let mut value = &self.attributes;
                 for key in path {
@@ -366,6 +408,22 @@ fn apply(test: &Test, datum: &Datum<'_>, as_of: DateTime<Utc>) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn birthdays_count_from_the_evaluation_date() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert_eq!(days_to_birthday(d(1990, 5, 10), d(2026, 5, 10)), Some(0));
+        assert_eq!(days_to_birthday(d(1990, 5, 10), d(2026, 5, 9)), Some(1));
+        assert_eq!(days_to_birthday(d(1990, 5, 10), d(2026, 5, 11)), Some(364));
+        assert_eq!(days_to_birthday(d(1990, 5, 10), d(2027, 5, 11)), Some(365));
+        // 29 February: 1 March in a common year, itself in a leap year.
+        assert_eq!(days_to_birthday(d(2000, 2, 29), d(2026, 2, 28)), Some(1));
+        assert_eq!(days_to_birthday(d(2000, 2, 29), d(2026, 3, 1)), Some(0));
+        assert_eq!(days_to_birthday(d(2000, 2, 29), d(2028, 2, 28)), Some(1));
+        assert_eq!(days_to_birthday(d(2000, 2, 29), d(2028, 3, 1)), Some(365));
+        assert_eq!(days_to_birthday(d(2000, 2, 29), d(2027, 3, 2)), Some(364));
+        assert_eq!(days_to_birthday(d(2000, 1, 1), d(9999, 12, 31)), None);
+    }
 
     #[test]
     fn average_rounds_half_up() {

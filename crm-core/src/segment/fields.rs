@@ -128,6 +128,11 @@ pub(crate) enum Field {
     RScore,
     FScore,
     MScore,
+    Dormancy,
+    DaysToBirthday,
+    Updated,
+    DaysSinceComplaintResolved,
+    OpenComplaints,
     Attribute(Vec<String>),
     // leads
     LeadSource,
@@ -389,6 +394,53 @@ pub(crate) fn catalogue(subject: Subject) -> Vec<Entry> {
                 true,
                 Field::MScore,
                 "the RFM monetary score, 1 (least revenue) to 5 (most), as for rfm_segment",
+            ),
+            choice(
+                "dormancy",
+                crate::model::DormancyState::ALL
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect(),
+                true,
+                Field::Dormancy,
+                "the client's place on the dormancy ladder (crate::retention::dormancy: active, cooling, \
+                 dormant, lost, against the client's own buying rhythm) as the last run_due left it, \
+                 whatever the evaluation time; missing for a client never placed (no completed order, \
+                 or none since the last run_due)",
+            ),
+            entry(
+                "days_to_birthday",
+                T::Days,
+                true,
+                Field::DaysToBirthday,
+                "days from the evaluation date (UTC) to the client's next birthday: 0 on the birthday, \
+                 364 or 365 the day after; a 29 February birthday falls on 1 March in common years; \
+                 missing without a birth date",
+            ),
+            entry(
+                "updated",
+                T::Date,
+                false,
+                Field::Updated,
+                "the date (UTC) the client's details last changed (its updated_at), whatever the \
+                 evaluation time",
+            ),
+            entry(
+                "days_since_complaint_resolved",
+                T::Days,
+                true,
+                Field::DaysSinceComplaintResolved,
+                "days from the date (UTC) of the latest resolution of the client's complaints now \
+                 resolved or closed, resolved by the evaluation time, to the evaluation date; missing \
+                 without one",
+            ),
+            entry(
+                "open_complaints",
+                T::Integer,
+                false,
+                Field::OpenComplaints,
+                "the number of the client's complaints now open or in progress, opened by the \
+                 evaluation time; 0 without any",
             ),
             entry(
                 "attributes.<key>",

@@ -720,3 +720,41 @@ pub(crate) fn tasks(
     let rows = stmt.query_map(params![manager, open_only], task)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// A manager's open tasks on the agenda: those due before `until` (by `tasks_by_manager`, a range
+/// after the key) and those with no due time; in no particular order.
+pub(crate) fn agenda_tasks(
+    conn: &Connection,
+    manager: ManagerId,
+    until: &DateTime<Utc>,
+) -> Result<Vec<Task>> {
+    let dated = format!(
+        "SELECT {TASK_COLUMNS} FROM tasks INDEXED BY tasks_by_manager
+         WHERE manager_id = ?1 AND status = 'open' AND due_at < ?2"
+    );
+    let mut stmt = conn.prepare_cached(&dated)?;
+    let mut out: Vec<Task> = stmt
+        .query_map(params![manager, ts(until)], task)?
+        .collect::<rusqlite::Result<_>>()?;
+    let undated = format!(
+        "SELECT {TASK_COLUMNS} FROM tasks INDEXED BY tasks_by_manager
+         WHERE manager_id = ?1 AND status = 'open' AND due_at IS NULL"
+    );
+    let mut stmt = conn.prepare_cached(&undated)?;
+    let rows = stmt.query_map(params![manager], task)?;
+    for row in rows {
+        out.push(row?);
+    }
+    Ok(out)
+}
+
+/// Sets a task's due time.
+pub(crate) fn set_task_due(
+    conn: &Connection,
+    id: TaskId,
+    due_at: Option<&DateTime<Utc>>,
+) -> Result<()> {
+    conn.prepare_cached("UPDATE tasks SET due_at = ?2 WHERE id = ?1")?
+        .execute(params![id, due_at.map(ts)])?;
+    Ok(())
+}

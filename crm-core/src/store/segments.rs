@@ -15,7 +15,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 
-use super::convert::{Json, Time, ts};
+use super::convert::{Day, Json, Time, ts};
 use crate::error::{Error, Result};
 use crate::model::{ClientId, ClientKind, Money, Segment, SegmentId};
 use crate::segment::{ClientFacts, CmpOp, Condition, Field, Node, Test, Val};
@@ -83,6 +83,8 @@ enum Column {
     ZeroWithoutOrders(&'static str),
     /// Days since the last order: tested as a date range of the last order's time.
     DaysSinceLastOrder,
+    /// Days since a time an expression reads (NULL when missing): tested as a date range of it.
+    DaysSince(String),
     /// An attribute path (bound as `$."a"."b"`).
     Attribute(Vec<String>),
     /// Revenue over a window starting at the placeholder `start`: `sum` computes it per client.
@@ -298,6 +300,25 @@ impl Builder {
             Field::RScore => self.score("s.r_score"),
             Field::FScore => self.score("s.f_score"),
             Field::MScore => self.score("s.m_score"),
+            Field::Dormancy => {
+                plain("(SELECT h.state FROM client_rhythm h WHERE h.client_id = c.id)")
+            }
+            Field::Updated => Ok(Column::Time("c.updated_at")),
+            Field::DaysToBirthday => Ok(Column::Plain(self.days_to_birthday())),
+            Field::DaysSinceComplaintResolved => {
+                let at = self.at();
+                Ok(Column::DaysSince(format!(
+                    "(SELECT max(k.resolved_at) FROM complaints k WHERE k.client_id = c.id
+                      AND k.status IN ('resolved', 'closed') AND k.resolved_at <= {at})"
+                )))
+            }
+            Field::OpenComplaints => {
+                let at = self.at();
+                Ok(Column::Plain(format!(
+                    "(SELECT count(*) FROM complaints k WHERE k.client_id = c.id
+                      AND k.status IN ('open', 'in_progress') AND k.opened_at <= {at})"
+                )))
+            }
             Field::Attribute(path) => Ok(Column::Attribute(path.clone())),
             Field::Tags => Err(unsupported()),
             _ => Err(Error::validation(
@@ -305,6 +326,35 @@ impl Builder {
                 "a condition about leads cannot select clients",
             )),
         }
+    }
+
+    /// Days from the evaluation date to the client's next birthday, as `segment::days_to_birthday`
+    /// counts them: this year's birthday (29 February read as 1 March in a common year) if it is not
+    /// before the evaluation date, else next year's; NULL without a birth date, and beyond the year
+    /// 9999 (where `julianday` gives NULL, as the evaluator gives none).
+    fn days_to_birthday(&mut self) -> String {
+        let on = self.as_of.date_naive();
+        let year = on.year();
+        let leap = |y: i32| NaiveDate::from_ymd_opt(y, 2, 29).is_some();
+        let feb29 = |y: i32| if leap(y) { "02-29" } else { "03-01" };
+        let d = self.param(SqlValue::Text(on.format("%Y-%m-%d").to_string()));
+        let md = self.param(SqlValue::Text(on.format("%m-%d").to_string()));
+        let y0 = self.param(SqlValue::Text(format!("{year:04}")));
+        let y1 = self.param(SqlValue::Text(format!("{:04}", year.saturating_add(1))));
+        let f0 = self.param(SqlValue::Text(feb29(year).to_string()));
+        let f1 = self.param(SqlValue::Text(feb29(year.saturating_add(1)).to_string()));
+        let md_in = |f: &str| {
+            format!(
+                "(CASE substr(c.birth_date, 6) WHEN '02-29' THEN {f} ELSE substr(c.birth_date, 6) END)"
+            )
+        };
+        let (this, next) = (md_in(&f0), md_in(&f1));
+        format!(
+            "(CASE WHEN c.birth_date IS NULL THEN NULL
+                   WHEN {this} >= {md}
+                   THEN CAST(julianday({y0} || '-' || {this}) - julianday({d}) AS INTEGER)
+                   ELSE CAST(julianday({y1} || '-' || {next}) - julianday({d}) AS INTEGER) END)"
+        )
     }
 
     /// A column of `temp.client_scores` (NULL for a client without a row there, as without a score).
@@ -345,6 +395,7 @@ impl Builder {
             }
             Column::Time(col) => self.time(col, test, false),
             Column::DaysSinceLastOrder => self.time("r.last_order_at", test, true),
+            Column::DaysSince(expr) => self.time(&expr, test, true),
             Column::Attribute(path) => {
                 let quoted: Vec<String> = path.iter().map(|k| format!("\"{k}\"")).collect();
                 let p = self.param(SqlValue::Text(format!("$.{}", quoted.join("."))));
@@ -540,6 +591,11 @@ fn order_figures_only(cond: &Condition, at: DateTime<Utc>) -> bool {
         r_score: None,
         f_score: None,
         m_score: None,
+        updated_at: at,
+        birth_date: None,
+        dormancy: None,
+        complaint_resolved_at: None,
+        open_complaints: 0,
     };
     cond.test_client(&no_orders, at) != Some(true)
 }
@@ -737,7 +793,13 @@ pub(crate) fn client_facts(
                  ORDER BY l.received_at, l.id LIMIT 1),
                 c.email, c.phone, c.tax_id, c.attributes,
                 coalesce(o.revenue, 0), coalesce(o.orders, 0), o.first_order_at, o.last_order_at,
-                coalesce(o.revenue_90d, 0), coalesce(o.revenue_365d, 0)
+                coalesce(o.revenue_90d, 0), coalesce(o.revenue_365d, 0),
+                c.updated_at, c.birth_date,
+                (SELECT h.state FROM client_rhythm h WHERE h.client_id = c.id),
+                (SELECT max(k.resolved_at) FROM complaints k WHERE k.client_id = c.id
+                  AND k.status IN ('resolved', 'closed') AND k.resolved_at <= ?2),
+                (SELECT count(*) FROM complaints k WHERE k.client_id = c.id
+                  AND k.status IN ('open', 'in_progress') AND k.opened_at <= ?2)
          FROM clients c
          LEFT JOIN (SELECT client_id, sum(total) AS revenue, count(*) AS orders,
                            min(ordered_at) AS first_order_at, max(ordered_at) AS last_order_at,
@@ -783,6 +845,11 @@ pub(crate) fn client_facts(
                     r_score: None,
                     f_score: None,
                     m_score: None,
+                    updated_at: row.get::<_, Time>(19)?.0,
+                    birth_date: row.get::<_, Option<Day>>(20)?.map(|d| d.0),
+                    dormancy: row.get(21)?,
+                    complaint_resolved_at: row.get::<_, Option<Time>>(22)?.map(|t| t.0),
+                    open_complaints: row.get(23)?,
                 })
             },
         )
