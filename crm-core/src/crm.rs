@@ -108,6 +108,7 @@ impl std::ops::DerefMut for Held<'_> {
 pub const ENTITIES: &[&str] = &[
     "activity",
     "client",
+    "complaint",
     "contact",
     "deal",
     "lead",
@@ -115,6 +116,8 @@ pub const ENTITIES: &[&str] = &[
     "manager",
     "order",
     "pipeline",
+    "promise",
+    "retention_rule",
     "routing_rule",
     "segment",
     "settings",
