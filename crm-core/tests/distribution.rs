@@ -333,13 +333,7 @@ fn run_due_marks_breaches_once_and_escalates_by_policy() {
 
     assert_eq!(
         crm.run_due(at(2, 10, 29)).unwrap(),
-        DueRun {
-            at: at(2, 10, 29),
-            breached: vec![],
-            escalations: vec![],
-            tasks: vec![],
-            assigned: vec![],
-        }
+        DueRun::new(at(2, 10, 29))
     );
     let run = crm.run_due(at(2, 11, 0)).unwrap();
     // By deadline: the phone call's 30 minutes ran out first.

@@ -1329,18 +1329,7 @@ impl Session<'_> {
     pub(crate) fn run_due(&self, now: DateTime<Utc>) -> Result<DueRun> {
         let now = validate::time("now", now)?;
         let mut router = Router::load(self.conn, self.routing, now)?;
-        let mut run = DueRun {
-            at: now,
-            breached: Vec::new(),
-            escalations: Vec::new(),
-            tasks: Vec::new(),
-            assigned: Vec::new(),
-            complaints_breached: Vec::new(),
-            promises_reminded: Vec::new(),
-            promises_broken: Vec::new(),
-            dormancy: Vec::new(),
-            fired: Vec::new(),
-        };
+        let mut run = DueRun::new(now);
         run.assigned = self.assign_queued_with(&mut router, now)?;
         for id in store::overdue(self.conn, now)? {
             let mut lead = load_lead(self.conn, id)?;

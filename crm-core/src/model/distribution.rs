@@ -534,3 +534,34 @@ pub struct DueRun {
     /// What the retention rules did, by rule, then client.
     pub fired: Vec<RuleFire>,
 }
+
+impl DueRun {
+    /// A run at `at` that did nothing (yet).
+    pub fn new(at: DateTime<Utc>) -> DueRun {
+        DueRun {
+            at,
+            breached: Vec::new(),
+            escalations: Vec::new(),
+            tasks: Vec::new(),
+            assigned: Vec::new(),
+            complaints_breached: Vec::new(),
+            promises_reminded: Vec::new(),
+            promises_broken: Vec::new(),
+            dormancy: Vec::new(),
+            fired: Vec::new(),
+        }
+    }
+
+    /// Whether the run did nothing at all: what a second run at the same time returns.
+    pub fn is_empty(&self) -> bool {
+        self.breached.is_empty()
+            && self.escalations.is_empty()
+            && self.tasks.is_empty()
+            && self.assigned.is_empty()
+            && self.complaints_breached.is_empty()
+            && self.promises_reminded.is_empty()
+            && self.promises_broken.is_empty()
+            && self.dormancy.is_empty()
+            && self.fired.is_empty()
+    }
+}
