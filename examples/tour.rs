@@ -57,6 +57,10 @@ use crm_core::{
     AssignedVia, Escalation, NewAbsence, NewRoutingRule, NewSlaPolicy, SkipReason, SlaState,
     Strategy,
 };
+use crm_core::{
+    ComplaintId, ComplaintPriority, ComplaintReportQuery, CompleteTask, DueRun, NewComplaint,
+    NewPromise, PromiseId, PromiseQuery, PromiseStatus, RetentionReportQuery, Task,
+};
 use crmkit_suite::{Agenda, Rng};
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
@@ -298,6 +302,50 @@ enum Step {
     Unwind { order: OrderId, status: OrderStatus },
     /// The host's evening cron: `run_due` marks missed deadlines and makes escalation tasks.
     EndOfDay,
+    /// A manager keeps a promise made to a client (the call back about an offer) — unless forgotten.
+    KeepPromise { promise: PromiseId, manager: usize },
+    /// A client complains about an order.
+    Complain { client: ClientId, order: OrderId },
+    /// The complaint's owner works it: 0 takes it, 1 resumes after waiting for the client, 2 resolves
+    /// (or rejects) it, 3 closes it.
+    WorkComplaint { complaint: ComplaintId, round: u8 },
+    /// The managers start a working day with their agenda: what is overdue, then what is due today.
+    Morning,
+}
+
+/// What the evening runs of `run_due` did over the quarter.
+#[derive(Default)]
+struct DueTotals {
+    runs: u32,
+    /// Moves on the dormancy ladder: first placements, and moves by the rung reached (`to active` is a
+    /// return with a purchase).
+    moves: BTreeMap<String, u64>,
+    /// Retention rules that acted, by rule.
+    fired: BTreeMap<String, u64>,
+    tasks: u64,
+    promises_reminded: u64,
+    promises_broken: u64,
+    complaints_breached: u64,
+}
+
+impl DueTotals {
+    fn add(&mut self, run: &DueRun) {
+        self.runs += 1;
+        for d in &run.dormancy {
+            let key = match d.from {
+                None => "first placed".to_string(),
+                Some(_) => format!("to {}", d.to),
+            };
+            *self.moves.entry(key).or_default() += 1;
+        }
+        for f in &run.fired {
+            *self.fired.entry(f.rule.clone()).or_default() += 1;
+        }
+        self.tasks += run.tasks.len() as u64;
+        self.promises_reminded += run.promises_reminded.len() as u64;
+        self.promises_broken += run.promises_broken.len() as u64;
+        self.complaints_breached += run.complaints_breached.len() as u64;
+    }
 }
 
 /// A request before it is captured, with what only the simulation knows about it.
@@ -346,6 +394,11 @@ struct Company {
     last_ref: u64,
     /// The second cards planted on purpose (see [`PLANTED_DUPLICATES`]).
     planted: Vec<ClientId>,
+    /// Clients who stopped ordering, with their old rhythm in days: a reactivation call may bring one
+    /// back.
+    silent: BTreeMap<ClientId, i64>,
+    /// What `run_due` did, evening by evening.
+    due: DueTotals,
 }
 
 fn main() -> Result<()> {
@@ -364,8 +417,10 @@ fn main() -> Result<()> {
     let (pairs, planted, merged, orders_moved) = company.merge_duplicates(quarter_end)?;
     let simulated = started.elapsed();
 
+    let due = company.due;
     let crm = company.crm;
     print_summary(&crm, first_day, last_day)?;
+    print_retention(&crm, &due, first_day, last_day)?;
     println!(
         "\nDuplicates  {PLANTED_DUPLICATES} second cards of ERP clients typed in during the quarter \
          (Cyrillic, typos, other phone formats)\n  duplicate_pairs(0.9): {pairs} pairs, {planted} of them \
@@ -474,6 +529,8 @@ impl Company {
             stages,
             last_ref: 100_000,
             planted: Vec::new(),
+            silent: BTreeMap::new(),
+            due: DueTotals::default(),
         })
     }
 
@@ -500,6 +557,11 @@ impl Company {
             new.region = Some((*self.rng.pick(&REGIONS)).into());
             new.owner_id = Some(self.managers[manager].id);
             new.external_ref = Some(format!("1C-CL-{i:06}"));
+            if matches!(name, Name::Person(..)) {
+                // The ERP knows the birthdays of the private buyers: the birthday rule uses them.
+                let born = date(1960, 1, 1)? + days(self.rng.range(0, 40 * 365));
+                new.birth_date = Some(born);
+            }
             let client = self.crm.add_client(new, at)?;
             cards.push((name, code, number, manager, new_email(i)));
             let every_days = self.rng.range(5, 24);
@@ -646,6 +708,7 @@ impl Company {
             if !is_working_day(day) {
                 continue;
             }
+            self.agenda.schedule(local(day, OPEN + 5), Step::Morning);
             for _ in 0..self.rng.range(24, 36) {
                 let source = Some(self.rng.weighted(&weights)).filter(|&s| s < SOURCES.len());
                 let request = self.request(source)?;
@@ -719,7 +782,16 @@ impl Company {
                     if !run.assigned.is_empty() {
                         return Err("a queued lead: the catch-all rule always finds someone".into());
                     }
+                    self.due.add(&run);
                 }
+                Step::KeepPromise { promise, manager } => {
+                    self.keep_promise(promise, manager, at)?
+                }
+                Step::Complain { client, order } => self.complain(client, order, at)?,
+                Step::WorkComplaint { complaint, round } => {
+                    self.work_complaint(complaint, round, at)?;
+                }
+                Step::Morning => self.morning(at)?,
             }
         }
         Ok(())
@@ -920,8 +992,30 @@ impl Company {
         let mut activity = NewActivity::new(ActivityKind::Document, Some(Direction::Out));
         activity.deal_id = Some(deal.id);
         activity.manager_id = Some(self.managers[deal.manager].id);
-        activity.document_ref = Some(document);
-        self.crm.log_activity(activity, at)?;
+        activity.document_ref = Some(document.clone());
+        let sent = self.crm.log_activity(activity, at)?;
+        if stage != "proposal" {
+            return Ok(());
+        }
+        // With the offer goes a promise: a call back in two working days to talk it through. Most are
+        // kept the next working day; some are forgotten, and `run_due` marks them broken.
+        let due = self.working_days_later(at, 2, 2);
+        let promise = NewPromise {
+            client_id: deal.client,
+            manager_id: Some(self.managers[deal.manager].id),
+            what: format!("call back about {document}"),
+            due_at: due,
+            activity_id: Some(sent.id),
+        };
+        let promise = self.crm.promise(promise, at)?;
+        if self.rng.chance(85, 100) {
+            let when = self.working_days_later(at, 1, 1);
+            let step = Step::KeepPromise {
+                promise: promise.id,
+                manager: deal.manager,
+            };
+            self.agenda.schedule(when, step);
+        }
         Ok(())
     }
 
@@ -947,8 +1041,14 @@ impl Company {
         Ok(())
     }
 
-    /// A repeat purchase, through the web shop or the ERP; a few are cancelled or returned later.
+    /// A repeat purchase, through the web shop or the ERP; a few are cancelled or returned later, a few
+    /// bring a complaint, and now and then a client simply stops ordering (the dormancy ladder and the
+    /// reactivation rule notice).
     fn reorder(&mut self, client: ClientId, every_days: i64, at: DateTime<Utc>) -> Result<()> {
+        if self.rng.chance(4, 100) {
+            self.silent.insert(client, every_days);
+            return Ok(());
+        }
         let lines = self.basket("supplies", 1, 3, 1, 20);
         let (actor, prefix) = if self.rng.chance(1, 2) {
             ("web shop", "WEB")
@@ -964,6 +1064,14 @@ impl Company {
             ..NewOrder::default()
         };
         let order = self.crm.record_order(order, at)?;
+        if self.rng.chance(3, 100) {
+            let when = self.working_days_later(at, 1, 3);
+            let step = Step::Complain {
+                client,
+                order: order.id,
+            };
+            self.agenda.schedule(when, step);
+        }
         if self.rng.chance(2, 100) {
             let when = at + TimeDelta::hours(self.rng.range(1, 30));
             self.agenda.schedule(
@@ -1020,6 +1128,182 @@ impl Company {
             lines.push(OrderLine::new(product.sku, quantity, product.price));
         }
         lines
+    }
+
+    // --- after the sale: promises, complaints, the agenda ---------------------------------------------
+
+    /// The call back promised with an offer, made the day before it is due (if still open).
+    fn keep_promise(&mut self, id: PromiseId, manager: usize, at: DateTime<Utc>) -> Result<()> {
+        if self.crm.get_promise(id)?.status == PromiseStatus::Open {
+            self.act_as(manager);
+            self.crm
+                .keep_promise(id, Some("called, talked the offer through"), at)?;
+        }
+        Ok(())
+    }
+
+    /// A complaint about an order, by phone or e-mail; its owner is the client's manager.
+    fn complain(&mut self, client: ClientId, order: OrderId, at: DateTime<Utc>) -> Result<()> {
+        const SUBJECTS: [(&str, ComplaintPriority); 5] = [
+            ("late delivery", ComplaintPriority::High),
+            ("damaged goods", ComplaintPriority::High),
+            ("wrong item delivered", ComplaintPriority::Normal),
+            (
+                "invoice does not match the order",
+                ComplaintPriority::Normal,
+            ),
+            ("rude courier", ComplaintPriority::Low),
+        ];
+        let (subject, priority) = *self.rng.pick(&SUBJECTS);
+        self.crm.set_actor("office");
+        let new = NewComplaint {
+            client_id: client,
+            order_id: Some(order),
+            subject: subject.into(),
+            body: None,
+            priority: Some(priority),
+            owner_id: None,
+        };
+        let complaint = self.crm.open_complaint(new, at)?;
+        // Usually taken within the hour or two; sometimes left till the next day (a breach).
+        let delay = if self.rng.chance(85, 100) {
+            minutes(self.rng.range(10, 120))
+        } else {
+            TimeDelta::hours(self.rng.range(6, 30))
+        };
+        let when = self.office_time(at + delay);
+        self.agenda.schedule(
+            when,
+            Step::WorkComplaint {
+                complaint: complaint.id,
+                round: 0,
+            },
+        );
+        Ok(())
+    }
+
+    fn work_complaint(&mut self, id: ComplaintId, round: u8, at: DateTime<Utc>) -> Result<()> {
+        let complaint = self.crm.get_complaint(id)?;
+        let manager = self
+            .managers
+            .iter()
+            .position(|m| Some(m.id) == complaint.owner_id)
+            .unwrap_or(0);
+        self.act_as(manager);
+        let next = match round {
+            0 => {
+                if self.rng.chance(30, 100) {
+                    // Photos of the damage, the delivery note: the clock stops meanwhile.
+                    self.crm.wait_for_client(id, at)?;
+                    Some((self.working_days_later(at, 1, 3), 1))
+                } else {
+                    self.crm.take_complaint(id, at)?;
+                    Some((self.working_days_later(at, 0, 2), 2))
+                }
+            }
+            1 => {
+                self.crm.resume_complaint(id, at)?;
+                let later = at + TimeDelta::hours(self.rng.range(1, 20));
+                Some((self.office_time(later), 2))
+            }
+            2 => {
+                if self.rng.chance(8, 100) {
+                    self.crm.reject_complaint(
+                        id,
+                        "the delivery note shows the goods intact",
+                        at,
+                    )?;
+                    None
+                } else {
+                    let resolution = match complaint.subject.as_str() {
+                        "late delivery" => "apologised, 5 % off the next order",
+                        "damaged goods" | "wrong item delivered" => "replaced the goods",
+                        "invoice does not match the order" => "corrected invoice sent",
+                        _ => "apologised; the courier service was told",
+                    };
+                    self.crm.resolve_complaint(id, resolution, at)?;
+                    Some((self.working_days_later(at, 2, 4), 3))
+                }
+            }
+            _ => {
+                self.crm.close_complaint(id, at)?;
+                None
+            }
+        };
+        if let Some((when, round)) = next {
+            self.agenda.schedule(
+                when,
+                Step::WorkComplaint {
+                    complaint: id,
+                    round,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// Each manager at work opens the agenda and works through what is overdue and due today (most of
+    /// it: some slips to tomorrow). A reactivation call brings a silent client back now and then.
+    fn morning(&mut self, at: DateTime<Utc>) -> Result<()> {
+        let ((y1, m1, d1), (y2, m2, d2)) = VACATION;
+        let today = local_day(at);
+        for manager in 0..self.managers.len() {
+            if manager == 1 && (date(y1, m1, d1)?..=date(y2, m2, d2)?).contains(&today) {
+                continue;
+            }
+            let agenda = self.crm.agenda(self.managers[manager].id, at)?;
+            let mut when = at;
+            for task in agenda.overdue.iter().chain(&agenda.today) {
+                if !self.rng.chance(80, 100) {
+                    continue;
+                }
+                when += minutes(self.rng.range(5, 25));
+                self.work_task(task, manager, when)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn work_task(&mut self, task: &Task, manager: usize, at: DateTime<Utc>) -> Result<()> {
+        self.act_as(manager);
+        let outcome = match task.kind.as_str() {
+            "promise" => {
+                if let Some(id) = task.promise_id
+                    && self.crm.get_promise(id)?.status == PromiseStatus::Open
+                {
+                    self.crm
+                        .keep_promise(id, Some("done from the agenda"), at)?;
+                }
+                "done as promised"
+            }
+            "reactivate" => {
+                let back = task
+                    .client_id
+                    .filter(|c| self.silent.contains_key(c))
+                    .filter(|_| self.rng.chance(40, 100));
+                if let Some(client) = back {
+                    let every_days = self.silent.remove(&client).unwrap_or(14);
+                    let first = self.working_days_later(at, 1, 6);
+                    self.agenda
+                        .schedule(first, Step::Reorder { client, every_days });
+                    "will order again"
+                } else {
+                    "no need at the moment"
+                }
+            }
+            "thank_you" => "thanked, offered the usual companion product",
+            "complaint_follow_up" => "client satisfied with the resolution",
+            "congratulate" => "congratulated",
+            _ => "done",
+        };
+        if self.crm.get_task(task.id)?.status == crm_core::TaskStatus::Open {
+            let done = CompleteTask {
+                outcome: outcome.into(),
+                ..CompleteTask::default()
+            };
+            self.crm.complete_task(task.id, done, at)?;
+        }
+        Ok(())
     }
 
     // --- made-up people ---------------------------------------------------------------------------------
@@ -1419,6 +1703,166 @@ fn print_summary(crm: &Crm, first_day: NaiveDate, last_day: NaiveDate) -> Result
     Ok(())
 }
 
+/// After the sale: what the evening `run_due` did over the quarter, the dormancy ladder, promises and
+/// complaints, whether the retention rules' tasks brought orders, and one manager's agenda.
+fn print_retention(
+    crm: &Crm,
+    due: &DueTotals,
+    first_day: NaiveDate,
+    last_day: NaiveDate,
+) -> Result<()> {
+    let joined = |m: &BTreeMap<String, u64>| {
+        m.iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    println!(
+        "\nRetention   run_due every evening ({} runs): {} tasks made, {} promise reminders, {} promises \
+         broken, {} complaint deadlines breached",
+        due.runs, due.tasks, due.promises_reminded, due.promises_broken, due.complaints_breached
+    );
+    println!(
+        "  dormancy moves (to the rung reached): {}",
+        joined(&due.moves)
+    );
+    println!("  retention rules fired: {}", joined(&due.fired));
+    let ladder = crm.dormancy_counts()?;
+    println!(
+        "  dormancy ladder at the quarter's end: active {}, cooling {}, dormant {}, lost {}",
+        ladder.active, ladder.cooling, ladder.dormant, ladder.lost
+    );
+
+    let promises = all_pages(
+        |page| {
+            crm.list_promises(&PromiseQuery {
+                page,
+                ..Default::default()
+            })
+        },
+        |p| p.id.0,
+    )?;
+    let count = |status: PromiseStatus| promises.iter().filter(|p| p.status == status).count();
+    println!(
+        "  promises: {} made, {} kept, {} broken, {} cancelled, {} still open",
+        promises.len(),
+        count(PromiseStatus::Kept),
+        count(PromiseStatus::Broken),
+        count(PromiseStatus::Cancelled),
+        count(PromiseStatus::Open)
+    );
+    let complaints = crm.complaint_report(&ComplaintReportQuery {
+        start: first_day,
+        end: last_day,
+    })?;
+    let t = &complaints.total;
+    let hours = |secs: Option<i64>| {
+        secs.map_or_else(
+            || "-".to_string(),
+            |s| format!("{:.1} h", s as f64 / 3600.0),
+        )
+    };
+    println!(
+        "  complaints: {} opened, {} answered in time, {} resolved ({} in time), {} rejected; median \
+         time to resolve {} of working time",
+        t.opened,
+        t.responded_within_sla,
+        t.resolved,
+        t.resolved_within_sla,
+        t.rejected,
+        hours(t.median_resolve_secs)
+    );
+    for row in &complaints.by_priority {
+        let f = &row.figures;
+        println!(
+            "    {:<9} {:>3} opened, {:>3} resolved, {:>3} in time, median {}",
+            row.key.to_string(),
+            f.opened,
+            f.resolved,
+            f.resolved_within_sla,
+            hours(f.median_resolve_secs)
+        );
+    }
+
+    let report = crm.retention_report(&RetentionReportQuery {
+        start: first_day,
+        end: last_day,
+        window_days: 30,
+    })?;
+    let rate =
+        |r: Option<f64>| r.map_or_else(|| "-".to_string(), |r| format!("{:.0} %", 100.0 * r));
+    println!(
+        "  did it work (an order within {} days of a rule's task): {} tasks, {} done, {} followed by an \
+         order: {}",
+        report.window_days,
+        report.total.tasks,
+        report.total.done,
+        report.total.ordered,
+        rate(report.total.rate)
+    );
+    for r in &report.rules {
+        println!(
+            "    {:<40} {:>4} tasks, {:>4} ordered  {}",
+            truncate(&r.rule, 40),
+            r.outcome.tasks,
+            r.outcome.ordered,
+            rate(r.outcome.rate)
+        );
+    }
+    for m in &report.managers {
+        let name = m
+            .manager_id
+            .map(|id| crm.get_manager(id).map(|m| m.name))
+            .transpose()?
+            .unwrap_or_else(|| "(nobody)".into());
+        println!(
+            "    {:<40} {:>4} tasks, {:>4} ordered  {}",
+            truncate(&name, 40),
+            m.outcome.tasks,
+            m.outcome.ordered,
+            rate(m.outcome.rate)
+        );
+    }
+    let (within, breached) = (&report.complaints_within_sla, &report.complaints_breached);
+    println!(
+        "  repeat purchase after a complaint: resolved in time {} of {} clients ({}), late {} of {} ({})",
+        within.ordered,
+        within.clients,
+        rate(within.rate),
+        breached.ordered,
+        breached.clients,
+        rate(breached.rate)
+    );
+
+    // The agenda the first manager sees the morning after the quarter.
+    let managers = crm.list_managers()?;
+    let Some(manager) = managers.first() else {
+        return Ok(());
+    };
+    let morning = local(next_working_day(last_day), OPEN);
+    let agenda = crm.agenda(manager.id, morning)?;
+    println!(
+        "  agenda of {} at {}: {} overdue, {} today, {} upcoming, {} undated",
+        manager.name,
+        morning.format("%Y-%m-%d %H:%M UTC"),
+        agenda.overdue.len(),
+        agenda.today.len(),
+        agenda.upcoming.len(),
+        agenda.undated.len()
+    );
+    for task in agenda.overdue.iter().chain(&agenda.today).take(5) {
+        let due = task
+            .due_at
+            .map_or_else(|| "-".to_string(), |d| d.format("%m-%d %H:%M").to_string());
+        println!(
+            "    due {due}  [{}] {}",
+            task.kind,
+            truncate(&task.title, 80)
+        );
+    }
+    Ok(())
+}
+
 /// Each manager's quarter: response in working time, response targets kept, conversion, sales, and
 /// the plan against what was done, month by month.
 fn print_managers(crm: &Crm, first_day: NaiveDate, last_day: NaiveDate) -> Result<()> {
@@ -1427,8 +1871,8 @@ fn print_managers(crm: &Crm, first_day: NaiveDate, last_day: NaiveDate) -> Resul
         end: last_day,
     })?;
     println!(
-        "\n{:<28}{:>9}{:>12}{:>9}{:>11}{:>6}{:>15}   plan kept: revenue / won deals, by month",
-        "Managers", "requests", "response", "SLA met", "converted", "won", "revenue"
+        "\n{:<28}{:>9}{:>12}{:>9}{:>11}{:>6}{:>15}{:>10}   plan kept: revenue / won deals, by month",
+        "Managers", "requests", "response", "SLA met", "converted", "won", "revenue", "promises"
     );
     let pct = |share: Option<f64>| {
         share.map_or_else(|| "-".to_string(), |s| format!("{:.0} %", 100.0 * s))
@@ -1450,7 +1894,7 @@ fn print_managers(crm: &Crm, first_day: NaiveDate, last_day: NaiveDate) -> Resul
             })
             .collect();
         println!(
-            "  {:<26}{:>9}{:>12}{:>9}{:>11}{:>6}{:>15}   {}",
+            "  {:<26}{:>9}{:>12}{:>9}{:>11}{:>6}{:>15}{:>10}   {}",
             truncate(&r.name, 26),
             r.received,
             response,
@@ -1458,6 +1902,7 @@ fn print_managers(crm: &Crm, first_day: NaiveDate, last_day: NaiveDate) -> Resul
             pct(r.conversion_rate),
             r.deals_won,
             money(r.revenue),
+            pct(r.promises_kept),
             months.join(", ")
         );
     }
