@@ -2,7 +2,9 @@
 # The analytics benchmark (issue 8): generates orders for clients with a fixed seed, loads them through
 # crmkit (`record_orders` batches; raw SQLite inserting the same rows is the floor, in the same run),
 # then times ABC, RFM, XYZ and the funnel in crmkit and the same computations in DuckDB and pandas over
-# the same data. Not a test: it prints one JSON object per line on stdout (progress on stderr) and
+# the same data. Then the retention benchmark (issue 9) on a copy of that store: `run_due` the first
+# time, again, a minute and a day later, after a day of orders, and the dormancy states against DuckDB
+# and pandas. Not a test: it prints one JSON object per line on stdout (progress on stderr) and
 # never fails on a machine's speed.
 #
 #   scripts/bench.sh                      1,000,000 clients, 10,000,000 orders (the store is cached in
@@ -51,3 +53,8 @@ echo "bench.sh: cargo bench --bench analytics (release) for $clients clients, $o
 cargo bench --bench analytics -- --clients "$clients" --orders "$orders" --runs "$runs" --dir "$dir" \
   ${extra[@]+"${extra[@]}"} >"$out"
 "$python" tests/bench/analytics_compare.py --dir "$dir" --crmkit "$out" --runs "$runs"
+
+retention="$dir/retention.jsonl"
+echo "bench.sh: cargo bench --bench retention (release) on a copy of $dir/store.crm" >&2
+cargo bench --bench retention -- --dir "$dir" >"$retention"
+"$python" tests/bench/retention_compare.py --dir "$dir" --crmkit "$retention"

@@ -610,11 +610,18 @@ fn export(store: &Path, dir: &Path, leads: &[LeadPlan], lead_ids: &[LeadId]) -> 
 
 const FILES: &[&str] = &["store.crm", "orders.csv", "lead_steps.csv"];
 
+/// The cached store's manifest when it was built from the same data. The schema version it was built
+/// with does not matter: opening the store migrates it, as it would a user's file (older manifests
+/// carried the version in the key; it is ignored there).
 fn cached(dir: &Path, key: &Value) -> Option<Value> {
     let text = std::fs::read_to_string(dir.join("manifest.json")).ok()?;
     let manifest: Value = serde_json::from_str(&text).ok()?;
     let complete = FILES.iter().all(|f| dir.join(f).is_file());
-    (complete && manifest.get("key") == Some(key)).then_some(manifest)
+    let mut built = manifest.get("key")?.clone();
+    if let Some(fields) = built.as_object_mut() {
+        fields.remove("schema_version");
+    }
+    (complete && &built == key).then_some(manifest)
 }
 
 // --- the reports -------------------------------------------------------------------------------------------
@@ -897,7 +904,6 @@ fn main() -> BoxResult<()> {
     let store = dir.join("store.crm");
     let key = json!({
         "format_version": FORMAT_VERSION,
-        "schema_version": crm_core::SCHEMA_VERSION,
         "clients": args.clients,
         "orders": args.orders,
         "leads": leads,
@@ -914,6 +920,7 @@ fn main() -> BoxResult<()> {
             let b = build(&dir, &args, &clock)?;
             let manifest = json!({
                 "key": key,
+                "built_with_schema": crm_core::SCHEMA_VERSION,
                 "build_s": round3(started.elapsed().as_secs_f64()),
                 "clients_s": round3(b.clients_s),
                 "leads_s": round3(b.leads_s),
@@ -940,6 +947,7 @@ fn main() -> BoxResult<()> {
         "dir": dir.display().to_string(),
         "store_bytes": store_bytes,
         "store_built_this_run": built,
+        "store_built_with_schema": manifest.get("built_with_schema").cloned().unwrap_or(json!(5)),
         "build": {
             "build_s": manifest.get("build_s"),
             "clients_s": manifest.get("clients_s"),
