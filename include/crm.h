@@ -102,8 +102,9 @@
  *   value and they differed; the kept value stayed), `added_tags` (the tags the kept client gained),
  *   `contact_id` (the contact person made from the merged client's phone and e-mail when they differed,
  *   or null), `moved` (Moved: `{"contacts", "leads", "deals", "activities", "orders", "tasks",
- *   "assignments"}`, the ids of the records that moved to the kept client; `assignments` are entries of
- *   the assignment log, see Assignment), `undone_at` (null until crm_unmerge()).
+ *   "assignments", "promises", "complaints"}`, the ids of the records that moved to the kept client;
+ *   `assignments` are entries of the assignment log, see Assignment), `undone_at` (null until
+ *   crm_unmerge()).
  * - **DedupSettings** (stored in the database): `auto_link` (a capture whose only match scoring this
  *   much is linked to it; 0.9), `suggest` (the lowest score returned as a match; 0.5), `key_limit` (a
  *   matching key shared by more clients than this, such as an office phone, stops counting; 20),
@@ -126,12 +127,39 @@
  *   `policy`, `due`, `responded_at`, `used_secs`, `left_secs` (working time; negative once overdue),
  *   `used_share` (a JSON number; 1.0 = the whole target).
  * - **Absence**: `id`, `manager_id`, `start`, `end` (dates, inclusive), `reason`, `created_at`.
- * - **Task**: `id`, `kind` (`sla_escalation`: a missed first response; `queued_lead`: a lead waits
- *   for a manager), `title`, `manager_id`, `client_id`, `lead_id`, `deal_id`, `due_at`, `status` (open, done, cancelled), `origin` (what made it: `sla:lead:4`; one
- *   task per origin), `created_at`, `closed_at` (null while open; see crm_close_task()).
+ * - **Task**: `id`, `kind` (a code: `sla_escalation`, a missed first response; `queued_lead`, a lead
+ *   waits for a manager; `complaint_escalation`, a complaint deadline missed; `promise`, a promise
+ *   coming due; a retention rule's `task_kind`; or any code given to crm_add_task()), `title`,
+ *   `manager_id`, `client_id`, `lead_id`, `deal_id`, `due_at`, `status` (open, done, cancelled),
+ *   `origin` (what made it: `sla:lead:4`, `complaint:3:resolution`, `promise:5`,
+ *   `rule:1:client:7:2026-11-27`; one task per origin; null for a task added by hand), `created_at`,
+ *   `closed_at` (null while open; see crm_close_task() and crm_complete_task()), `rule_id` (the
+ *   retention rule that made it), `promise_id` (the promise it reminds of), `complaint_id` (the
+ *   complaint it escalates), `outcome` (what came of it, from crm_complete_task()), `activity_id` (the
+ *   activity that recorded the outcome).
  * - **HandOver** (what crm_hand_over() did): `manager_id`, `assignments` (Assignments, leads first, each
  *   by id), `deals_moved` (deal ids). **DueRun** (what crm_run_due() did): `at`, `breached` (lead ids),
- *   `escalations` (Assignments), `tasks` (Tasks), `assigned` (Assignments of queued leads).
+ *   `escalations` (Assignments), `tasks` (Tasks), `assigned` (Assignments of queued leads),
+ *   `complaints_breached` (`[{"complaint_id", "milestone", "due", "escalated_to"}]`),
+ *   `promises_reminded` and `promises_broken` (promise ids), `dormancy` (`[{"client_id", "from",
+ *   "to"}]`: moves on the dormancy ladder), `fired` (RuleFire records `[{"rule_id", "rule",
+ *   "client_id", "task_id"}]`: what the retention rules did).
+ * - **Promise** (made to a client; see crm_promise()): `id`, `client_id`, `manager_id` (who made it),
+ *   `what`, `made_at`, `due_at`, `activity_id` (where it was made), `status` (open, kept, broken,
+ *   cancelled), `closed_at` (when kept, broken or cancelled), `note` (the note given when kept, or the
+ *   reason given when cancelled), `reminded_at` (when crm_run_due() made its reminder task).
+ * - **Complaint** (see crm_open_complaint()): `id`, `client_id`, `order_id`, `subject`, `body`,
+ *   `priority` (low, normal, high, critical), `status` (open, in_progress, resolved, closed, rejected),
+ *   `owner_id`, `opened_at`, `response_due` (the first-response deadline), `responded_at`,
+ *   `response_breached_at` (the deadline, once crm_run_due() found it missed), `resolution_due` (moves
+ *   on by the paused working time), `resolved_at`, `resolution_breached_at`, `paused_at` (since when it
+ *   waits for the client; null when not waiting), `paused_secs` (working seconds waited so far),
+ *   `resolve_secs` (working seconds from opening to resolution less the paused time), `resolution`,
+ *   `rejection` (why it was rejected), `closed_at` (closed or rejected), `updated_at`.
+ * - **RetentionRule** (see crm_add_retention_rule()): `id`, `name`, `condition` (about clients, in
+ *   canonical form), `action` (`{"kind": "task", "task_kind", "title", "due_in", "to"}`, `{"kind":
+ *   "tag", "tag"}`, `{"kind": "mailing", "segment"}` or `{"kind": "reassign", "manager"}`),
+ *   `cooldown_days`, `active`, `created_at`, `updated_at`.
  * - **OwnershipSettings** (stored in the database): `lock_days` (a client stays locked to its owner this
  *   many days after its last meaningful contact; 30; 0: no lock).
  * - **CalendarSpec** (a working calendar, as given and as stored): `{"timezone": "Europe/Kyiv",
@@ -160,8 +188,21 @@
  *   `plan_removed` (the Plan), `calendar_set` (the CalendarSpec, or null), `absence_added` and
  *   `absence_removed` (the Absence), `handed_over` (`leads`, `clients`, `deals`: counts); on a
  *   `routing_rule` and an `sla_policy` `created`, `replaced` and `deleted` (data: the record); on a task
- *   `created` (the Task) and `closed` (`status`); on `settings` `calendar_set` (the store's calendar)
- *   and `ownership_set` (the OwnershipSettings).
+ *   `created` (the Task), `closed` (`status`, and `promise_id` when a promise closed it), `completed`
+ *   (`outcome`, `note`, `activity_id`) and `rescheduled` (`from`, `to`); on `settings` `calendar_set`
+ *   (the store's calendar) and `ownership_set` (the OwnershipSettings).
+ *   Retention: on a promise `made` (the Promise), `kept` (`note`), `cancelled` (`reason`), `reminded`
+ *   (`due_at`, `task_id`) and `broken` (`due_at`, `manager_id`); on a complaint `opened` (the
+ *   Complaint), `taken` (`owner_id`, `responded_at`), `waiting` (`resolution_due`, `responded_at`),
+ *   `resumed` (`paused_at`, `paused_secs`, `resolution_due`),
+ *   `resolved` (`resolution`, `resolve_secs`, `within_sla`), `closed`, `rejected` (`reason`),
+ *   `reopened` (`resolution_due`, `old_resolution`), `assigned` (`from`, `to`) and `sla_breached`
+ *   (`milestone`, `due`, `owner_id`, `escalated_to`, `task_id`); on a `retention_rule` `created` (the
+ *   rule), `replaced` (`old`, `new`), `active_changed` (`active`) and `removed` (the rule); on a client
+ *   `dormancy` (`from`, `to`, `expected_gap_days`, `last_purchase`: a move on the dormancy ladder) and
+ *   `retention_rule_fired` (`rule_id`, `rule`, `action`, and `task_id`, `tag`, or `from` and `to`); on
+ *   `settings` `promise_settings_set` (the settings), `complaint_sla_set` (the settings) and
+ *   `dormancy_set` (`old`, `new`).
  *
  * @section segments The segment language
  *
@@ -530,6 +571,346 @@ crm_status_t crm_cross_sell(const crm_t *crm,
                             const char *query_json,
                             uint32_t limit,
                             char **suggestions_json);
+
+/**
+ * Records a promise made to a client ("send the corrected invoice by Friday"). crm_run_due() follows
+ * it up: once its due time is less than `remind_before` away (see crm_set_promise_settings()) the
+ * manager who made it gets a reminder task (kind `promise`, due at the promise's due time), and once
+ * the due time has passed while it is still open it is `broken`. Logs a promise `made` event (data: the
+ * Promise).
+ *
+ * @param new_promise_json  `{"client_id": 1, "what": "send the corrected invoice", "due_at":
+ *                          "2026-11-27T15:00:00Z", "manager_id": 2, "activity_id": 7}`; `client_id`,
+ *                          `what` and `due_at` are required. `manager_id` is who made it (active; the
+ *                          client's owner when left out), `activity_id` the call or e-mail where it
+ *                          was made (one of the same client's, else CRM_STATUS_VALIDATION with field
+ *                          `activity_id`). An empty `what` is CRM_STATUS_VALIDATION with field `what`,
+ *                          a `due_at` before `at` one with field `due_at`; an unknown client, manager or
+ *                          activity is CRM_STATUS_NOT_FOUND
+ * @param at                RFC 3339 time the promise was made
+ * @param promise_json      receives the stored Promise: `{"id": 1, "client_id": 1, "manager_id": 2,
+ *                          "what": ..., "made_at": ..., "due_at": ..., "activity_id": 7, "status":
+ *                          "open", "closed_at": null, "note": null, "reminded_at": null}`
+ */
+crm_status_t crm_promise(crm_t *crm,
+                         const char *new_promise_json,
+                         const char *at,
+                         char **promise_json);
+
+/**
+ * Marks an open promise kept, with an optional note; its reminder task, if still open, is done. Logs a
+ * promise `kept` event (data: `{"note": ...}`). Keeping a kept promise again changes nothing (the
+ * promise as stored is returned); keeping a broken or cancelled one is CRM_STATUS_INVALID_TRANSITION.
+ *
+ * @param promise_id    the promise; CRM_STATUS_NOT_FOUND when there is none
+ * @param note          free text, or NULL
+ * @param at            RFC 3339 time it was kept
+ * @param promise_json  receives the promise as stored now (`status` `kept`, `closed_at`, `note`)
+ */
+crm_status_t crm_keep_promise(crm_t *crm,
+                              int64_t promise_id,
+                              const char *note,
+                              const char *at,
+                              char **promise_json);
+
+/**
+ * Cancels an open promise (withdrawn with the client's agreement, say); its reminder task, if still
+ * open, is cancelled. A cancelled promise counts neither as kept nor as broken (see
+ * crm_manager_report()'s `promises_kept`). Logs a promise `cancelled` event (data: `{"reason": ...}`).
+ * Cancelling it again changes nothing; cancelling a kept or broken one is
+ * CRM_STATUS_INVALID_TRANSITION.
+ *
+ * @param promise_id    the promise; CRM_STATUS_NOT_FOUND when there is none
+ * @param reason        why, required: an empty or blank reason is CRM_STATUS_VALIDATION with field
+ *                      `reason`; it is kept as the promise's `note`
+ * @param at            RFC 3339 time of the change
+ * @param promise_json  receives the promise as stored now
+ */
+crm_status_t crm_cancel_promise(crm_t *crm,
+                                int64_t promise_id,
+                                const char *reason,
+                                const char *at,
+                                char **promise_json);
+
+/**
+ * Sets how promises are followed up. Logs a `promise_settings_set` event on `settings` (id 0).
+ *
+ * @param settings_json      `{"remind_before": "24h"}` (the default): how long before a promise's due
+ *                           time its maker gets the reminder task, as round-the-clock time in hours
+ *                           and minutes (`24h`, `2h30m`, `45m`); more than zero and at most `10000h`,
+ *                           days are refused, else CRM_STATUS_VALIDATION with field `remind_before`
+ * @param at                 RFC 3339 time of the change
+ * @param new_settings_json  receives the settings now in force, the duration in canonical form
+ *                           (`{"remind_before": "2h30m"}`)
+ */
+crm_status_t crm_set_promise_settings(crm_t *crm,
+                                      const char *settings_json,
+                                      const char *at,
+                                      char **new_settings_json);
+
+/**
+ * One promise.
+ *
+ * @param promise_id    the promise; CRM_STATUS_NOT_FOUND when there is none with this id
+ * @param promise_json  receives the Promise (see crm_promise())
+ */
+crm_status_t crm_get_promise(const crm_t *crm, int64_t promise_id, char **promise_json);
+
+/**
+ * A page of promises, by id; every filter given must hold.
+ *
+ * @param query_json     `{"client_id": 1, "manager_id": 2, "status": "open", "page": {"after": 0,
+ *                       "limit": 100}}`, every field optional; NULL means `{}`. `status` is open, kept,
+ *                       broken or cancelled
+ * @param promises_json  receives a JSON array of Promises (see crm_promise())
+ */
+crm_status_t crm_list_promises(const crm_t *crm,
+                               const char *query_json,
+                               char **promises_json);
+
+/**
+ * How promises are followed up: the stored settings, or the defaults until crm_set_promise_settings()
+ * is called.
+ *
+ * @param settings_json  receives `{"remind_before": "24h"}`
+ */
+crm_status_t crm_promise_settings(const crm_t *crm,
+                                  char **settings_json);
+
+/**
+ * Opens a complaint from a client. Its two deadlines are the targets of its priority (see
+ * crm_set_complaint_sla()) counted from `at` in working time of its owner's calendar (theirs, else the
+ * store's, else round the clock in UTC). crm_run_due() marks a passed deadline breached and escalates
+ * it into a task. Logs a complaint `opened` event (data: the Complaint).
+ *
+ * The lifecycle: `open` → crm_take_complaint() → `in_progress` → crm_resolve_complaint() → `resolved`
+ * → crm_close_complaint() → `closed` (final), or crm_reopen_complaint() back to `in_progress`; an open
+ * or in-progress complaint may be rejected (crm_reject_complaint(): `rejected`, final). While it waits
+ * for the client (crm_wait_for_client() … crm_resume_complaint()) its resolution clock stands still.
+ *
+ * @param new_complaint_json  `{"client_id": 1, "subject": "damaged parcel", "body": "...",
+ *                            "priority": "high", "order_id": 12, "owner_id": 2}`; `client_id` and
+ *                            `subject` are required. `priority` is low, normal (the default), high or
+ *                            critical (any other is CRM_STATUS_INVALID_JSON with field `priority`);
+ *                            `owner_id` who handles it (active; the client's owner when left out);
+ *                            `order_id` the order it is about (the client's, else CRM_STATUS_VALIDATION
+ *                            with field `order_id`). An empty subject is CRM_STATUS_VALIDATION with
+ *                            field `subject`; an unknown client, order or manager CRM_STATUS_NOT_FOUND
+ * @param at                  RFC 3339 time it came in
+ * @param complaint_json      receives the stored Complaint: `{"id": 1, "client_id": 1, "order_id": 12,
+ *                            "subject": ..., "body": ..., "priority": "high", "status": "open",
+ *                            "owner_id": 2, "opened_at": ..., "response_due": ..., "responded_at": null,
+ *                            "response_breached_at": null, "resolution_due": ..., "resolved_at": null,
+ *                            "resolution_breached_at": null, "paused_at": null, "paused_secs": 0,
+ *                            "resolve_secs": null, "resolution": null, "rejection": null, "closed_at":
+ *                            null, "updated_at": ...}` (see the Complaint record above)
+ */
+crm_status_t crm_open_complaint(crm_t *crm,
+                                const char *new_complaint_json,
+                                const char *at,
+                                char **complaint_json);
+
+/**
+ * Takes an open complaint in work (→ `in_progress`): its first response (`responded_at`). Logs a
+ * complaint `taken` event. Any other status is CRM_STATUS_INVALID_TRANSITION.
+ *
+ * @param complaint_id    the complaint; CRM_STATUS_NOT_FOUND when there is none
+ * @param at              RFC 3339 time of the change
+ * @param complaint_json  receives the complaint as stored now
+ */
+crm_status_t crm_take_complaint(crm_t *crm,
+                                int64_t complaint_id,
+                                const char *at,
+                                char **complaint_json);
+
+/**
+ * Waits for the client (a question asked, documents requested): the resolution clock stops, and
+ * `paused_at` is set, until crm_resume_complaint(). Counts as the first response when there was none;
+ * an open complaint goes `in_progress`. Logs a complaint `waiting` event. Waiting while waiting, or on
+ * a complaint that is resolved or final, is CRM_STATUS_INVALID_TRANSITION.
+ *
+ * @param complaint_id    the complaint; CRM_STATUS_NOT_FOUND when there is none
+ * @param at              RFC 3339 time of the change
+ * @param complaint_json  receives the complaint as stored now
+ */
+crm_status_t crm_wait_for_client(crm_t *crm,
+                                 int64_t complaint_id,
+                                 const char *at,
+                                 char **complaint_json);
+
+/**
+ * Resumes work on a complaint waiting for the client: `resolution_due` moves on by the working time
+ * the pause took, which is added to `paused_secs`; `paused_at` is cleared. Logs a complaint `resumed`
+ * event (data: `paused_at`, `paused_secs`, `resolution_due`). A complaint that is not waiting is
+ * CRM_STATUS_INVALID_TRANSITION.
+ *
+ * @param complaint_id    the complaint; CRM_STATUS_NOT_FOUND when there is none
+ * @param at              RFC 3339 time of the change
+ * @param complaint_json  receives the complaint as stored now
+ */
+crm_status_t crm_resume_complaint(crm_t *crm,
+                                  int64_t complaint_id,
+                                  const char *at,
+                                  char **complaint_json);
+
+/**
+ * Resolves an open or in-progress complaint (→ `resolved`); a pause still running ends here. Records
+ * `resolved_at`, the `resolution` and `resolve_secs` (working seconds from opening, less the paused
+ * time). Logs a complaint `resolved` event (data: `resolution`, `resolve_secs`, `within_sla`). Any other
+ * status is CRM_STATUS_INVALID_TRANSITION.
+ *
+ * @param complaint_id    the complaint; CRM_STATUS_NOT_FOUND when there is none
+ * @param resolution      what was done, required: an empty or blank one is CRM_STATUS_VALIDATION with
+ *                        field `resolution`
+ * @param at              RFC 3339 time of the change
+ * @param complaint_json  receives the complaint as stored now
+ */
+crm_status_t crm_resolve_complaint(crm_t *crm,
+                                   int64_t complaint_id,
+                                   const char *resolution,
+                                   const char *at,
+                                   char **complaint_json);
+
+/**
+ * Closes a resolved complaint (→ `closed`, final; `closed_at` set). Logs a complaint `closed` event.
+ * Any other status is CRM_STATUS_INVALID_TRANSITION.
+ *
+ * @param complaint_id    the complaint; CRM_STATUS_NOT_FOUND when there is none
+ * @param at              RFC 3339 time of the change
+ * @param complaint_json  receives the complaint as stored now
+ */
+crm_status_t crm_close_complaint(crm_t *crm,
+                                 int64_t complaint_id,
+                                 const char *at,
+                                 char **complaint_json);
+
+/**
+ * Rejects an open or in-progress complaint as unfounded (→ `rejected`, final; `rejection` and
+ * `closed_at` set). Logs a complaint `rejected` event (data: `{"reason": ...}`). Any other status is
+ * CRM_STATUS_INVALID_TRANSITION.
+ *
+ * @param complaint_id    the complaint; CRM_STATUS_NOT_FOUND when there is none
+ * @param reason          why, required: an empty or blank reason is CRM_STATUS_VALIDATION with field
+ *                        `reason`
+ * @param at              RFC 3339 time of the change
+ * @param complaint_json  receives the complaint as stored now
+ */
+crm_status_t crm_reject_complaint(crm_t *crm,
+                                  int64_t complaint_id,
+                                  const char *reason,
+                                  const char *at,
+                                  char **complaint_json);
+
+/**
+ * Reopens a resolved complaint (the client says it is not fixed; → `in_progress`). Resolved in time,
+ * it gets the working time that was left of its resolution deadline, counted from now; resolved late,
+ * its priority's full resolution target afresh. The time it sat resolved counts as paused; `resolution`,
+ * `resolved_at` and `resolve_secs` are cleared. Logs a complaint `reopened` event (data:
+ * `resolution_due`, `old_resolution`). Any other status is CRM_STATUS_INVALID_TRANSITION.
+ *
+ * @param complaint_id    the complaint; CRM_STATUS_NOT_FOUND when there is none
+ * @param at              RFC 3339 time of the change
+ * @param complaint_json  receives the complaint as stored now
+ */
+crm_status_t crm_reopen_complaint(crm_t *crm,
+                                  int64_t complaint_id,
+                                  const char *at,
+                                  char **complaint_json);
+
+/**
+ * Gives a complaint that is not final (open, in progress or resolved) to another manager; its
+ * deadlines stay. Logs a complaint `assigned` event (data: `from`, `to`). Giving it to its owner
+ * changes nothing; a closed or rejected complaint is CRM_STATUS_INVALID_TRANSITION.
+ *
+ * @param complaint_id    the complaint; CRM_STATUS_NOT_FOUND when there is none
+ * @param manager_id      the new owner, an active manager: CRM_STATUS_NOT_FOUND when there is none with
+ *                        this id, CRM_STATUS_VALIDATION with field `manager` when inactive
+ * @param at              RFC 3339 time of the change
+ * @param complaint_json  receives the complaint as stored now
+ */
+crm_status_t crm_assign_complaint(crm_t *crm,
+                                  int64_t complaint_id,
+                                  int64_t manager_id,
+                                  const char *at,
+                                  char **complaint_json);
+
+/**
+ * Sets the complaint deadlines per priority and who gets the escalation tasks of breaches. Complaints
+ * already open keep their deadlines. Logs a `complaint_sla_set` event on `settings` (id 0; data: the
+ * settings).
+ *
+ * @param sla_json      `{"low": {"first_response": "8h", "resolution": "40h"}, "normal": {...}, "high":
+ *                      {...}, "critical": {"first_response": "1h", "resolution": "8h"},
+ *                      "escalate_to": 1}`; a priority left out takes its default (low 8h / 40h, normal
+ *                      4h / 24h, high 2h / 16h, critical 1h / 8h), a priority given needs both targets.
+ *                      The targets are working time in hours and minutes (`4h`, `1h30m`; days are
+ *                      refused: a working day has no fixed length), more than zero, the resolution not
+ *                      shorter than the first response; else CRM_STATUS_VALIDATION naming the field
+ *                      (`high.resolution`). `escalate_to` is the manager (active) who gets the
+ *                      escalation tasks; null or left out: the complaint's owner
+ * @param at            RFC 3339 time of the change
+ * @param new_sla_json  receives the settings now in force, in the same shape
+ */
+crm_status_t crm_set_complaint_sla(crm_t *crm,
+                                   const char *sla_json,
+                                   const char *at,
+                                   char **new_sla_json);
+
+/**
+ * One complaint.
+ *
+ * @param complaint_id    the complaint; CRM_STATUS_NOT_FOUND when there is none with this id
+ * @param complaint_json  receives the Complaint (see crm_open_complaint())
+ */
+crm_status_t crm_get_complaint(const crm_t *crm, int64_t complaint_id, char **complaint_json);
+
+/**
+ * A page of complaints, by id; every filter given must hold.
+ *
+ * @param query_json       `{"client_id": 1, "owner_id": 2, "status": "in_progress", "page": {"after":
+ *                         0, "limit": 100}}`, every field optional; NULL means `{}`. `status` is open,
+ *                         in_progress, resolved, closed or rejected
+ * @param complaints_json  receives a JSON array of Complaints (see crm_open_complaint())
+ */
+crm_status_t crm_list_complaints(const crm_t *crm,
+                                 const char *query_json,
+                                 char **complaints_json);
+
+/**
+ * The complaint deadlines per priority: the stored ones, or the defaults until crm_set_complaint_sla()
+ * is called.
+ *
+ * @param sla_json  receives the settings (see crm_set_complaint_sla()): `{"low": {"first_response":
+ *                  "8h", "resolution": "40h"}, "normal": {"first_response": "4h", "resolution": "24h"},
+ *                  "high": {"first_response": "2h", "resolution": "16h"}, "critical":
+ *                  {"first_response": "1h", "resolution": "8h"}, "escalate_to": null}`
+ */
+crm_status_t crm_complaint_sla(const crm_t *crm,
+                               char **sla_json);
+
+/**
+ * The complaints of whole UTC days: in total, per priority and per owner, how many were opened and
+ * answered by their first-response deadline, resolved and resolved by their resolution deadline,
+ * rejected, and how long resolving took.
+ *
+ * @param query_json   `{"start": "2026-11-01", "end": "2026-11-30"}`, both required; `end` before
+ *                     `start`, or a period longer than ten years, is CRM_STATUS_VALIDATION with field
+ *                     `end`
+ * @param report_json  receives `{"start": ..., "end": ..., "total": Figures, "by_priority": [{"key":
+ *                     "low", "figures": Figures}, ...], "by_owner": [{"key": 2, "figures": Figures},
+ *                     ..., {"key": null, ...}]}`. Figures: `{"opened": 4, "responded_within_sla": 3,
+ *                     "resolved": 2, "resolved_within_sla": 1, "resolved_within_sla_share": 0.5,
+ *                     "rejected": 1, "median_resolve_secs": 5400, "p90_resolve_secs": 7200}`: `opened`
+ *                     counts the complaints opened in the period, `resolved` and `rejected` those
+ *                     resolved or rejected in it; the share is a JSON number (null when nothing was
+ *                     resolved); the times are working seconds less the paused time, by nearest rank
+ *                     (null when nothing was resolved). Every priority is listed, low to critical;
+ *                     owners by id, only those with figures, complaints without an owner (`key` null)
+ *                     last
+ */
+crm_status_t crm_complaint_report(const crm_t *crm,
+                                  const char *query_json,
+                                  char **report_json);
 
 /**
  * Adds a sales manager.
@@ -1303,16 +1684,40 @@ crm_status_t crm_hand_over(crm_t *crm,
 
 /**
  * Does what time passing requires, as of `now` (a host calls it every minute or so, with the time it
- * read): queued leads are routed again; open leads whose first-response deadline passed unanswered
- * are marked breached (their `sla_breached_at` is set to the deadline; a lead `sla_breached` event
- * each) and escalated by their policy (reassigned, or a task for the policy's `escalate_to`).
- * Idempotent: running it again at the same or a later `now` does nothing twice (one task per lead).
+ * read), in this order:
+ * - queued leads are routed again;
+ * - open leads whose first-response deadline passed unanswered are marked breached (their
+ *   `sla_breached_at` is set to the deadline; a lead `sla_breached` event each) and escalated by their
+ *   policy (reassigned, or a task for the policy's `escalate_to`);
+ * - complaint deadlines passed (the first response of one not yet answered, the resolution of one open
+ *   or in progress and not waiting for the client) are marked breached (`response_breached_at`,
+ *   `resolution_breached_at`; a complaint `sla_breached` event each) and escalated into a task of kind
+ *   `complaint_escalation` for the complaint SLA's `escalate_to`, else the complaint's owner (see
+ *   crm_set_complaint_sla());
+ * - open promises whose due time is less than `remind_before` away get a reminder task of kind
+ *   `promise` for the manager who made them (a promise `reminded` event; its `reminded_at` is set), and
+ *   open promises past their due time are broken (a promise `broken` event);
+ * - clients whose purchases changed, or whose next rung of the dormancy ladder has started, are placed
+ *   on it (a client `dormancy` event for each move; see crm_set_dormancy_settings());
+ * - the active retention rules, by id, act on the clients they match (see crm_add_retention_rule()).
+ *
+ * Idempotent: running it again at the same or a later `now` does nothing twice (one task per lead, per
+ * complaint deadline, per promise; a rule's cool-down, and one task per rule, client and day).
  *
  * @param now           RFC 3339 time to run for
  * @param due_run_json  receives `{"at": ..., "breached": [4, 9] (lead ids), "escalations": [...]
  *                      (Assignments, `via` `escalation`), "tasks": [...] (Tasks, see
- *                      crm_list_tasks()), "assigned": [...] (Assignments of queued leads, `via`
- *                      `queue`)}`, each list by id; the lists are empty when nothing was due
+ *                      crm_list_tasks(): every task the run made, escalations, reminders and the
+ *                      rules' in the order above), "assigned": [...] (Assignments of queued leads,
+ *                      `via` `queue`), "complaints_breached": [{"complaint_id": 3, "milestone":
+ *                      "first_response" (or "resolution"), "due": ..., "escalated_to": 1 (the task's
+ *                      manager, or null)}, ...] (by deadline, then complaint id), "promises_reminded":
+ *                      [5] (promise ids), "promises_broken": [2] (promise ids), "dormancy":
+ *                      [{"client_id": 1, "from": "active" (null: placed for the first time), "to":
+ *                      "cooling" (active, cooling, dormant or lost)}, ...] (by client id), "fired":
+ *                      [{"rule_id": 1, "rule": "reactivate dormant A-client", "client_id": 1,
+ *                      "task_id": 12 (null unless the action makes a task)}, ...] (by rule, then
+ *                      client)}`; the lists are empty when nothing was due
  */
 crm_status_t crm_run_due(crm_t *crm,
                          const char *now,
@@ -1483,8 +1888,13 @@ crm_status_t crm_queue(const crm_t *crm,
  * @param tasks_json  receives a JSON array of Tasks: `{"id": 1, "kind": "sla_escalation", "title":
  *                    "Lead 4: no first response by ...", "manager_id": 1, "client_id": null,
  *                    "lead_id": 4, "deal_id": null, "due_at": ..., "status": "open" (open, done,
- *                    cancelled), "origin": "sla:lead:4" (one task per origin), "created_at": ...,
- *                    "closed_at": null (when it was done or cancelled, see crm_close_task())}`
+ *                    cancelled), "origin": "sla:lead:4" (what made it, one task per origin; null for
+ *                    a task added with crm_add_task()), "created_at": ..., "closed_at": null (when it
+ *                    was done or cancelled), "rule_id": null (the retention rule that made it),
+ *                    "promise_id": null (the promise it reminds of), "complaint_id": null (the
+ *                    complaint it escalates), "outcome": null (what came of it, see
+ *                    crm_complete_task()), "activity_id": null (the activity that recorded the
+ *                    outcome)}`
  */
 crm_status_t crm_list_tasks(const crm_t *crm,
                             int64_t manager_id,
@@ -1805,7 +2215,8 @@ crm_status_t crm_client_monthly_revenue(const crm_t *crm,
  * never existed has an empty history (`[]`), not CRM_STATUS_NOT_FOUND.
  *
  * @param entity       `manager`, `source`, `client`, `contact`, `lead`, `deal`, `activity`, `order`,
- *                     `spend`, `segment`, `routing_rule`, `sla_policy`, `task`, or a store-wide
+ *                     `spend`, `segment`, `routing_rule`, `sla_policy`, `task`, `promise`,
+ *                     `complaint`, `retention_rule`, or a store-wide
  *                     record with id 0: `pipeline`, `lost_reason`, `settings`; any other name is
  *                     CRM_STATUS_VALIDATION
  * @param events_json  receives `[{"seq": 1, "at": ..., "actor": "system", "entity": "lead",
@@ -2002,7 +2413,7 @@ crm_status_t crm_plans(const crm_t *crm,
  *                    "response_median_secs": 1800, "response_p90_secs": 7200, "sla_counted": 36,
  *                    "sla_met": 33, "sla_met_share": 0.9167, "converted": 12, "lost": 9, "junk": 3,
  *                    "conversion_rate": 0.3243, "deals_won": 5, "won_amount": "64000.00", "orders": 21,
- *                    "revenue": "88000.00", "average_order": "4190.48", "promises_kept": null,
+ *                    "revenue": "88000.00", "average_order": "4190.48", "promises_kept": 0.75,
  *                    "months": [{"month": "2026-11", "from": "2026-11-01", "to": "2026-11-30",
  *                    "plan_revenue": "100000.00", "plan_deals": 6, "revenue": "88000.00", "deals": 5,
  *                    "revenue_achieved": 0.88, "deals_achieved": 0.8333}]}, ...]`, by manager id.
@@ -2011,13 +2422,224 @@ crm_status_t crm_plans(const crm_t *crm,
  *                    p90 by nearest rank, null when nothing was answered. `sla_counted` are the leads
  *                    whose deadline is decided (answered, or passed by the period's end), `sla_met`
  *                    those answered in time. `conversion_rate` = converted / (received − junk).
- *                    `promises_kept` is always null for now. A month's actual figures count from its
- *                    first day to its last or to the period's end (`to`); its plan fields are null
- *                    without a plan, the achieved shares null without a plan or with a zero one
+ *                    `promises_kept` = kept / (kept + broken) over the promises the manager made
+ *                    that fall due in the period, as they stand now (see crm_promise(); cancelled and
+ *                    still open ones count neither way), a JSON number, null when none is decided. A
+ *                    month's actual figures count from its first day to its last or to the period's
+ *                    end (`to`); its plan fields are null without a plan, the achieved shares null
+ *                    without a plan or with a zero one
  */
 crm_status_t crm_manager_report(const crm_t *crm,
                                 const char *query_json,
                                 char **rows_json);
+
+/**
+ * Sets how the dormancy ladder reads a client's rhythm. A client's expected gap is the gap between its
+ * purchase days (the distinct UTC days of its completed orders; the median gap with three or more),
+ * never shorter than `min_gap_days`; it is `cooling` from the start of the day `cooling_after` gaps
+ * after its last purchase day, `dormant` after `dormant_after` gaps, `lost` after `lost_after` gaps,
+ * `active` before. A client with one purchase day follows the flat rule in days instead. As time
+ * passes a client only moves down; a purchase on a later day brings it back. The next crm_run_due()
+ * recomputes every placed client (without a newer purchase a client never climbs back up). Logs a
+ * `dormancy_set` event on `settings` (id 0; data: `old`, `new`); the same settings again write nothing.
+ *
+ * @param settings_json      `{"min_gap_days": 7, "cooling_after": 1.5, "dormant_after": 3.0,
+ *                           "lost_after": 6.0, "single_cooling_days": 60, "single_dormant_days": 120,
+ *                           "single_lost_days": 365}` (the defaults); a field left out takes its
+ *                           default. The multipliers are JSON numbers, the days whole numbers; each
+ *                           must be above 0 (at most 10000) and increase down the ladder (cooling <
+ *                           dormant < lost), else CRM_STATUS_VALIDATION naming the field
+ * @param at                 RFC 3339 time of the change
+ * @param new_settings_json  receives the settings now in force, in the same shape
+ */
+crm_status_t crm_set_dormancy_settings(crm_t *crm,
+                                       const char *settings_json,
+                                       const char *at,
+                                       char **new_settings_json);
+
+/**
+ * The dormancy ladder's settings: the stored ones, or the defaults until crm_set_dormancy_settings() is
+ * called.
+ *
+ * @param settings_json  receives the settings (see crm_set_dormancy_settings())
+ */
+crm_status_t crm_dormancy_settings(const crm_t *crm,
+                                   char **settings_json);
+
+/**
+ * One client's buying rhythm as of a time, with its place on the ladder by the rule and as the last
+ * crm_run_due() stored it. Nothing is written.
+ *
+ * @param client_id    the client; CRM_STATUS_NOT_FOUND when there is none
+ * @param as_of        RFC 3339 time to read it for: only completed orders placed by then count
+ * @param rhythm_json  receives `{"client_id": 1, "as_of": ..., "purchase_days": ["2026-08-01",
+ *                     "2026-08-31", ...] (ascending), "last_purchase": "2026-10-30",
+ *                     "expected_gap_days": 30.0, "days_since_last": 28, "state": "active",
+ *                     "stored_state": "active", "stored_since": ..., "next_state": "cooling",
+ *                     "next_at": "2026-12-14T00:00:00Z"}`: `expected_gap_days` a JSON number (null
+ *                     with fewer than two purchase days: the flat rule), `state` the rung at `as_of` by
+ *                     the rule (null without a purchase), `stored_state` and `stored_since` what the
+ *                     last crm_run_due() left (null: never placed), `next_state` and `next_at` the
+ *                     next rung down and when it starts without a purchase (null at `lost`)
+ */
+crm_status_t crm_client_rhythm(const crm_t *crm,
+                               int64_t client_id,
+                               const char *as_of,
+                               char **rhythm_json);
+
+/**
+ * Clients per rung and one row per placed client, read from the rhythm the last crm_run_due() stored:
+ * each client's rung at `as_of` by the rule, never above the stored one once its time has come.
+ * Nothing is written.
+ *
+ * @param query_json   `{"as_of": "2026-11-27T00:00:00Z", "with_p_alive": false}`; `as_of` is required.
+ *                     `with_p_alive` adds each client's P(alive) as of `as_of`'s date (a BG/NBD fit
+ *                     over every client: costly on a big store; see crm_p_alive())
+ * @param report_json  receives `{"as_of": ..., "counts": {"active": 40, "cooling": 7, "dormant": 3,
+ *                     "lost": 2}, "rows": [{"client_id": 1, "state": "cooling", "expected_gap_days":
+ *                     30.0, "last_purchase": "2026-10-01", "days_since_last": 57, "p_alive": 0.62},
+ *                     ...]}`: one row per client with a completed order by the last crm_run_due(), by
+ *                     client id; `expected_gap_days` null under the flat rule, `p_alive` a JSON number,
+ *                     null unless asked for and a model could be fitted
+ */
+crm_status_t crm_dormancy_report(const crm_t *crm,
+                                 const char *query_json,
+                                 char **report_json);
+
+/**
+ * How many clients stand on each rung as the last crm_run_due() left them (an index read: cheap on any
+ * store). The segment language reads the same state as the field `dormancy` (`dormancy = 'dormant'`).
+ *
+ * @param counts_json  receives `{"active": 40, "cooling": 7, "dormant": 3, "lost": 2}`
+ */
+crm_status_t crm_dormancy_counts(const crm_t *crm,
+                                 char **counts_json);
+
+/**
+ * Adds a retention rule, or replaces the rule in force of the same name (keeping its id, so its
+ * cool-downs and its lines of the report carry on). Each crm_run_due() runs the active rules by id: a
+ * rule acts on every client its condition matches as of `now`, except those it acted on within its
+ * cool-down (and, for a task, lost clients); each act is a RuleFire in the run's `fired`. Every store
+ * starts with five rules (see crm_retention_rules()). Logs a `created` or `replaced` event on the
+ * `retention_rule` (data: the rule, or `old` and `new`); adding the same rule again writes nothing.
+ *
+ * @param new_rule_json  `{"name": "reactivate dormant", "condition": "dormancy = 'dormant'", "action":
+ *                       {"kind": "task", "task_kind": "reactivate", "title": "Call {client}", "due_in":
+ *                       "2d", "to": "owner"}, "cooldown_days": 30, "active": true}`; all but `active`
+ *                       (true by default) are required. `condition` is about clients in the segment
+ *                       language (any client field, `has tag`, `abc`, `rfm_segment`, `p_alive`,
+ *                       `dormancy`, `days_to_birthday`, `open_complaints` …): a bad one is
+ *                       CRM_STATUS_VALIDATION with field `condition` (and its `line` and `column`).
+ *                       `cooldown_days` from 1 to 36600 (else CRM_STATUS_VALIDATION with field
+ *                       `cooldown_days`). The `action`, by `kind`:
+ *                       - `task`: a task about the client; `task_kind` a code, `title` a template
+ *                         (`{client}`, `{client_id}`, `{owner}`, `{days_since_last_order}`,
+ *                         `{cross_sell}`; `{{` and `}}` for braces; any other placeholder is refused),
+ *                         `due_in` calendar time after the run (`2d`, `1d12h`, `3w`, `0h`; units `w`,
+ *                         `d`, `h`, `m`), `to` `"owner"` (the default: the client's owner when the rule
+ *                         fires) or a manager's id;
+ *                       - `tag`: `{"kind": "tag", "tag": "win-back"}` adds the tag;
+ *                       - `mailing`: `{"kind": "mailing", "segment": "win-back mailing"}` tags the
+ *                         client with the segment's name; the saved segment `has tag '<name>'` is
+ *                         created when missing (one of that name selecting other clients is refused),
+ *                         so crm_export_segment() writes the mailing list;
+ *                       - `reassign`: `{"kind": "reassign", "manager": 3}` gives the client to that
+ *                         manager, or with `null` to whoever the routing rules choose; a client locked
+ *                         to its owner, or one nobody can take, is left alone and tried again later.
+ *                       An unknown `kind` or field is CRM_STATUS_INVALID_JSON; a bad action field
+ *                       CRM_STATUS_VALIDATION naming it (`action.title`, `action.due_in`, `action.to`,
+ *                       `action.task_kind`, `action.segment`, `action.manager`)
+ * @param at             RFC 3339 time of the change
+ * @param rule_json      receives the stored RetentionRule: `{"id": 6, "name": ..., "condition": (in
+ *                       canonical form), "action": {...}, "cooldown_days": 30, "active": true,
+ *                       "created_at": ..., "updated_at": ...}`
+ */
+crm_status_t crm_add_retention_rule(crm_t *crm,
+                                    const char *new_rule_json,
+                                    const char *at,
+                                    char **rule_json);
+
+/**
+ * Pauses (`active` false) or resumes a retention rule. Logs an `active_changed` event on the
+ * `retention_rule` (data: `{"active": false}`); setting the state it has writes nothing.
+ *
+ * @param name       the rule's name; CRM_STATUS_NOT_FOUND when no rule in force has it
+ * @param active     whether crm_run_due() runs it
+ * @param at         RFC 3339 time of the change
+ * @param rule_json  receives the rule as stored now
+ */
+crm_status_t crm_set_retention_rule_active(crm_t *crm,
+                                           const char *name,
+                                           bool active,
+                                           const char *at,
+                                           char **rule_json);
+
+/**
+ * Removes a retention rule. Its tasks stay, and crm_retention_report() still lists them under its
+ * name; the name is free for a new rule. Logs a `removed` event on the `retention_rule` (data: the
+ * rule).
+ *
+ * @param name       the rule's name; CRM_STATUS_NOT_FOUND when no rule in force has it
+ * @param at         RFC 3339 time of the change
+ * @param rule_json  receives the rule as it was before it was removed
+ */
+crm_status_t crm_remove_retention_rule(crm_t *crm,
+                                       const char *name,
+                                       const char *at,
+                                       char **rule_json);
+
+/**
+ * The retention rules in force, by id: the order crm_run_due() runs them. Until changed, the five every
+ * store starts with (each a task for the client's owner): `reactivate dormant A-client` (`dormancy =
+ * 'dormant' and abc = 'A'`, task `reactivate` due in 2 days, every 30 days), `thank after first
+ * purchase` (`orders = 1 and first_order >= 3d ago`, `thank_you` with `{cross_sell}`, once in ten
+ * years), `call after resolved complaint` (`days_since_complaint_resolved between 7 and 13`,
+ * `complaint_follow_up`, every 14 days), `birthday` (`days_to_birthday = 0`, `congratulate`, every 300
+ * days) and `re-verify stale details` (`dormancy = 'active' and updated < 365d ago`, `verify_details`,
+ * every 365 days). Change one with crm_add_retention_rule() under its name, pause it with
+ * crm_set_retention_rule_active() or remove it.
+ *
+ * @param rules_json  receives a JSON array of RetentionRules (see crm_add_retention_rule())
+ */
+crm_status_t crm_retention_rules(const crm_t *crm,
+                                 char **rules_json);
+
+/**
+ * One retention rule in force, by name.
+ *
+ * @param name       the rule's name; CRM_STATUS_NOT_FOUND when no rule in force has it
+ * @param rule_json  receives the RetentionRule (see crm_add_retention_rule())
+ */
+crm_status_t crm_get_retention_rule(const crm_t *crm, const char *name, char **rule_json);
+
+/**
+ * Did the retention work pay off, for whole UTC days: per rule, per manager and in total, the tasks the
+ * rules made in the period, how many were done, and how many were followed by a completed order of
+ * their client within the window (the reactivation rate); and the repeat-purchase rate of clients
+ * whose complaint was resolved in the period within its deadlines against those whose was not.
+ *
+ * @param query_json   `{"start": "2026-11-01", "end": "2026-11-30", "window_days": 30}`; `start` and
+ *                     `end` are required, `window_days` 30 by default. `end` before `start` or a period
+ *                     of ten years or more is CRM_STATUS_VALIDATION with field `end`; a window outside
+ *                     1..3660 days one with field `window_days`
+ * @param report_json  receives `{"start": ..., "end": ..., "window_days": 30, "rules": [{"rule_id": 1,
+ *                     "rule": "reactivate dormant A-client", "tasks": 12, "done": 9, "ordered": 4,
+ *                     "rate": 0.3333}, ...], "managers": [{"manager_id": 2, "tasks": ..., "done": ...,
+ *                     "ordered": ..., "rate": ...}, ...], "total": {"tasks": ..., "done": ...,
+ *                     "ordered": ..., "rate": ...}, "complaints_within_sla": {"clients": 5, "ordered":
+ *                     3, "rate": 0.6}, "complaints_breached": {"clients": 2, "ordered": 0, "rate":
+ *                     0.0}}`. `tasks` are those created in the period, `done` of them done by now,
+ *                     `ordered` those whose client completed an order placed within `window_days` after
+ *                     the task was created (not at the same instant); `rate` = ordered / tasks (or /
+ *                     clients), a JSON number, null when the divisor is 0. Rules by id (a removed rule
+ *                     keeps its line under its last name), managers by id with tasks for nobody
+ *                     (`manager_id` null) first. A client with several complaints resolved in the
+ *                     period is judged once, by the last (resolution time, then id): within SLA when
+ *                     both its deadlines were met
+ */
+crm_status_t crm_retention_report(const crm_t *crm,
+                                  const char *query_json,
+                                  char **report_json);
 
 /**
  * The catalogue of fields an expression about `subject` may name, in documentation order: the
@@ -2181,6 +2803,88 @@ crm_status_t crm_lead_matches(const crm_t *crm,
                               int64_t lead_id,
                               const char *as_of,
                               bool *matches);
+
+/**
+ * Adds a task for a manager (call back, send an offer, visit, reactivate …), about a client, lead or
+ * deal, due at a time or undated. Logs a task `created` event (data: the Task).
+ *
+ * @param new_task_json  `{"kind": "call_back", "title": "Call about the winter order", "manager_id":
+ *                       2, "client_id": 1, "lead_id": null, "deal_id": null, "due_at":
+ *                       "2026-11-27T10:00:00Z"}`; `kind` and `title` are required. `kind` is a code of
+ *                       lowercase letters, digits and `_` (else CRM_STATUS_VALIDATION with field
+ *                       `kind`); an empty title is CRM_STATUS_VALIDATION with field `title`. The
+ *                       manager, client, lead and deal given must exist (else CRM_STATUS_NOT_FOUND);
+ *                       a lead's or deal's client must be the client given (else
+ *                       CRM_STATUS_VALIDATION with field `lead_id` or `deal_id`), and the client
+ *                       defaults to theirs. A task without a manager is on nobody's agenda
+ * @param at             RFC 3339 time of the change
+ * @param task_json      receives the stored Task (see crm_list_tasks()); its `origin` is null
+ */
+crm_status_t crm_add_task(crm_t *crm,
+                          const char *new_task_json,
+                          const char *at,
+                          char **task_json);
+
+/**
+ * Completes an open task, recording what came of it. A task about a client, lead or deal gets an
+ * activity logged on them by the task's manager (as crm_log_activity() would, so an outbound contact
+ * may be a lead's first response): its kind by `activity_kind` or by default from the task's kind (a
+ * call for `call_back`, `call`, `reactivate`, `promise`, `follow_up`, `complaint_escalation`,
+ * `sla_escalation` and `queued_lead`; a meeting for `visit` and `meeting`; a document for `send_offer`
+ * and `offer`; a note otherwise), direction out unless given, subject the task's title, outcome the
+ * outcome, body the note. The task is then done, with its `outcome` and `activity_id` (null when it
+ * was about nothing); one transaction. Logs a task `completed` event (data: `outcome`, `note`,
+ * `activity_id`). A task already done or cancelled is CRM_STATUS_INVALID_TRANSITION.
+ *
+ * @param task_id    the task; CRM_STATUS_NOT_FOUND when there is none
+ * @param done_json  `{"outcome": "reached, will order next week", "note": "...", "activity_kind":
+ *                   "call", "direction": "out"}`; `outcome` is required (empty: CRM_STATUS_VALIDATION
+ *                   with field `outcome`). `activity_kind` is call, email, meeting, message, note or
+ *                   document; `direction` in or out (ignored for a note)
+ * @param at         RFC 3339 time it was done
+ * @param task_json  receives the task as stored now (`status` `done`, `closed_at`, `outcome`,
+ *                   `activity_id`)
+ */
+crm_status_t crm_complete_task(crm_t *crm,
+                               int64_t task_id,
+                               const char *done_json,
+                               const char *at,
+                               char **task_json);
+
+/**
+ * Moves an open task's due time, or makes it undated. Logs a task `rescheduled` event (data: `from`,
+ * `to`); the same due time again writes nothing. A task done or cancelled is
+ * CRM_STATUS_INVALID_TRANSITION.
+ *
+ * @param task_id    the task; CRM_STATUS_NOT_FOUND when there is none
+ * @param due_at     the new RFC 3339 due time, or NULL to leave the task undated; text that is not a
+ *                   time is CRM_STATUS_VALIDATION with field `due_at`
+ * @param at         RFC 3339 time of the change
+ * @param task_json  receives the task as stored now
+ */
+crm_status_t crm_reschedule_task(crm_t *crm,
+                                 int64_t task_id,
+                                 const char *due_at,
+                                 const char *at,
+                                 char **task_json);
+
+/**
+ * A manager's agenda at `now`: their open tasks in four lists. Nothing is written.
+ *
+ * @param manager_id   the manager; CRM_STATUS_NOT_FOUND when there is none with this id
+ * @param now          RFC 3339 time to read the agenda at
+ * @param agenda_json  receives `{"manager_id": 2, "now": ..., "overdue": [...], "today": [...],
+ *                     "upcoming": [...], "undated": [...]}`, each a JSON array of Tasks (see
+ *                     crm_list_tasks()): `overdue` due before `now`, the longest overdue first; `today`
+ *                     due from `now` to the end of the manager's calendar day (their own calendar, else
+ *                     the store's, else UTC), `upcoming` due after today and within the next 7 calendar
+ *                     days, each by due time; ties by id; `undated` the open tasks without a due time,
+ *                     by id. Tasks due later than that are on none of the lists
+ */
+crm_status_t crm_agenda(const crm_t *crm,
+                        int64_t manager_id,
+                        const char *now,
+                        char **agenda_json);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -275,6 +275,55 @@ fn the_report_and_the_field_read_the_ladder() {
 }
 
 #[test]
+fn the_report_needs_no_run_and_reads_the_past_from_the_orders() {
+    let crm = mem();
+    let a = client(&crm, "Every ten days");
+    let b = client(&crm, "Once");
+    let c = client(&crm, "Came back on day 60");
+    for day in [0, 10, 20] {
+        buy(&crm, a, day);
+    }
+    buy(&crm, b, 5);
+    for day in [0, 7, 14, 60] {
+        buy(&crm, c, day);
+    }
+    let at = |as_of: i64| {
+        crm.dormancy_report(&DormancyQuery {
+            as_of: t(as_of),
+            with_p_alive: false,
+        })
+        .unwrap()
+    };
+    let states = |r: &crm_core::DormancyReport| {
+        r.rows
+            .iter()
+            .map(|row| (row.client_id, row.state))
+            .collect::<Vec<_>>()
+    };
+    // Never run: read from the orders. Day 50: A last bought on day 20 with a 10-day gap (cooling from
+    // 35, dormant from 50); B once on day 5 (45 days: active under the flat rule); C's day-60 order is
+    // after the report's time, so C is read as of day 50 (gap 7: dormant from 14 + 21 = 35).
+    let before = at(50);
+    assert_eq!(states(&before), [(a, Dormant), (b, Active), (c, Dormant)]);
+    assert_eq!(before.rows[2].last_purchase, d(14));
+    assert_eq!(
+        crm.dormancy_counts().unwrap().dormant,
+        0,
+        "nothing stored yet"
+    );
+
+    // After a run the stored rhythm serves the current clients; the answer is the same.
+    crm.run_due(t(61)).unwrap();
+    assert_eq!(states(&at(50)), states(&before));
+    let now = at(61);
+    assert_eq!(states(&now), [(a, Dormant), (b, Active), (c, Active)]);
+    // A purchase after the run is read from the orders until the next run stores it.
+    buy(&crm, a, 62);
+    assert_eq!(states(&at(63))[0], (a, Active));
+    assert_eq!(at(63).counts.active, 3);
+}
+
+#[test]
 fn a_merged_client_is_recomputed_on_the_kept_one() {
     let crm = mem();
     let keep = client(&crm, "Keep");

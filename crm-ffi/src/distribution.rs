@@ -503,16 +503,40 @@ pub unsafe extern "C" fn crm_hand_over(
 }
 
 /// Does what time passing requires, as of `now` (a host calls it every minute or so, with the time it
-/// read): queued leads are routed again; open leads whose first-response deadline passed unanswered
-/// are marked breached (their `sla_breached_at` is set to the deadline; a lead `sla_breached` event
-/// each) and escalated by their policy (reassigned, or a task for the policy's `escalate_to`).
-/// Idempotent: running it again at the same or a later `now` does nothing twice (one task per lead).
+/// read), in this order:
+/// - queued leads are routed again;
+/// - open leads whose first-response deadline passed unanswered are marked breached (their
+///   `sla_breached_at` is set to the deadline; a lead `sla_breached` event each) and escalated by their
+///   policy (reassigned, or a task for the policy's `escalate_to`);
+/// - complaint deadlines passed (the first response of one not yet answered, the resolution of one open
+///   or in progress and not waiting for the client) are marked breached (`response_breached_at`,
+///   `resolution_breached_at`; a complaint `sla_breached` event each) and escalated into a task of kind
+///   `complaint_escalation` for the complaint SLA's `escalate_to`, else the complaint's owner (see
+///   crm_set_complaint_sla());
+/// - open promises whose due time is less than `remind_before` away get a reminder task of kind
+///   `promise` for the manager who made them (a promise `reminded` event; its `reminded_at` is set), and
+///   open promises past their due time are broken (a promise `broken` event);
+/// - clients whose purchases changed, or whose next rung of the dormancy ladder has started, are placed
+///   on it (a client `dormancy` event for each move; see crm_set_dormancy_settings());
+/// - the active retention rules, by id, act on the clients they match (see crm_add_retention_rule()).
+///
+/// Idempotent: running it again at the same or a later `now` does nothing twice (one task per lead, per
+/// complaint deadline, per promise; a rule's cool-down, and one task per rule, client and day).
 ///
 /// @param now           RFC 3339 time to run for
 /// @param due_run_json  receives `{"at": ..., "breached": [4, 9] (lead ids), "escalations": [...]
 ///                      (Assignments, `via` `escalation`), "tasks": [...] (Tasks, see
-///                      crm_list_tasks()), "assigned": [...] (Assignments of queued leads, `via`
-///                      `queue`)}`, each list by id; the lists are empty when nothing was due
+///                      crm_list_tasks(): every task the run made, escalations, reminders and the
+///                      rules' in the order above), "assigned": [...] (Assignments of queued leads,
+///                      `via` `queue`), "complaints_breached": [{"complaint_id": 3, "milestone":
+///                      "first_response" (or "resolution"), "due": ..., "escalated_to": 1 (the task's
+///                      manager, or null)}, ...] (by deadline, then complaint id), "promises_reminded":
+///                      [5] (promise ids), "promises_broken": [2] (promise ids), "dormancy":
+///                      [{"client_id": 1, "from": "active" (null: placed for the first time), "to":
+///                      "cooling" (active, cooling, dormant or lost)}, ...] (by client id), "fired":
+///                      [{"rule_id": 1, "rule": "reactivate dormant A-client", "client_id": 1,
+///                      "task_id": 12 (null unless the action makes a task)}, ...] (by rule, then
+///                      client)}`; the lists are empty when nothing was due
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn crm_run_due(
     crm: *mut crm_t,
@@ -824,8 +848,13 @@ pub unsafe extern "C" fn crm_queue(
 /// @param tasks_json  receives a JSON array of Tasks: `{"id": 1, "kind": "sla_escalation", "title":
 ///                    "Lead 4: no first response by ...", "manager_id": 1, "client_id": null,
 ///                    "lead_id": 4, "deal_id": null, "due_at": ..., "status": "open" (open, done,
-///                    cancelled), "origin": "sla:lead:4" (one task per origin), "created_at": ...,
-///                    "closed_at": null (when it was done or cancelled, see crm_close_task())}`
+///                    cancelled), "origin": "sla:lead:4" (what made it, one task per origin; null for
+///                    a task added with crm_add_task()), "created_at": ..., "closed_at": null (when it
+///                    was done or cancelled), "rule_id": null (the retention rule that made it),
+///                    "promise_id": null (the promise it reminds of), "complaint_id": null (the
+///                    complaint it escalates), "outcome": null (what came of it, see
+///                    crm_complete_task()), "activity_id": null (the activity that recorded the
+///                    outcome)}`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn crm_list_tasks(
     crm: *const crm_t,

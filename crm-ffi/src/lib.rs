@@ -9,8 +9,10 @@
 //! catalogue, saved segments, members, counts, exports and matches), [`dedup`] (duplicates: matching,
 //! merges and their undoing, the matching settings), [`distribution`] (routing rules, calendars,
 //! absences, response deadlines, the ownership lock, assignments, the queue, hand-overs, tasks),
-//! [`analytics`] (ABC, XYZ, RFM, P(alive), repeat sales, product pairs and cross-sell), and [`reports`]
-//! (the funnel, sources, the forecast, offers and objections, sales plans and the manager report).
+//! [`analytics`] (ABC, XYZ, RFM, P(alive), repeat sales, product pairs and cross-sell), [`reports`]
+//! (the funnel, sources, the forecast, offers and objections, sales plans and the manager report),
+//! [`care`] (promises to clients and their complaints), [`tasks`] (tasks people add and complete, a
+//! manager's agenda) and [`retention`] (the dormancy ladder, retention rules and their report).
 // Every export is `unsafe extern "C"` and dereferences the caller's pointers under the contract written
 // once in the header's preamble; a `# Safety` section on each would repeat it sixty times.
 #![allow(clippy::missing_safety_doc)]
@@ -21,14 +23,17 @@ use std::ffi::c_char;
 
 pub mod analytics;
 pub mod boundary;
+pub mod care;
 pub mod commands;
 pub mod dedup;
 pub mod distribution;
 pub mod handle;
 pub mod readers;
 pub mod reports;
+pub mod retention;
 pub mod segments;
 pub mod status;
+pub mod tasks;
 
 pub use handle::crm_t;
 pub use status::crm_status_t;

@@ -490,7 +490,8 @@ pub unsafe extern "C" fn crm_client_monthly_revenue(
 /// never existed has an empty history (`[]`), not CRM_STATUS_NOT_FOUND.
 ///
 /// @param entity       `manager`, `source`, `client`, `contact`, `lead`, `deal`, `activity`, `order`,
-///                     `spend`, `segment`, `routing_rule`, `sla_policy`, `task`, or a store-wide
+///                     `spend`, `segment`, `routing_rule`, `sla_policy`, `task`, `promise`,
+///                     `complaint`, `retention_rule`, or a store-wide
 ///                     record with id 0: `pipeline`, `lost_reason`, `settings`; any other name is
 ///                     CRM_STATUS_VALIDATION
 /// @param events_json  receives `[{"seq": 1, "at": ..., "actor": "system", "entity": "lead",

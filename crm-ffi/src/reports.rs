@@ -257,7 +257,7 @@ pub unsafe extern "C" fn crm_plans(
 ///                    "response_median_secs": 1800, "response_p90_secs": 7200, "sla_counted": 36,
 ///                    "sla_met": 33, "sla_met_share": 0.9167, "converted": 12, "lost": 9, "junk": 3,
 ///                    "conversion_rate": 0.3243, "deals_won": 5, "won_amount": "64000.00", "orders": 21,
-///                    "revenue": "88000.00", "average_order": "4190.48", "promises_kept": null,
+///                    "revenue": "88000.00", "average_order": "4190.48", "promises_kept": 0.75,
 ///                    "months": [{"month": "2026-11", "from": "2026-11-01", "to": "2026-11-30",
 ///                    "plan_revenue": "100000.00", "plan_deals": 6, "revenue": "88000.00", "deals": 5,
 ///                    "revenue_achieved": 0.88, "deals_achieved": 0.8333}]}, ...]`, by manager id.
@@ -266,9 +266,12 @@ pub unsafe extern "C" fn crm_plans(
 ///                    p90 by nearest rank, null when nothing was answered. `sla_counted` are the leads
 ///                    whose deadline is decided (answered, or passed by the period's end), `sla_met`
 ///                    those answered in time. `conversion_rate` = converted / (received − junk).
-///                    `promises_kept` is always null for now. A month's actual figures count from its
-///                    first day to its last or to the period's end (`to`); its plan fields are null
-///                    without a plan, the achieved shares null without a plan or with a zero one
+///                    `promises_kept` = kept / (kept + broken) over the promises the manager made
+///                    that fall due in the period, as they stand now (see crm_promise(); cancelled and
+///                    still open ones count neither way), a JSON number, null when none is decided. A
+///                    month's actual figures count from its first day to its last or to the period's
+///                    end (`to`); its plan fields are null without a plan, the achieved shares null
+///                    without a plan or with a zero one
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn crm_manager_report(
     crm: *const crm_t,

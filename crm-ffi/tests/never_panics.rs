@@ -8,6 +8,13 @@ use crm::analytics::{
     crm_abc, crm_abc_xyz, crm_cross_sell, crm_p_alive, crm_product_pairs, crm_repeat_sales,
     crm_rfm, crm_xyz,
 };
+use crm::care::{
+    crm_assign_complaint, crm_cancel_promise, crm_close_complaint, crm_complaint_report,
+    crm_complaint_sla, crm_get_complaint, crm_get_promise, crm_keep_promise, crm_list_complaints,
+    crm_list_promises, crm_open_complaint, crm_promise, crm_promise_settings, crm_reject_complaint,
+    crm_reopen_complaint, crm_resolve_complaint, crm_resume_complaint, crm_set_complaint_sla,
+    crm_set_promise_settings, crm_take_complaint, crm_wait_for_client,
+};
 use crm::commands::{crm_add_client, crm_capture_lead, crm_record_order, crm_update_client};
 use crm::crm_status_t::{self, *};
 use crm::dedup::{
@@ -28,10 +35,16 @@ use crm::reports::{
     crm_forecast, crm_funnel, crm_manager_report, crm_offer_report, crm_plans, crm_remove_plan,
     crm_set_plan, crm_source_report,
 };
+use crm::retention::{
+    crm_add_retention_rule, crm_client_rhythm, crm_dormancy_counts, crm_dormancy_report,
+    crm_dormancy_settings, crm_get_retention_rule, crm_remove_retention_rule, crm_retention_report,
+    crm_retention_rules, crm_set_dormancy_settings, crm_set_retention_rule_active,
+};
 use crm::segments::{
     crm_check_expression, crm_client_matches, crm_export_segment, crm_lead_matches,
     crm_save_segment, crm_segment, crm_segment_count,
 };
+use crm::tasks::{crm_agenda, crm_complete_task, crm_reschedule_task};
 use proptest::prelude::*;
 
 struct Store(*mut crm::crm_t);
@@ -777,3 +790,205 @@ proptest! {
         }
     }
 }
+
+/// Text shaped like the inputs of retention (a promise, a complaint and its deadlines, a task and its
+/// outcome, the dormancy settings and report, a retention rule and its action, the reports' periods),
+/// with the values often wrong or extreme.
+fn retentionish() -> impl Strategy<Value = String> {
+    let value = prop_oneof![
+        Just("null".to_string()),
+        any::<i64>().prop_map(|n| n.to_string()),
+        (0i64..4).prop_map(|n| n.to_string()),
+        any::<u32>().prop_map(|n| n.to_string()),
+        any::<f64>().prop_map(|x| format!("{x:?}")),
+        (-1.0f64..8.0).prop_map(|x| format!("{x}")),
+        Just("1e308".to_string()),
+        "[a-zA-Z0-9 {}_'=-]{0,16}".prop_map(|s| format!("\"{s}\"")),
+        Just("\"2026-11-27T15:30:00Z\"".to_string()),
+        Just("\"9999-12-31T23:59:59Z\"".to_string()),
+        Just("\"0001-01-01T00:00:00Z\"".to_string()),
+        Just("\"2026-11-01\"".to_string()),
+        Just("\"2026-11-30\"".to_string()),
+        Just("\"24h\"".to_string()),
+        Just("\"0m\"".to_string()),
+        Just("\"10001h\"".to_string()),
+        Just("\"2d\"".to_string()),
+        Just("\"99999w\"".to_string()),
+        Just("\"high\"".to_string()),
+        Just("\"open\"".to_string()),
+        Just("\"call\"".to_string()),
+        Just("\"owner\"".to_string()),
+        Just("\"dormancy = 'dormant'\"".to_string()),
+        Just("\"Call {client} about {cross_sell} ({owner}, {days_since_last_order})\"".to_string()),
+        Just(r#"{"first_response": "1h", "resolution": "4h"}"#.to_string()),
+        Just(r#"{"first_response": "4h", "resolution": "1h"}"#.to_string()),
+        Just(r#"{"kind": "task", "task_kind": "reactivate", "title": "Call {client}", "due_in": "2d", "to": "owner"}"#.to_string()),
+        Just(r#"{"kind": "tag", "tag": "win-back"}"#.to_string()),
+        Just(r#"{"kind": "mailing", "segment": "win-back"}"#.to_string()),
+        Just(r#"{"kind": "reassign", "manager": null}"#.to_string()),
+        Just(r#"{"after": 0, "limit": 1}"#.to_string()),
+        Just("true".to_string()),
+        Just("[]".to_string()),
+        Just("{}".to_string()),
+    ];
+    let key = prop_oneof![
+        Just("client_id"),
+        Just("manager_id"),
+        Just("what"),
+        Just("due_at"),
+        Just("activity_id"),
+        Just("remind_before"),
+        Just("subject"),
+        Just("priority"),
+        Just("owner_id"),
+        Just("order_id"),
+        Just("high"),
+        Just("escalate_to"),
+        Just("kind"),
+        Just("title"),
+        Just("outcome"),
+        Just("activity_kind"),
+        Just("direction"),
+        Just("min_gap_days"),
+        Just("cooling_after"),
+        Just("dormant_after"),
+        Just("single_lost_days"),
+        Just("as_of"),
+        Just("with_p_alive"),
+        Just("name"),
+        Just("condition"),
+        Just("action"),
+        Just("cooldown_days"),
+        Just("active"),
+        Just("start"),
+        Just("end"),
+        Just("window_days"),
+        Just("status"),
+        Just("page"),
+        Just("x"),
+    ];
+    objects_or_text(key, value)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_retention_input_gets_a_status_not_a_panic(json in retentionish(), at in prop_oneof![
+        Just("2026-11-27T15:30:00Z".to_string()), Just("9999-12-31T23:59:59Z".to_string()), ".{0,30}"],
+        words in prop_oneof![Just("done".to_string()), Just(String::new()), ".{0,12}"], id in -1i64..4,
+        flag in any::<bool>(), null_text in any::<bool>()) {
+        let store = Store::open();
+        let json = CString::new(json.replace('\0', " ")).unwrap();
+        let at = CString::new(at.replace('\0', " ")).unwrap();
+        let words = CString::new(words.replace('\0', " ")).unwrap();
+        let text = if null_text { std::ptr::null() } else { words.as_ptr() };
+        let setup = CString::new("2026-11-01T08:00:00Z").unwrap();
+        let rule = CString::new("birthday").unwrap();
+        unsafe {
+            // A manager, a client with an order, a promise, a complaint and a task (each id 1).
+            let records: [(Command, &str); 4] = [
+                (crm::commands::crm_add_manager, r#"{"name": "Olena"}"#),
+                (crm_add_client, r#"{"name": "Romashka", "owner_id": 1}"#),
+                (crm_record_order, r#"{"client_id": 1, "total": "100.00", "lines": []}"#),
+                (crm::tasks::crm_add_task, r#"{"kind": "call", "title": "Call", "client_id": 1, "manager_id": 1}"#),
+            ];
+            for (export, json) in records {
+                let json = CString::new(json).unwrap();
+                let mut out = std::ptr::null_mut();
+                assert_eq!(export(store.0, json.as_ptr(), setup.as_ptr(), &mut out), CRM_STATUS_OK, "{}", last_error());
+                crm::crm_string_free(out);
+            }
+            let promise = CString::new(r#"{"client_id": 1, "what": "call back", "due_at": "2026-11-02T08:00:00Z"}"#).unwrap();
+            let mut out = std::ptr::null_mut();
+            assert_eq!(crm_promise(store.0, promise.as_ptr(), setup.as_ptr(), &mut out), CRM_STATUS_OK);
+            crm::crm_string_free(out);
+            let complaint = CString::new(r#"{"client_id": 1, "subject": "late"}"#).unwrap();
+            let mut out = std::ptr::null_mut();
+            assert_eq!(crm_open_complaint(store.0, complaint.as_ptr(), setup.as_ptr(), &mut out), CRM_STATUS_OK);
+            crm::crm_string_free(out);
+
+            // Every command that takes JSON.
+            let commands: [Command; 9] = [
+                crm_promise,
+                crm_set_promise_settings,
+                crm_open_complaint,
+                crm_set_complaint_sla,
+                crm::tasks::crm_add_task,
+                crm_set_dormancy_settings,
+                crm_add_retention_rule,
+                crm_promise,
+                crm_open_complaint,
+            ];
+            for export in commands {
+                let mut out = std::ptr::null_mut();
+                check(export(store.0, json.as_ptr(), at.as_ptr(), &mut out), out);
+            }
+            let mut out = std::ptr::null_mut();
+            check(crm_complete_task(store.0, id, json.as_ptr(), at.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_reschedule_task(store.0, id, text, at.as_ptr(), &mut out), out);
+
+            // The lifecycles, by id, with any text and time.
+            let mut out = std::ptr::null_mut();
+            check(crm_keep_promise(store.0, id, text, at.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_cancel_promise(store.0, id, text, at.as_ptr(), &mut out), out);
+            type Step = unsafe extern "C" fn(*mut crm::crm_t, i64, *const c_char, *mut *mut c_char) -> crm_status_t;
+            let steps: [Step; 5] = [crm_take_complaint, crm_wait_for_client, crm_resume_complaint,
+                crm_close_complaint, crm_reopen_complaint];
+            for step in steps {
+                let mut out = std::ptr::null_mut();
+                check(step(store.0, id, at.as_ptr(), &mut out), out);
+            }
+            let mut out = std::ptr::null_mut();
+            check(crm_resolve_complaint(store.0, id, text, at.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_reject_complaint(store.0, id, text, at.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_assign_complaint(store.0, id, id, at.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_set_retention_rule_active(store.0, text, flag, at.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_run_due(store.0, at.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_remove_retention_rule(store.0, if flag { rule.as_ptr() } else { text }, at.as_ptr(), &mut out), out);
+
+            // Every reader.
+            type Query = unsafe extern "C" fn(*const crm::crm_t, *const c_char, *mut *mut c_char) -> crm_status_t;
+            let queries: [Query; 6] = [crm_list_promises, crm_list_complaints, crm_complaint_report,
+                crm_dormancy_report, crm_retention_report, crm_get_retention_rule];
+            for query in queries {
+                let mut out = std::ptr::null_mut();
+                check(query(store.0, json.as_ptr(), &mut out), out);
+                let mut out = std::ptr::null_mut();
+                check(query(store.0, text, &mut out), out);
+            }
+            type ById = unsafe extern "C" fn(*const crm::crm_t, i64, *mut *mut c_char) -> crm_status_t;
+            let by_id: [ById; 2] = [crm_get_promise, crm_get_complaint];
+            for read in by_id {
+                let mut out = std::ptr::null_mut();
+                check(read(store.0, id, &mut out), out);
+            }
+            type Settings = unsafe extern "C" fn(*const crm::crm_t, *mut *mut c_char) -> crm_status_t;
+            let settings: [Settings; 5] = [crm_promise_settings, crm_complaint_sla, crm_dormancy_settings,
+                crm_dormancy_counts, crm_retention_rules];
+            for read in settings {
+                let mut out = std::ptr::null_mut();
+                check(read(store.0, &mut out), out);
+            }
+            let mut out = std::ptr::null_mut();
+            check(crm_agenda(store.0, id, at.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_client_rhythm(store.0, id, at.as_ptr(), &mut out), out);
+        }
+    }
+}
+
+/// The shape of the commands that take one JSON record and a time.
+type Command = unsafe extern "C" fn(
+    *mut crm::crm_t,
+    *const c_char,
+    *const c_char,
+    *mut *mut c_char,
+) -> crm_status_t;

@@ -15,13 +15,15 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crm_core::calendar::CalendarSpec;
 use crm_core::{
     AbcQuery, AbcXyzQuery, AbsenceId, ActivityId, ActivityQuery, ClientId, ClientPatch,
-    ClientQuery, ContactId, ConvertLead, Crm, DealId, DealPatch, DealQuery, DedupSettingsPatch,
-    ForecastQuery, FunnelQuery, HandOverOptions, JunkKind, LeadId, LeadQuery, ManagerId,
-    ManagerPatch, ManagerReportQuery, MergeId, NewAbsence, NewActivity, NewClient, NewContact,
-    NewDeal, NewLead, NewManager, NewOrder, NewPlan, NewRoutingRule, NewSlaPolicy, NewSource,
-    NewSpend, NewStage, OfferQuery, OrderId, OrderQuery, OrderStatus, OwnershipSettings,
-    PAliveQuery, Page, PairQuery, Period, Probe, RfmQuery, SourceId, SourceQuery, Subject, TaskId,
-    TaskStatus, Transaction, XyzQuery,
+    ClientQuery, ComplaintId, ComplaintQuery, ComplaintReportQuery, ComplaintSla, CompleteTask,
+    ContactId, ConvertLead, Crm, DealId, DealPatch, DealQuery, DedupSettingsPatch, DormancyQuery,
+    DormancySettings, ForecastQuery, FunnelQuery, HandOverOptions, JunkKind, LeadId, LeadQuery,
+    ManagerId, ManagerPatch, ManagerReportQuery, MergeId, NewAbsence, NewActivity, NewClient,
+    NewComplaint, NewContact, NewDeal, NewLead, NewManager, NewOrder, NewPlan, NewPromise,
+    NewRetentionRule, NewRoutingRule, NewSlaPolicy, NewSource, NewSpend, NewStage, NewTask,
+    OfferQuery, OrderId, OrderQuery, OrderStatus, OwnershipSettings, PAliveQuery, Page, PairQuery,
+    Period, Probe, PromiseId, PromiseQuery, PromiseSettings, RetentionReportQuery, RfmQuery,
+    SourceId, SourceQuery, Subject, TaskId, TaskStatus, Transaction, XyzQuery,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -229,6 +231,57 @@ commands! {
     plans { manager: Option<ManagerId>, from_month: Option<String>, to_month: Option<String> }
         => |f| f.plans(manager, from_month, to_month);
     manager_report { query: ManagerReportQuery } => |f| f.manager_report(&query);
+    // --- retention: promises -------------------------------------------------------------------------------
+    promise { new: NewPromise, at: Time } => |f| f.promise(new, at);
+    keep_promise { id: PromiseId, note: Option<String>, at: Time }
+        => |f| f.keep_promise(id, note.as_deref(), at);
+    cancel_promise { id: PromiseId, reason: String, at: Time }
+        => |f| f.cancel_promise(id, &reason, at);
+    set_promise_settings { settings: PromiseSettings, at: Time }
+        => |f| f.set_promise_settings(settings, at);
+    get_promise { id: PromiseId } => |f| f.get_promise(id);
+    list_promises { query: PromiseQuery } => |f| f.list_promises(&query);
+    promise_settings {} => |f| f.promise_settings();
+    // --- retention: complaints -----------------------------------------------------------------------------
+    open_complaint { new: NewComplaint, at: Time } => |f| f.open_complaint(new, at);
+    take_complaint { id: ComplaintId, at: Time } => |f| f.take_complaint(id, at);
+    wait_for_client { id: ComplaintId, at: Time } => |f| f.wait_for_client(id, at);
+    resume_complaint { id: ComplaintId, at: Time } => |f| f.resume_complaint(id, at);
+    resolve_complaint { id: ComplaintId, resolution: String, at: Time }
+        => |f| f.resolve_complaint(id, &resolution, at);
+    close_complaint { id: ComplaintId, at: Time } => |f| f.close_complaint(id, at);
+    reject_complaint { id: ComplaintId, reason: String, at: Time }
+        => |f| f.reject_complaint(id, &reason, at);
+    reopen_complaint { id: ComplaintId, at: Time } => |f| f.reopen_complaint(id, at);
+    assign_complaint { id: ComplaintId, manager: ManagerId, at: Time }
+        => |f| f.assign_complaint(id, manager, at);
+    set_complaint_sla { settings: ComplaintSla, at: Time } => |f| f.set_complaint_sla(settings, at);
+    get_complaint { id: ComplaintId } => |f| f.get_complaint(id);
+    list_complaints { query: ComplaintQuery } => |f| f.list_complaints(&query);
+    complaint_sla {} => |f| f.complaint_sla();
+    complaint_report { query: ComplaintReportQuery } => |f| f.complaint_report(&query);
+    // --- retention: tasks and the agenda -------------------------------------------------------------------
+    add_task { new: NewTask, at: Time } => |f| f.add_task(new, at);
+    complete_task { id: TaskId, options: CompleteTask, at: Time }
+        => |f| f.complete_task(id, options, at);
+    reschedule_task { id: TaskId, due_at: Option<Time>, at: Time }
+        => |f| f.reschedule_task(id, due_at, at);
+    agenda { manager: ManagerId, now: Time } => |f| f.agenda(manager, now);
+    // --- retention: dormancy -------------------------------------------------------------------------------
+    set_dormancy_settings { settings: DormancySettings, at: Time }
+        => |f| f.set_dormancy_settings(settings, at);
+    dormancy_settings {} => |f| f.dormancy_settings();
+    client_rhythm { id: ClientId, as_of: Time } => |f| f.client_rhythm(id, as_of);
+    dormancy_report { query: DormancyQuery } => |f| f.dormancy_report(&query);
+    dormancy_counts {} => |f| f.dormancy_counts();
+    // --- retention: rules and their report -----------------------------------------------------------------
+    add_retention_rule { new: NewRetentionRule, at: Time } => |f| f.add_retention_rule(new, at);
+    set_retention_rule_active { name: String, active: bool, at: Time }
+        => |f| f.set_retention_rule_active(&name, active, at);
+    remove_retention_rule { name: String, at: Time } => |f| f.remove_retention_rule(&name, at);
+    retention_rules {} => |f| f.retention_rules();
+    get_retention_rule { name: String } => |f| f.get_retention_rule(&name);
+    retention_report { query: RetentionReportQuery } => |f| f.retention_report(&query);
 }
 
 /// What `export_segment` gives back: how many members were written, and the CSV itself when no file
@@ -717,7 +770,9 @@ mod tests {
         let run_due = run("run_due", format!(r#"{{"now": "{AT}"}}"#)).unwrap();
         assert_eq!(
             run_due,
-            format!(r#"{{"at":"{AT}","breached":[],"escalations":[],"tasks":[],"assigned":[]}}"#)
+            format!(
+                r#"{{"at":"{AT}","breached":[],"escalations":[],"tasks":[],"assigned":[],"complaints_breached":[],"promises_reminded":[],"promises_broken":[],"dormancy":[],"fired":[]}}"#
+            )
         );
         let removed = run(
             "set_calendar",
@@ -779,5 +834,67 @@ mod tests {
             })
             .unwrap();
         assert_eq!(report, "[]");
+    }
+
+    #[test]
+    fn retention_commands_run_and_name_fields_without_their_wrapper() {
+        let crm = Crm::open_in_memory().unwrap();
+        let run = |name: &str, args: String| Command::parse(name, &args).unwrap().run(&crm);
+        run(
+            "add_client",
+            format!(r#"{{"new": {{"name": "A"}}, "at": "{AT}"}}"#),
+        )
+        .unwrap();
+        let promise = run(
+            "promise",
+            format!(
+                r#"{{"new": {{"client_id": 1, "what": "call", "due_at": "2026-11-03T09:30:00Z"}}, "at": "{AT}"}}"#
+            ),
+        )
+        .unwrap();
+        assert!(promise.contains(r#""status":"open""#), "{promise}");
+        let (field, _) = refusal(
+            "promise",
+            &format!(r#"{{"new": {{"client_id": 1, "due_at": "soon"}}, "at": "{AT}"}}"#),
+        );
+        assert_eq!(field, "due_at");
+        let (field, _) = refusal(
+            "set_complaint_sla",
+            &format!(r#"{{"settings": {{"high": {{"first_response": "1h"}}}}, "at": "{AT}"}}"#),
+        );
+        assert_eq!(field, "high.resolution");
+        let (field, _) = refusal(
+            "complete_task",
+            &format!(
+                r#"{{"id": 1, "options": {{"outcome": "x", "activity_kind": "fax"}}, "at": "{AT}"}}"#
+            ),
+        );
+        assert_eq!(field, "activity_kind");
+        let (field, _) = refusal(
+            "dormancy_report",
+            r#"{"query": {"as_of": "2026-11-02", "with_p_alive": true}}"#,
+        );
+        assert_eq!(field, "as_of");
+        let (field, _) = refusal(
+            "retention_report",
+            r#"{"query": {"start": "2026-11-01", "end": "2026-11-30", "window_days": -1}}"#,
+        );
+        assert_eq!(field, "window_days");
+        let rules = crm
+            .transaction(|tx| Command::parse("retention_rules", "{}")?.run_in(tx))
+            .unwrap();
+        assert!(
+            rules.starts_with(r#"[{"id":1,"name":"reactivate dormant A-client","#),
+            "{rules}"
+        );
+        assert_eq!(
+            run("dormancy_counts", "{}".into()).unwrap(),
+            r#"{"active":0,"cooling":0,"dormant":0,"lost":0}"#
+        );
+        let agenda = run("agenda", format!(r#"{{"manager": 1, "now": "{AT}"}}"#)).unwrap_err();
+        assert!(
+            matches!(&agenda, Failure::Core(e) if e.kind() == crm_core::ErrorKind::NotFound),
+            "{agenda:?}"
+        );
     }
 }

@@ -201,7 +201,8 @@ static void test_merge(const store_t *s) {
                           "\"added_tags\":[\"wholesale\"],\"contact_id\":null,",
                           merge));
   CHECK_CONTAINS(out, fmt("\"moved\":{\"contacts\":[],\"leads\":[%" PRId64 "],\"deals\":[],\"activities\":[],"
-                          "\"orders\":[%" PRId64 "],\"tasks\":[],\"assignments\":[]},\"undone_at\":null}",
+                          "\"orders\":[%" PRId64 "],\"tasks\":[],\"assignments\":[],\"promises\":[],\"complaints\":[]},"
+                          "\"undone_at\":null}",
                           s->lead, s->order));
   char *merged_record = out;
   out = NULL;

@@ -380,7 +380,8 @@ static void test_sla(store_t *s) {
 
   /* Before the deadline nothing is due. */
   CHECK_OK(crm_run_due(s->crm, "2026-11-30T08:00:00Z", &out));
-  CHECK_STR(out, "{\"at\":\"2026-11-30T08:00:00Z\",\"breached\":[],\"escalations\":[],\"tasks\":[],\"assigned\":[]}");
+  CHECK_STR(out, "{\"at\":\"2026-11-30T08:00:00Z\",\"breached\":[],\"escalations\":[],\"tasks\":[],\"assigned\":[],"
+                 "\"complaints_breached\":[],\"promises_reminded\":[],\"promises_broken\":[],\"dormancy\":[],\"fired\":[]}");
   free_str(&out);
   /* After it: breached, and a task for Olena. */
   CHECK_OK(crm_run_due(s->crm, "2026-11-30T09:00:00Z", &out));
@@ -394,7 +395,8 @@ static void test_sla(store_t *s) {
   free_str(&out);
   /* Again at the same time: nothing twice. */
   CHECK_OK(crm_run_due(s->crm, "2026-11-30T09:00:00Z", &out));
-  CHECK_STR(out, "{\"at\":\"2026-11-30T09:00:00Z\",\"breached\":[],\"escalations\":[],\"tasks\":[],\"assigned\":[]}");
+  CHECK_STR(out, "{\"at\":\"2026-11-30T09:00:00Z\",\"breached\":[],\"escalations\":[],\"tasks\":[],\"assigned\":[],"
+                 "\"complaints_breached\":[],\"promises_reminded\":[],\"promises_broken\":[],\"dormancy\":[],\"fired\":[]}");
   free_str(&out);
   CHECK_OK(crm_get_lead(s->crm, s->sla_lead, &out));
   CHECK_CONTAINS(out, "\"sla_breached_at\":\"" T_MONDAY "\"");
@@ -417,7 +419,8 @@ static void test_sla(store_t *s) {
   CHECK_OK(crm_get_task(s->crm, task, &out));
   CHECK_CONTAINS(out, fmt("{\"id\":%" PRId64 ",\"kind\":\"sla_escalation\"", task));
   CHECK_CONTAINS(out, "\"status\":\"open\"");
-  CHECK_CONTAINS(out, "\"closed_at\":null}");
+  CHECK_CONTAINS(out, "\"closed_at\":null,\"rule_id\":null,\"promise_id\":null,\"complaint_id\":null,"
+                      "\"outcome\":null,\"activity_id\":null}");
   free_str(&out);
   FAILS_EMPTY(out, crm_get_task(s->crm, 999, &out), CRM_STATUS_NOT_FOUND, "999");
   /* Closing: `open` and an unknown status name the field; nothing is written. */
@@ -431,7 +434,7 @@ static void test_sla(store_t *s) {
   /* Done: closed now, one `closed` event. */
   CHECK_OK(crm_close_task(s->crm, task, "done", T_CONTACT, &out));
   CHECK_CONTAINS(out, "\"status\":\"done\"");
-  CHECK_CONTAINS(out, "\"closed_at\":\"" T_CONTACT "\"}");
+  CHECK_CONTAINS(out, "\"closed_at\":\"" T_CONTACT "\",\"rule_id\":null,");
   free_str(&out);
   CHECK_I64(last_seq(s->crm), seq + 1);
   CHECK_OK(crm_history(s->crm, "task", task, &out));
@@ -439,7 +442,7 @@ static void test_sla(store_t *s) {
   free_str(&out);
   /* Done again: nothing changes (the first closing time stays); cancelled now: an invalid transition. */
   CHECK_OK(crm_close_task(s->crm, task, "done", T_LOCK, &out));
-  CHECK_CONTAINS(out, "\"closed_at\":\"" T_CONTACT "\"}");
+  CHECK_CONTAINS(out, "\"closed_at\":\"" T_CONTACT "\",\"rule_id\":null,");
   free_str(&out);
   CHECK_I64(last_seq(s->crm), seq + 1);
   FAILS_EMPTY(out, crm_close_task(s->crm, task, "cancelled", T_LOCK, &out), CRM_STATUS_INVALID_TRANSITION, "task");

@@ -33,10 +33,12 @@ super::facade! {
         /// the state the last `run_due` stored, and the next rung with when it starts. Not found for an
         /// unknown client.
         fn client_rhythm(id: ClientId, as_of: DateTime<Utc>) -> Rhythm;
-        /// Clients per state and one row per placed client (by id), read from the rhythm the last
-        /// `run_due` stored: each client's state at `as_of` by the rule, never above the stored state
-        /// once its time has come; with P(alive) as of `as_of`'s date when asked (none when no model
-        /// can be fitted).
+        /// Clients per state at `as_of` and one row per client with a completed order placed by then
+        /// (by id), whether or not `run_due` ever ran: a client whose stored rhythm is current (its
+        /// purchases unchanged since the last run, all of them by `as_of`) is read from it — its state
+        /// by the rule at `as_of`, never above the stored state once that rung was reached — and every
+        /// other client from its orders placed by `as_of` (one scan of the orders when there are many).
+        /// With P(alive) as of `as_of`'s date when asked (none when no model can be fitted).
         fn dormancy_report(query: &DormancyQuery) -> DormancyReport;
         /// Clients per state as the last `run_due` left them (an index read).
         fn dormancy_counts() -> DormancyCounts;
@@ -99,7 +101,7 @@ impl Session<'_> {
                     self.replace(id, days, known.get(&id), now, &settings, &mut changes)
                 };
                 if dirty > BULK_DIRTY && dirty.saturating_mul(10) > store::placed(conn)? {
-                    store::each_client_days(conn, &mut place)?;
+                    store::each_client_days(conn, None, &mut place)?;
                 } else {
                     for &id in &ids {
                         let days = store::purchase_days(conn, id, None)?;
@@ -288,24 +290,70 @@ impl Session<'_> {
         } else {
             HashMap::new()
         };
-        let mut counts = DormancyCounts::default();
-        let mut rows = Vec::new();
+        // A client whose rhythm is stored and whose purchases have not changed since (not marked) is
+        // read from the store when all its purchases fall by `as_of`; every other client — marked, never
+        // placed, or with purchases after `as_of` — is read from its orders placed by `as_of`.
+        let day = as_of.date_naive();
+        let marked = store::dirty_clients(self.conn)?;
+        let mut from_orders: Vec<ClientId> = marked.clone();
+        let mut rows: Vec<DormancyRow> = Vec::new();
         for s in store::all(self.conn)? {
+            if marked.binary_search(&s.client_id).is_ok() {
+                continue;
+            }
+            if s.last_purchase > day {
+                from_orders.push(s.client_id);
+                continue;
+            }
             let by_rule = ladder::state_at(s.last_purchase, s.expected_gap, as_of, &settings);
+            // Never back up the ladder without a purchase: once its rung was reached, it holds.
             let state = if as_of >= s.since {
                 by_rule.max(s.state)
             } else {
                 by_rule
             };
-            counts.add(state);
             rows.push(DormancyRow {
                 client_id: s.client_id,
                 state,
                 expected_gap_days: s.expected_gap,
                 last_purchase: s.last_purchase,
-                days_since_last: (as_of.date_naive() - s.last_purchase).num_days(),
-                p_alive: p_alive.get(&s.client_id).copied().filter(|p| !p.is_nan()),
+                days_since_last: (day - s.last_purchase).num_days(),
+                p_alive: None,
             });
+        }
+        from_orders.sort_unstable();
+        from_orders.dedup();
+        let mut row_of = |id: ClientId, days: &[chrono::NaiveDate]| {
+            let Some(&last) = days.last() else {
+                return;
+            };
+            let gap = ladder::expected_gap(days, &settings);
+            rows.push(DormancyRow {
+                client_id: id,
+                state: ladder::state_at(last, gap, as_of, &settings),
+                expected_gap_days: gap,
+                last_purchase: last,
+                days_since_last: (day - last).num_days(),
+                p_alive: None,
+            });
+        };
+        if from_orders.len() as u64 > BULK_DIRTY {
+            store::each_client_days(self.conn, Some(as_of), |id, days| {
+                if from_orders.binary_search(&id).is_ok() {
+                    row_of(id, days);
+                }
+                Ok(())
+            })?;
+        } else {
+            for &id in &from_orders {
+                row_of(id, &store::purchase_days(self.conn, id, Some(as_of))?);
+            }
+        }
+        rows.sort_unstable_by_key(|r| r.client_id);
+        let mut counts = DormancyCounts::default();
+        for row in &mut rows {
+            counts.add(row.state);
+            row.p_alive = p_alive.get(&row.client_id).copied().filter(|p| !p.is_nan());
         }
         Ok(DormancyReport {
             as_of,

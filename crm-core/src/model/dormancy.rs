@@ -153,7 +153,8 @@ pub struct DormancyRow {
     pub p_alive: Option<f64>,
 }
 
-/// The dormancy report: clients per state and one row per placed client, by client id.
+/// The dormancy report: clients per state and one row per client with a completed order by its time,
+/// by client id.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DormancyReport {
     /// The time it was taken at.

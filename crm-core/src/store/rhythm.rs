@@ -113,20 +113,23 @@ pub(crate) fn purchase_days(
 /// bits up to the year 9999.
 const DAY_BITS: u32 = 22;
 
-/// Every client's purchase days in one pass over the orders (no index: a scan in storage order, then
-/// one sort of packed keys in memory, 8 bytes an order), calling `each` per client in id order. For
-/// clients whose ids do not fit the packing (above 2^41) the per-client reader is used instead.
+/// Every client's purchase days (of orders placed by `until`, when given) in one pass over the orders
+/// (no index: a scan in storage order, then one sort of packed keys in memory, 8 bytes an order),
+/// calling `each` per client in id order. For clients whose ids do not fit the packing (above 2^41) the
+/// per-client reader is used instead.
 pub(crate) fn each_client_days(
     conn: &Connection,
+    until: Option<DateTime<Utc>>,
     mut each: impl FnMut(ClientId, &[NaiveDate]) -> Result<()>,
 ) -> Result<()> {
     let mut keys: Vec<u64> = Vec::new();
     let mut wide: Vec<i64> = Vec::new();
     {
         let mut stmt = conn.prepare_cached(
-            "SELECT client_id, ordered_at FROM orders NOT INDEXED WHERE status = 'completed'",
+            "SELECT client_id, ordered_at FROM orders NOT INDEXED
+             WHERE status = 'completed' AND (?1 IS NULL OR ordered_at <= ?1)",
         )?;
-        let mut rows = stmt.query([])?;
+        let mut rows = stmt.query([until.as_ref().map(ts)])?;
         while let Some(row) = rows.next()? {
             let client: i64 = row.get(0)?;
             let day = day_column(row, 1)?;
@@ -165,7 +168,7 @@ pub(crate) fn each_client_days(
     wide.sort_unstable();
     wide.dedup();
     for client in wide {
-        let d = purchase_days(conn, ClientId(client), None)?;
+        let d = purchase_days(conn, ClientId(client), until)?;
         each(ClientId(client), &d)?;
     }
     Ok(())
@@ -334,7 +337,7 @@ mod tests {
         }
         crm.with_connection(|conn| {
             let mut seen: Vec<(ClientId, Vec<NaiveDate>)> = Vec::new();
-            each_client_days(conn, |c, days| {
+            each_client_days(conn, None, |c, days| {
                 seen.push((c, days.to_vec()));
                 Ok(())
             })?;

@@ -388,3 +388,111 @@ def period_day(field: str, value: Union[date, datetime]) -> str:
     if day is None:
         raise _type_error(field, "a date or a datetime", value)
     return day
+
+
+def _whole_minutes(field: str, value: timedelta) -> int:
+    seconds = value.total_seconds()
+    if seconds % 60:
+        raise invalid(field, "must be whole minutes")
+    if seconds < 0:
+        raise invalid(field, "must not be negative")
+    return int(seconds // 60)
+
+
+def clock_time(field: str, value: Any) -> str:
+    """Round-the-clock time in hours and minutes: text (``"24h"``, ``"2h30m"``, checked by the core) or a
+    ``timedelta`` of whole minutes."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, timedelta):
+        hours, minutes = divmod(_whole_minutes(field, value), 60)
+        return f"{hours}h{minutes}m"
+    raise _type_error(field, "a str or a timedelta", value)
+
+
+def calendar_time(field: str, value: Any) -> str:
+    """Calendar time with days: text (``"2d"``, ``"1d12h"``, ``"1w"``, ``"0h"``, checked by the core) or
+    a ``timedelta`` of whole minutes."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, timedelta):
+        days, rest = divmod(_whole_minutes(field, value), 24 * 60)
+        hours, minutes = divmod(rest, 60)
+        parts = [f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if n]
+        return "".join(parts) or "0h"
+    raise _type_error(field, "a str or a timedelta", value)
+
+
+def complaint_targets(field: str, value: Any) -> Optional[dict[str, str]]:
+    """A priority's complaint deadlines: a ``ComplaintTargets``, a ``(first_response, resolution)`` pair
+    or a mapping with those keys, each working time as text or a ``timedelta``; ``None`` stays ``None``
+    (the default)."""
+    if value is None:
+        return None
+    first = getattr(value, "first_response", None)
+    resolution = getattr(value, "resolution", None)
+    if isinstance(value, Mapping):
+        unknown = set(value) - {"first_response", "resolution"}
+        if unknown:
+            raise TypeError(f"{field}: unknown keys {sorted(unknown)}")
+        first, resolution = value.get("first_response"), value.get("resolution")
+    elif isinstance(value, tuple):
+        if len(value) != 2:
+            raise _type_error(field, "a (first_response, resolution) pair", value)
+        first, resolution = value
+    elif first is None:
+        raise _type_error(field, "a (first_response, resolution) pair", value)
+    return {
+        "first_response": duration(f"{field}.first_response", first),
+        "resolution": duration(f"{field}.resolution", resolution),
+    }
+
+
+def assignee(field: str, value: Any) -> Union[str, int]:
+    """Who gets a rule's task: ``"owner"`` or a manager's id."""
+    if value == "owner" and isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise _type_error(field, '"owner" or a manager id', value)
+
+
+_ACTION_KEYS = {
+    "task": ("task_kind", "title", "due_in", "to"),
+    "tag": ("tag",),
+    "mailing": ("segment",),
+    "reassign": ("manager",),
+}
+
+
+def rule_action(field: str, value: Any) -> dict[str, Any]:
+    """A retention rule's action: a ``TaskAction``, ``TagAction``, ``MailingAction`` or
+    ``ReassignAction``, or a mapping with ``kind`` and that action's keys."""
+    if not isinstance(value, Mapping):
+        to_dict = getattr(value, "to_dict", None)
+        if not callable(to_dict) or not hasattr(value, "kind"):
+            raise _type_error(field, "a TaskAction, TagAction, MailingAction, ReassignAction or dict", value)
+        value = to_dict()
+    kind = value.get("kind")
+    if not isinstance(kind, str) or kind not in _ACTION_KEYS:
+        raise invalid(f"{field}.kind", "must be one of: task tag mailing reassign")
+    keys = _ACTION_KEYS[kind]
+    unknown = set(value) - set(keys) - {"kind"}
+    if unknown:
+        raise TypeError(f"{field}: unknown keys {sorted(unknown)} for a {kind} action")
+    out: dict[str, Any] = {"kind": kind}
+    if kind == "task":
+        for key in ("task_kind", "title", "due_in"):
+            if key not in value:
+                raise TypeError(f"{field}: missing key {key!r}")
+        out["task_kind"] = text(f"{field}.task_kind", value["task_kind"])
+        out["title"] = text(f"{field}.title", value["title"])
+        out["due_in"] = calendar_time(f"{field}.due_in", value["due_in"])
+        out["to"] = assignee(f"{field}.to", value.get("to", "owner"))
+    elif kind == "tag":
+        out["tag"] = text(f"{field}.tag", value.get("tag"))
+    elif kind == "mailing":
+        out["segment"] = text(f"{field}.segment", value.get("segment"))
+    else:
+        out["manager"] = optional_integer(f"{field}.manager", value.get("manager"))
+    return out

@@ -34,6 +34,23 @@ from ._convert import KEEP, Keep, Money
 from ._errors import CrmError, ValidationError
 from ._model import (
     AbcMeasure,
+    Agenda,
+    Complaint,
+    ComplaintPriority,
+    ComplaintReport,
+    ComplaintSla,
+    ComplaintStatus,
+    ComplaintTargets,
+    DormancyCounts,
+    DormancyReport,
+    DormancySettings,
+    Promise,
+    PromiseSettings,
+    PromiseStatus,
+    RetentionReport,
+    RetentionRule,
+    Rhythm,
+    RuleAction,
     AbcReport,
     AbcRule,
     AbcXyzMatrix,
@@ -106,7 +123,7 @@ from ._model import (
     _time,
 )
 
-__all__ = ["Crm", "Transaction", "ExportTarget", "SpansInput"]
+__all__ = ["Crm", "Transaction", "ExportTarget", "SpansInput", "TargetsInput", "ActionInput"]
 
 T = TypeVar("T")
 
@@ -122,6 +139,14 @@ a mapping with those keys."""
 SpansInput = Union[Span, Sequence[Span]]
 """The working spans of a day as ``set_calendar`` takes them: one ``("09:00", "18:00")`` pair or a list
 of pairs; an empty list is a day off."""
+TargetsInput = Union[ComplaintTargets, Tuple[Union[str, timedelta], Union[str, timedelta]], Mapping[str, Any]]
+"""A priority's complaint deadlines as ``set_complaint_sla`` takes them: a ``ComplaintTargets``, a
+``(first_response, resolution)`` pair of working time (``"2h"``, ``timedelta(hours=2)``) or a mapping
+with those keys."""
+ActionInput = Union[RuleAction, Mapping[str, Any]]
+"""A retention rule's action as ``add_retention_rule`` takes it: a ``TaskAction``, ``TagAction``,
+``MailingAction`` or ``ReassignAction``, or a mapping with ``kind`` (``"task"``, ``"tag"``,
+``"mailing"``, ``"reassign"``) and that action's keys."""
 ExportTarget = Union[str, "os.PathLike[str]", IO[str], IO[bytes]]
 """Where ``export_segment`` writes: a path (the file is written by the native library, without the GIL)
 or an open file object, text (``io.StringIO``, ``open(p, "w", newline="")``) or binary (UTF-8)."""
@@ -132,6 +157,7 @@ _ORDER_TIMES = {"from": "ordered_from", "to": "ordered_to"}
 _SLA = {"at_risk_bp": "at_risk"}
 _MANAGER = {"manager": "manager_id"}
 _CLIENT = {"id": "client_id"}
+_DUE = {"due_at": "due"}
 
 
 def _renamed(error: ValidationError, names: Mapping[str, str], *, strip: bool = False) -> ValidationError:
@@ -1634,10 +1660,13 @@ class _Commands:
         return HandOver._from_json(self._call("hand_over", args, _MANAGER))
 
     def run_due(self, now: Optional[datetime] = None) -> DueRun:
-        """What time passing requires, as of ``now``: queued leads are routed again; open leads whose
-        first-response deadline passed unanswered are marked breached and escalated by their policy
-        (reassigned, or a task). Idempotent: running it again at the same or a later ``now`` does
-        nothing twice."""
+        """What time passing requires, as of ``now``, in one transaction: queued leads are routed again;
+        open leads whose first-response deadline passed unanswered are marked breached and escalated by
+        their policy (reassigned, or a task); complaint deadlines passed are marked and escalated (a
+        ``complaint_escalation`` task); promises coming due get a reminder task for their maker, and
+        those past due while open are broken; clients move down the dormancy ladder; and the active
+        retention rules act on the clients they match. Idempotent: running it again at the same or a
+        later ``now`` does nothing twice."""
         return DueRun._from_json(self._call("run_due", {"now": cv.time("now", now)}))
 
     def close_task(self, task_id: int, *, status: TaskStatus = "done", at: Optional[datetime] = None) -> Task:
@@ -1962,6 +1991,464 @@ class _Commands:
         the manager's clients; and the plan against the actuals for each month touching the period."""
         query = {"start": cv.period_day("start", start), "end": cv.period_day("end", end)}
         return _list_of(ManagerRow, self._call("manager_report", {"query": query}))
+
+    # --- retention: promises ------------------------------------------------------------------------------
+    # A promise to a client ("send the corrected invoice by Friday"): ``run_due`` reminds its maker ahead
+    # of the due time (``promise_settings``) and marks it broken once the due time passed while open.
+
+    def promise(
+        self,
+        *,
+        client_id: int,
+        what: str,
+        due: datetime,
+        manager_id: Optional[int] = None,
+        activity_id: Optional[int] = None,
+        at: Optional[datetime] = None,
+    ) -> Promise:
+        """Records a promise made to a client: ``what``, due at ``due`` (not before ``at``), by
+        ``manager_id`` (an active manager; the client's owner when left out), made in the activity
+        ``activity_id`` (one of the same client's)."""
+        new = {
+            "client_id": cv.integer("client_id", client_id),
+            "manager_id": cv.optional_integer("manager_id", manager_id),
+            "what": cv.text("what", what),
+            "due_at": cv.time("due", due),
+            "activity_id": cv.optional_integer("activity_id", activity_id),
+        }
+        return Promise._from_json(self._call("promise", {"new": new, "at": cv.time("at", at)}, _DUE))
+
+    def keep_promise(
+        self, promise_id: int, *, note: Optional[str] = None, at: Optional[datetime] = None
+    ) -> Promise:
+        """Marks an open promise kept (its reminder task, if open, is done). Keeping it again changes
+        nothing; a broken or cancelled promise is an ``InvalidTransitionError``."""
+        args = {
+            "id": cv.integer("promise_id", promise_id),
+            "note": cv.optional_text("note", note),
+            "at": cv.time("at", at),
+        }
+        return Promise._from_json(self._call("keep_promise", args))
+
+    def cancel_promise(self, promise_id: int, *, reason: str, at: Optional[datetime] = None) -> Promise:
+        """Withdraws an open promise; ``reason`` is required. A cancelled promise counts neither as kept
+        nor as broken; its reminder task, if open, is cancelled."""
+        args = {
+            "id": cv.integer("promise_id", promise_id),
+            "reason": cv.text("reason", reason),
+            "at": cv.time("at", at),
+        }
+        return Promise._from_json(self._call("cancel_promise", args))
+
+    def get_promise(self, promise_id: int) -> Promise:
+        """One promise."""
+        return Promise._from_json(self._call("get_promise", {"id": cv.integer("promise_id", promise_id)}))
+
+    def list_promises(
+        self,
+        *,
+        client_id: Optional[int] = None,
+        manager_id: Optional[int] = None,
+        status: Optional[PromiseStatus] = None,
+        after: Optional[int] = None,
+        limit: int = 100,
+    ) -> List[Promise]:
+        """A page of promises, by id. Every filter that is given must hold."""
+        query = {
+            "client_id": cv.optional_integer("client_id", client_id),
+            "manager_id": cv.optional_integer("manager_id", manager_id),
+            "status": cv.optional_text("status", status),
+            "page": _page(after, limit),
+        }
+        return _list_of(Promise, self._call("list_promises", {"query": query}))
+
+    def iter_promises(
+        self,
+        *,
+        client_id: Optional[int] = None,
+        manager_id: Optional[int] = None,
+        status: Optional[PromiseStatus] = None,
+        page_size: int = 1000,
+    ) -> Iterator[Promise]:
+        """Every promise that passes the filters, by id, read ``page_size`` at a time."""
+        return _pages(
+            lambda after: self.list_promises(
+                client_id=client_id, manager_id=manager_id, status=status, after=after, limit=page_size
+            ),
+            page_size,
+        )
+
+    def set_promise_settings(
+        self, *, remind_before: Union[str, timedelta], at: Optional[datetime] = None
+    ) -> PromiseSettings:
+        """Sets how long before a promise's due time its maker gets a reminder task: round-the-clock
+        time (``"24h"``, ``"2h30m"``, or a ``timedelta`` of whole minutes). Returns the settings now in
+        force."""
+        settings = {"remind_before": cv.clock_time("remind_before", remind_before)}
+        args = {"settings": settings, "at": cv.time("at", at)}
+        return PromiseSettings._from_json(self._call("set_promise_settings", args))
+
+    def promise_settings(self) -> PromiseSettings:
+        """How promises are followed up (the default until set: a reminder 24 hours ahead)."""
+        return PromiseSettings._from_json(self._call("promise_settings", {}))
+
+    # --- retention: complaints ----------------------------------------------------------------------------
+    # A complaint has two deadlines, first response and resolution, in working time of its owner's
+    # calendar (``complaint_sla``). Waiting for the client stops the resolution clock; ``run_due`` marks
+    # a missed deadline and escalates it with a task.
+
+    def open_complaint(
+        self,
+        *,
+        client_id: int,
+        subject: str,
+        priority: ComplaintPriority = "normal",
+        order_id: Optional[int] = None,
+        body: Optional[str] = None,
+        owner_id: Optional[int] = None,
+        at: Optional[datetime] = None,
+    ) -> Complaint:
+        """Opens a complaint: ``subject`` in one line, the client's words in ``body``, about the order
+        ``order_id`` (one of the client's). It is handled by ``owner_id`` (an active manager) or the
+        client's owner; its deadlines are its priority's targets counted from ``at``."""
+        new = {
+            "client_id": cv.integer("client_id", client_id),
+            "order_id": cv.optional_integer("order_id", order_id),
+            "subject": cv.text("subject", subject),
+            "body": cv.optional_text("body", body),
+            "priority": cv.text("priority", priority),
+            "owner_id": cv.optional_integer("owner_id", owner_id),
+        }
+        return Complaint._from_json(self._call("open_complaint", {"new": new, "at": cv.time("at", at)}))
+
+    def _complaint(self, command: str, complaint_id: int, at: Optional[datetime], **text: str) -> Complaint:
+        args: Dict[str, Any] = {"id": cv.integer("complaint_id", complaint_id)}
+        for field, value in text.items():
+            args[field] = cv.text(field, value)
+        args["at"] = cv.time("at", at)
+        return Complaint._from_json(self._call(command, args))
+
+    def take_complaint(self, complaint_id: int, *, at: Optional[datetime] = None) -> Complaint:
+        """Takes an open complaint in work (→ ``in_progress``): its first response."""
+        return self._complaint("take_complaint", complaint_id, at)
+
+    def wait_for_client(self, complaint_id: int, *, at: Optional[datetime] = None) -> Complaint:
+        """Waits for the client (a question asked): the resolution clock stops until
+        ``resume_complaint``. Counts as the first response when there was none."""
+        return self._complaint("wait_for_client", complaint_id, at)
+
+    def resume_complaint(self, complaint_id: int, *, at: Optional[datetime] = None) -> Complaint:
+        """Resumes work after waiting for the client: the resolution deadline moves on by the working
+        time the pause took."""
+        return self._complaint("resume_complaint", complaint_id, at)
+
+    def resolve_complaint(
+        self, complaint_id: int, *, resolution: str, at: Optional[datetime] = None
+    ) -> Complaint:
+        """Resolves an open or in-progress complaint; ``resolution`` is required. The time to resolve
+        (working time less the paused time) is recorded."""
+        return self._complaint("resolve_complaint", complaint_id, at, resolution=resolution)
+
+    def close_complaint(self, complaint_id: int, *, at: Optional[datetime] = None) -> Complaint:
+        """Closes a resolved complaint (final)."""
+        return self._complaint("close_complaint", complaint_id, at)
+
+    def reject_complaint(self, complaint_id: int, *, reason: str, at: Optional[datetime] = None) -> Complaint:
+        """Rejects an open or in-progress complaint as unfounded (final); ``reason`` is required."""
+        return self._complaint("reject_complaint", complaint_id, at, reason=reason)
+
+    def reopen_complaint(self, complaint_id: int, *, at: Optional[datetime] = None) -> Complaint:
+        """Reopens a resolved complaint (→ ``in_progress``): resolved in time, it gets the working time
+        that was left of its resolution deadline, counted from now; resolved late, its priority's full
+        resolution target afresh."""
+        return self._complaint("reopen_complaint", complaint_id, at)
+
+    def assign_complaint(
+        self, complaint_id: int, manager_id: int, *, at: Optional[datetime] = None
+    ) -> Complaint:
+        """Gives a complaint that is not final to another (active) manager; its deadlines stay."""
+        args = {
+            "id": cv.integer("complaint_id", complaint_id),
+            "manager": cv.integer("manager_id", manager_id),
+            "at": cv.time("at", at),
+        }
+        return Complaint._from_json(self._call("assign_complaint", args, _MANAGER))
+
+    def get_complaint(self, complaint_id: int) -> Complaint:
+        """One complaint."""
+        args = {"id": cv.integer("complaint_id", complaint_id)}
+        return Complaint._from_json(self._call("get_complaint", args))
+
+    def list_complaints(
+        self,
+        *,
+        client_id: Optional[int] = None,
+        owner_id: Optional[int] = None,
+        status: Optional[ComplaintStatus] = None,
+        after: Optional[int] = None,
+        limit: int = 100,
+    ) -> List[Complaint]:
+        """A page of complaints, by id. Every filter that is given must hold."""
+        query = {
+            "client_id": cv.optional_integer("client_id", client_id),
+            "owner_id": cv.optional_integer("owner_id", owner_id),
+            "status": cv.optional_text("status", status),
+            "page": _page(after, limit),
+        }
+        return _list_of(Complaint, self._call("list_complaints", {"query": query}))
+
+    def iter_complaints(
+        self,
+        *,
+        client_id: Optional[int] = None,
+        owner_id: Optional[int] = None,
+        status: Optional[ComplaintStatus] = None,
+        page_size: int = 1000,
+    ) -> Iterator[Complaint]:
+        """Every complaint that passes the filters, by id, read ``page_size`` at a time."""
+        return _pages(
+            lambda after: self.list_complaints(
+                client_id=client_id, owner_id=owner_id, status=status, after=after, limit=page_size
+            ),
+            page_size,
+        )
+
+    def set_complaint_sla(
+        self,
+        *,
+        low: Optional[TargetsInput] = None,
+        normal: Optional[TargetsInput] = None,
+        high: Optional[TargetsInput] = None,
+        critical: Optional[TargetsInput] = None,
+        escalate_to: Optional[int] = None,
+        at: Optional[datetime] = None,
+    ) -> ComplaintSla:
+        """Sets the complaint deadlines per priority, each a ``(first_response, resolution)`` pair of
+        working time (``("2h", "16h")``); a priority left out takes its default (see ``complaint_sla``).
+        ``escalate_to`` is who gets the escalation task of a breach (``None``: the complaint's owner).
+        Complaints already open keep their deadlines. Returns the deadlines now in force."""
+        settings: Dict[str, Any] = {}
+        for name, value in (("low", low), ("normal", normal), ("high", high), ("critical", critical)):
+            targets = cv.complaint_targets(name, value)
+            if targets is not None:
+                settings[name] = targets
+        settings["escalate_to"] = cv.optional_integer("escalate_to", escalate_to)
+        args = {"settings": settings, "at": cv.time("at", at)}
+        return ComplaintSla._from_json(self._call("set_complaint_sla", args))
+
+    def complaint_sla(self) -> ComplaintSla:
+        """The complaint deadlines per priority, in working time (the defaults until set: critical 1h to
+        respond and 8h to resolve, high 2h/16h, normal 4h/24h, low 8h/40h)."""
+        return ComplaintSla._from_json(self._call("complaint_sla", {}))
+
+    def complaint_report(self, start: Union[date, datetime], end: Union[date, datetime]) -> ComplaintReport:
+        """The complaints of the UTC days ``start`` to ``end`` (inclusive): in total, per priority and per
+        owner, the number opened and answered in time, resolved and resolved in time (and the share),
+        rejected, and the median and 90th percentile time to resolve in working seconds."""
+        query = {"start": cv.period_day("start", start), "end": cv.period_day("end", end)}
+        return ComplaintReport._from_json(self._call("complaint_report", {"query": query}))
+
+    # --- retention: tasks and the agenda ------------------------------------------------------------------
+
+    def add_task(
+        self,
+        *,
+        kind: str,
+        title: str,
+        manager_id: Optional[int] = None,
+        client_id: Optional[int] = None,
+        lead_id: Optional[int] = None,
+        deal_id: Optional[int] = None,
+        due: Optional[datetime] = None,
+        at: Optional[datetime] = None,
+    ) -> Task:
+        """Adds a task (``kind`` a code: ``call_back``, ``send_offer``, ``visit``, ...) for a manager,
+        about a client, lead or deal (a lead's or deal's client must be the client given; the client
+        defaults to theirs), due at ``due`` or undated."""
+        new = {
+            "kind": cv.text("kind", kind),
+            "title": cv.text("title", title),
+            "manager_id": cv.optional_integer("manager_id", manager_id),
+            "client_id": cv.optional_integer("client_id", client_id),
+            "lead_id": cv.optional_integer("lead_id", lead_id),
+            "deal_id": cv.optional_integer("deal_id", deal_id),
+            "due_at": cv.optional_time("due", due),
+        }
+        return Task._from_json(self._call("add_task", {"new": new, "at": cv.time("at", at)}, _DUE))
+
+    def complete_task(
+        self,
+        task_id: int,
+        *,
+        outcome: str,
+        note: Optional[str] = None,
+        activity_kind: Optional[ActivityKind] = None,
+        direction: Optional[Direction] = None,
+        at: Optional[datetime] = None,
+    ) -> Task:
+        """Completes an open task with its ``outcome`` (required): the outcome is recorded as an activity
+        on the task's client, lead or deal by its manager (kind ``activity_kind``, by default a call for
+        a task done by phone, a meeting for a visit, a document for an offer, else a note; direction
+        out unless said; ``note`` as its body), and the task is done with the activity's id. A task
+        already done or cancelled is an ``InvalidTransitionError``."""
+        options = {
+            "outcome": cv.text("outcome", outcome),
+            "note": cv.optional_text("note", note),
+            "activity_kind": cv.optional_text("activity_kind", activity_kind),
+            "direction": cv.optional_text("direction", direction),
+        }
+        args = {"id": cv.integer("task_id", task_id), "options": options, "at": cv.time("at", at)}
+        return Task._from_json(self._call("complete_task", args))
+
+    def reschedule_task(
+        self, task_id: int, *, due: Optional[datetime], at: Optional[datetime] = None
+    ) -> Task:
+        """Moves an open task's due time (``None``: undated)."""
+        args = {
+            "id": cv.integer("task_id", task_id),
+            "due_at": cv.optional_time("due", due),
+            "at": cv.time("at", at),
+        }
+        return Task._from_json(self._call("reschedule_task", args, _DUE))
+
+    def agenda(self, manager_id: int, now: Optional[datetime] = None) -> Agenda:
+        """What a manager must do at ``now``, most urgent first: open tasks overdue, due today (the
+        manager's calendar day), upcoming (the next 7 days) and undated."""
+        args = {"manager": cv.integer("manager_id", manager_id), "now": cv.time("now", now)}
+        return Agenda._from_json(self._call("agenda", args, _MANAGER))
+
+    # --- retention: dormancy ------------------------------------------------------------------------------
+    # Each client is placed on a ladder (active → cooling → dormant → lost) against its own buying rhythm:
+    # the expected gap between its purchase days. ``run_due`` moves clients; the segment field
+    # ``dormancy`` reads the ladder.
+
+    def set_dormancy_settings(
+        self,
+        *,
+        min_gap_days: Optional[int] = None,
+        cooling_after: Optional[float] = None,
+        dormant_after: Optional[float] = None,
+        lost_after: Optional[float] = None,
+        single_cooling_days: Optional[int] = None,
+        single_dormant_days: Optional[int] = None,
+        single_lost_days: Optional[int] = None,
+        at: Optional[datetime] = None,
+    ) -> DormancySettings:
+        """Sets how the ladder reads a rhythm; a setting left out takes its default (``dormancy_settings``
+        on a new store). ``cooling_after``, ``dormant_after`` and ``lost_after`` are multiples of the
+        expected gap (1.5, 3, 6), increasing; ``min_gap_days`` the gap's floor (7); the ``single_*_days``
+        the flat rule of a client with one purchase day (60, 120, 365). Every placed client is
+        recomputed by the next ``run_due``. Returns the settings now in force."""
+        settings: Dict[str, Any] = {}
+        for name, value in (
+            ("min_gap_days", min_gap_days),
+            ("single_cooling_days", single_cooling_days),
+            ("single_dormant_days", single_dormant_days),
+            ("single_lost_days", single_lost_days),
+        ):
+            if value is not None:
+                settings[name] = cv.integer(name, value)
+        for name, number in (
+            ("cooling_after", cooling_after),
+            ("dormant_after", dormant_after),
+            ("lost_after", lost_after),
+        ):
+            if number is not None:
+                settings[name] = cv.number(name, number)
+        args = {"settings": settings, "at": cv.time("at", at)}
+        return DormancySettings._from_json(self._call("set_dormancy_settings", args))
+
+    def dormancy_settings(self) -> DormancySettings:
+        """How the dormancy ladder reads a client's rhythm (the defaults until set)."""
+        return DormancySettings._from_json(self._call("dormancy_settings", {}))
+
+    def client_rhythm(self, client_id: int, *, as_of: Union[datetime, date, None] = None) -> Rhythm:
+        """One client's buying rhythm as of ``as_of`` (a ``date`` is the end of that day; ``None`` now):
+        its purchase days, the expected gap, days since the last purchase, the state by the rule and the
+        one the last ``run_due`` stored, and the next rung with when it starts."""
+        args = {"id": cv.integer("client_id", client_id), "as_of": cv.as_of("as_of", as_of)}
+        return Rhythm._from_json(self._call("client_rhythm", args, _CLIENT))
+
+    def dormancy_report(
+        self, *, as_of: Union[datetime, date, None] = None, with_p_alive: bool = False
+    ) -> DormancyReport:
+        """Clients per state at ``as_of`` and one row per client with a completed order placed by then
+        (by id), whether or not ``run_due`` ever ran: each client's state by the rule at ``as_of``, never
+        above the state ``run_due`` stored once that rung was reached. With ``with_p_alive``, each
+        client's P(alive) as of ``as_of``'s date (a BG/NBD fit over every client: costly on a big store;
+        ``None`` when no model can be fitted)."""
+        query = {"as_of": cv.as_of("as_of", as_of), "with_p_alive": cv.flag("with_p_alive", with_p_alive)}
+        return DormancyReport._from_json(self._call("dormancy_report", {"query": query}))
+
+    def dormancy_counts(self) -> DormancyCounts:
+        """Clients per state as the last ``run_due`` left them."""
+        return DormancyCounts._from_json(self._call("dormancy_counts", {}))
+
+    # --- retention: rules and their report ----------------------------------------------------------------
+    # A rule is a condition about clients (the segment language), an action and a cool-down; every
+    # ``run_due`` runs the active rules. A store starts with five rules (``retention_rules()``).
+
+    def add_retention_rule(
+        self,
+        *,
+        name: str,
+        condition: str,
+        action: ActionInput,
+        cooldown_days: int,
+        active: bool = True,
+        at: Optional[datetime] = None,
+    ) -> RetentionRule:
+        """Adds a retention rule, or replaces the rule of the same ``name`` (keeping its id, so its
+        cool-downs and its report carry on). ``condition`` is an expression about clients
+        (``"dormancy = 'dormant' and abc = 'A'"``), evaluated as of each ``run_due``'s ``now``;
+        ``action`` is a ``TaskAction``, ``TagAction``, ``MailingAction`` or ``ReassignAction`` (or a
+        mapping with ``kind``); ``cooldown_days`` (at least 1) keeps the rule from acting on the same
+        client again within that many days. Adding the same rule again changes nothing."""
+        new = {
+            "name": cv.text("name", name),
+            "condition": cv.text("condition", condition),
+            "action": cv.rule_action("action", action),
+            "cooldown_days": cv.integer("cooldown_days", cooldown_days),
+            "active": cv.flag("active", active),
+        }
+        args = {"new": new, "at": cv.time("at", at)}
+        return RetentionRule._from_json(self._call("add_retention_rule", args))
+
+    def set_retention_rule_active(
+        self, name: str, *, active: bool, at: Optional[datetime] = None
+    ) -> RetentionRule:
+        """Pauses (``active=False``) or resumes a rule by name."""
+        args = {"name": cv.text("name", name), "active": cv.flag("active", active), "at": cv.time("at", at)}
+        return RetentionRule._from_json(self._call("set_retention_rule_active", args))
+
+    def remove_retention_rule(self, name: str, *, at: Optional[datetime] = None) -> RetentionRule:
+        """Removes a rule by name and returns it; its tasks stay, and the retention report still lists
+        them under its name."""
+        args = {"name": cv.text("name", name), "at": cv.time("at", at)}
+        return RetentionRule._from_json(self._call("remove_retention_rule", args))
+
+    def retention_rules(self) -> List[RetentionRule]:
+        """The retention rules in force (the defaults until changed), by id: the order ``run_due`` runs
+        them."""
+        return _list_of(RetentionRule, self._call("retention_rules", {}))
+
+    def get_retention_rule(self, name: str) -> RetentionRule:
+        """One retention rule in force, by name (``NotFoundError`` when there is none)."""
+        return RetentionRule._from_json(self._call("get_retention_rule", {"name": cv.text("name", name)}))
+
+    def retention_report(
+        self, start: Union[date, datetime], end: Union[date, datetime], *, window_days: int = 30
+    ) -> RetentionReport:
+        """Did the retention work pay off, for the UTC days ``start`` to ``end`` (inclusive): per rule,
+        per manager and in total, the tasks the rules made, how many were done, and how many were
+        followed by a completed order of their client within ``window_days``; and the repeat-purchase
+        rate of clients whose complaint was resolved within its deadlines against those whose was not."""
+        query = {
+            "start": cv.period_day("start", start),
+            "end": cv.period_day("end", end),
+            "window_days": cv.integer("window_days", window_days),
+        }
+        return RetentionReport._from_json(self._call("retention_report", {"query": query}))
 
 
 def _binary(file: Any) -> bool:

@@ -133,6 +133,42 @@ __all__ = [
     "Plan",
     "PlanMonth",
     "ManagerRow",
+    "PromiseStatus",
+    "ComplaintPriority",
+    "ComplaintStatus",
+    "ComplaintMilestone",
+    "DormancyState",
+    "Assignee",
+    "RuleActionKind",
+    "Promise",
+    "PromiseSettings",
+    "Complaint",
+    "ComplaintTargets",
+    "ComplaintSla",
+    "ComplaintBreach",
+    "ComplaintFigures",
+    "ComplaintPriorityRow",
+    "ComplaintOwnerRow",
+    "ComplaintReport",
+    "Agenda",
+    "DormancyChange",
+    "DormancySettings",
+    "Rhythm",
+    "DormancyCounts",
+    "DormancyRow",
+    "DormancyReport",
+    "TaskAction",
+    "TagAction",
+    "MailingAction",
+    "ReassignAction",
+    "RuleAction",
+    "RetentionRule",
+    "RuleFire",
+    "TaskOutcome",
+    "RuleOutcome",
+    "ManagerOutcome",
+    "RepeatOutcome",
+    "RetentionReport",
 ]
 
 # Each set of codes is spelled as a Union of one-value Literals (not ``Literal["a", "b"]``, which means the
@@ -183,6 +219,7 @@ OrderStatus = Union[Literal["completed"], Literal["cancelled"], Literal["returne
 Entity = Union[
     Literal["activity"],
     Literal["client"],
+    Literal["complaint"],
     Literal["contact"],
     Literal["deal"],
     Literal["lead"],
@@ -190,6 +227,8 @@ Entity = Union[
     Literal["manager"],
     Literal["order"],
     Literal["pipeline"],
+    Literal["promise"],
+    Literal["retention_rule"],
     Literal["routing_rule"],
     Literal["segment"],
     Literal["settings"],
@@ -257,6 +296,27 @@ FieldType = Union[
     Literal["probability"],
 ]
 """The type of a field an expression may name: which values and tests it takes (see ``Crm.fields``)."""
+PromiseStatus = Union[Literal["open"], Literal["kept"], Literal["broken"], Literal["cancelled"]]
+"""Where a promise stands: ``open`` until kept or cancelled by a person, or marked ``broken`` by
+``run_due`` once its due time passed while open. A cancelled promise counts neither as kept nor broken."""
+ComplaintPriority = Union[Literal["low"], Literal["normal"], Literal["high"], Literal["critical"]]
+"""How urgent a complaint is; it sets the complaint's deadlines (see ``Crm.complaint_sla``)."""
+ComplaintStatus = Union[
+    Literal["open"], Literal["in_progress"], Literal["resolved"], Literal["closed"], Literal["rejected"]
+]
+"""Where a complaint stands: open → in progress → resolved → closed, or rejected (closed and rejected
+are final)."""
+ComplaintMilestone = Union[Literal["first_response"], Literal["resolution"]]
+"""Which deadline of a complaint."""
+DormancyState = Union[Literal["active"], Literal["cooling"], Literal["dormant"], Literal["lost"]]
+"""A client's place on the dormancy ladder, against its own buying rhythm: buying as usual (``active``),
+later than usual (``cooling``), well past its rhythm (``dormant``), gone as far as the rhythm tells
+(``lost``)."""
+Assignee = Union[Literal["owner"], int]
+"""Who gets the task a retention rule makes: ``"owner"`` (the client's owner when the rule fires) or a
+manager's id."""
+RuleActionKind = Union[Literal["task"], Literal["tag"], Literal["mailing"], Literal["reassign"]]
+"""What a retention rule does: make a task, tag the client, put it into a mailing list, reassign it."""
 
 _R = TypeVar("_R", bound="_Result")
 
@@ -911,6 +971,8 @@ class Moved(_Result):
         "orders": tuple,
         "tasks": tuple,
         "assignments": tuple,
+        "promises": tuple,
+        "complaints": tuple,
     }
 
     contacts: Tuple[int, ...]
@@ -923,6 +985,10 @@ class Moved(_Result):
     """Tasks about the client."""
     assignments: Tuple[int, ...]
     """Entries of the assignment log about the client (their ``Assignment.id``)."""
+    promises: Tuple[int, ...] = ()
+    """Promises made to the client."""
+    complaints: Tuple[int, ...] = ()
+    """The client's complaints."""
 
 
 def _conflicts(values: Any) -> Tuple[MergeConflict, ...]:
@@ -1130,13 +1196,16 @@ class HandOver(_Result):
 
 @dataclass(frozen=True)
 class Task(_Result):
-    """A to-do item for a manager (an escalation of a missed response deadline)."""
+    """A to-do item for a manager: added by a person (``Crm.add_task``) or made by ``run_due`` (an
+    escalation, a promise's reminder, a retention rule's task)."""
 
     _convert = {"due_at": _time_or_none, "created_at": _time, "closed_at": _time_or_none}
 
     id: int
     kind: str
-    """What kind: ``sla_escalation`` (a missed first response) or ``queued_lead`` (a lead waits for a manager)."""
+    """What kind, a code: ``sla_escalation`` (a missed first response), ``queued_lead`` (a lead waits for
+    a manager), ``promise`` (a promise comes due), ``complaint_escalation`` (a complaint deadline
+    missed), a retention rule's kind (``reactivate``, ``thank_you``, ...) or one given to ``add_task``."""
     title: str
     manager_id: Optional[int]
     client_id: Optional[int]
@@ -1148,7 +1217,17 @@ class Task(_Result):
     """What made it (``sla:lead:17``): one task per origin, so running the rules twice makes one task."""
     created_at: datetime
     closed_at: Optional[datetime]
-    """When it was done or cancelled (``Crm.close_task``); ``None`` while open."""
+    """When it was done or cancelled (``Crm.close_task``, ``Crm.complete_task``); ``None`` while open."""
+    rule_id: Optional[int] = None
+    """The retention rule that made it."""
+    promise_id: Optional[int] = None
+    """The promise it reminds of."""
+    complaint_id: Optional[int] = None
+    """The complaint it is about (an escalation of a missed deadline)."""
+    outcome: Optional[str] = None
+    """What came of it, as recorded by ``Crm.complete_task``."""
+    activity_id: Optional[int] = None
+    """The activity that recorded its outcome."""
 
 
 def _tasks(values: Any) -> Tuple[Task, ...]:
@@ -1156,8 +1235,63 @@ def _tasks(values: Any) -> Tuple[Task, ...]:
 
 
 @dataclass(frozen=True)
+class ComplaintBreach(_Result):
+    """A complaint deadline ``run_due`` found passed: marked breached (an event) and escalated by a
+    ``complaint_escalation`` task."""
+
+    _convert = {"due": _time}
+
+    complaint_id: int
+    milestone: ComplaintMilestone
+    due: datetime
+    """The deadline that passed."""
+    escalated_to: Optional[int]
+    """Who the escalation task went to (``ComplaintSla.escalate_to``, else the complaint's owner);
+    ``None``: the task has no manager."""
+
+
+def _complaint_breaches(values: Any) -> Tuple[ComplaintBreach, ...]:
+    return tuple(ComplaintBreach._from_json(v) for v in values)
+
+
+@dataclass(frozen=True)
+class DormancyChange(_Result):
+    """A client's move on the dormancy ladder, found by ``run_due``."""
+
+    _members = {"from_state": "from", "to_state": "to"}
+
+    client_id: int
+    from_state: Optional[DormancyState]
+    """Where it was (``None``: not placed on the ladder before)."""
+    to_state: DormancyState
+    """Where it is now."""
+
+
+def _dormancy_changes(values: Any) -> Tuple[DormancyChange, ...]:
+    return tuple(DormancyChange._from_json(v) for v in values)
+
+
+@dataclass(frozen=True)
+class RuleFire(_Result):
+    """A retention rule acting on one client in a ``run_due``."""
+
+    rule_id: int
+    rule: str
+    """The rule's name."""
+    client_id: int
+    task_id: Optional[int]
+    """The task it made, when its action makes one."""
+
+
+def _rule_fires(values: Any) -> Tuple[RuleFire, ...]:
+    return tuple(RuleFire._from_json(v) for v in values)
+
+
+@dataclass(frozen=True)
 class DueRun(_Result):
-    """What ``run_due`` did, each sequence by id."""
+    """What ``run_due`` did: lead breaches by deadline (then id), complaint breaches by deadline (then id),
+    dormancy moves by client id, rule fires by rule then client, the other sequences in the order they
+    were made."""
 
     _convert = {
         "at": _time,
@@ -1165,6 +1299,11 @@ class DueRun(_Result):
         "escalations": _assignments,
         "tasks": _tasks,
         "assigned": _assignments,
+        "complaints_breached": _complaint_breaches,
+        "promises_reminded": tuple,
+        "promises_broken": tuple,
+        "dormancy": _dormancy_changes,
+        "fired": _rule_fires,
     }
 
     at: datetime
@@ -1174,9 +1313,34 @@ class DueRun(_Result):
     escalations: Tuple[Assignment, ...]
     """Reassignments made by escalation."""
     tasks: Tuple[Task, ...]
-    """Tasks created (escalation tasks)."""
+    """Tasks created: escalations of leads and complaints, promise reminders, retention rules' tasks."""
     assigned: Tuple[Assignment, ...]
     """Queued leads that found a manager."""
+    complaints_breached: Tuple[ComplaintBreach, ...] = ()
+    """Complaint deadlines found passed (first response or resolution)."""
+    promises_reminded: Tuple[int, ...] = ()
+    """Open promises coming due (within ``PromiseSettings.remind_before``): a reminder task each for the
+    manager who made it."""
+    promises_broken: Tuple[int, ...] = ()
+    """Open promises found past their due time: now broken."""
+    dormancy: Tuple[DormancyChange, ...] = ()
+    """Clients that moved on the dormancy ladder."""
+    fired: Tuple[RuleFire, ...] = ()
+    """What the retention rules did."""
+
+    def is_empty(self) -> bool:
+        """Whether the run did nothing at all: what a second run at the same time returns."""
+        return not (
+            self.breached
+            or self.escalations
+            or self.tasks
+            or self.assigned
+            or self.complaints_breached
+            or self.promises_reminded
+            or self.promises_broken
+            or self.dormancy
+            or self.fired
+        )
 
 
 def _list_of(cls: Type[_R], values: List[Any]) -> List[_R]:
@@ -1967,6 +2131,494 @@ class ManagerRow(_Result):
     revenue: Decimal
     average_order: Optional[Decimal]
     promises_kept: Optional[float]
-    """Always ``None`` for now."""
+    """Of the promises the manager made that fall due in the period, the share kept: kept / (kept +
+    broken), judged as they stand now (cancelled ones count neither way, open ones are undecided);
+    ``None`` when none is decided."""
     months: Tuple[PlanMonth, ...]
     """One per calendar month touching the period, in order."""
+
+
+# --- retention: promises, complaints, tasks, dormancy, rules ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Promise(_Result):
+    """A promise made to a client: who promised what, due when. ``run_due`` reminds its maker ahead of
+    the due time and marks it broken once the due time has passed while it is still open."""
+
+    _convert = {
+        "made_at": _time,
+        "due_at": _time,
+        "closed_at": _time_or_none,
+        "reminded_at": _time_or_none,
+    }
+
+    id: int
+    client_id: int
+    manager_id: Optional[int]
+    """Who made it (``None``: the client had no owner and nobody was named)."""
+    what: str
+    made_at: datetime
+    due_at: datetime
+    activity_id: Optional[int]
+    """The call or e-mail where it was made."""
+    status: PromiseStatus
+    closed_at: Optional[datetime]
+    """When it was kept, broken or cancelled."""
+    note: Optional[str]
+    """The note given when kept, or the reason given when cancelled."""
+    reminded_at: Optional[datetime]
+    """When ``run_due`` made its reminder task."""
+
+
+@dataclass(frozen=True)
+class PromiseSettings(_Result):
+    """How promises are followed up."""
+
+    remind_before: str
+    """How long before a promise's due time its maker gets a reminder task, round-the-clock time in
+    canonical text (``24h``, ``2h30m``)."""
+
+
+@dataclass(frozen=True)
+class Complaint(_Result):
+    """A complaint (a claim) from a client, with its deadlines in working time of its owner's calendar."""
+
+    _convert = {
+        "opened_at": _time,
+        "response_due": _time,
+        "responded_at": _time_or_none,
+        "response_breached_at": _time_or_none,
+        "resolution_due": _time,
+        "resolved_at": _time_or_none,
+        "resolution_breached_at": _time_or_none,
+        "paused_at": _time_or_none,
+        "closed_at": _time_or_none,
+        "updated_at": _time,
+    }
+
+    id: int
+    client_id: int
+    order_id: Optional[int]
+    subject: str
+    body: Optional[str]
+    priority: ComplaintPriority
+    status: ComplaintStatus
+    owner_id: Optional[int]
+    opened_at: datetime
+    response_due: datetime
+    """The first-response deadline."""
+    responded_at: Optional[datetime]
+    """The first response (taken in work, or a question to the client)."""
+    response_breached_at: Optional[datetime]
+    """Set (to the deadline) when ``run_due`` found the first response late."""
+    resolution_due: datetime
+    """The resolution deadline; it moves on by the paused working time when work resumes."""
+    resolved_at: Optional[datetime]
+    resolution_breached_at: Optional[datetime]
+    """Set (to the deadline) when ``run_due`` found the resolution late."""
+    paused_at: Optional[datetime]
+    """Since when it waits for the client (the resolution clock stands still)."""
+    paused_secs: int
+    """Working seconds it has waited for the client so far (and sat resolved before a reopening)."""
+    resolve_secs: Optional[int]
+    """Working seconds from opening to resolution, less the paused time; set on resolution."""
+    resolution: Optional[str]
+    rejection: Optional[str]
+    """Why it was rejected."""
+    closed_at: Optional[datetime]
+    """When it was closed or rejected."""
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ComplaintTargets(_Result):
+    """The deadlines of one priority, working time in canonical text (``4h``, ``1h30m``)."""
+
+    first_response: str
+    """From opening to the first response."""
+    resolution: str
+    """From opening to the resolution (paused time not counted)."""
+
+
+_targets = ComplaintTargets._from_json
+
+
+@dataclass(frozen=True)
+class ComplaintSla(_Result):
+    """The complaint deadlines per priority, and who gets the escalation task of a breach."""
+
+    _convert = {"low": _targets, "normal": _targets, "high": _targets, "critical": _targets}
+
+    low: ComplaintTargets
+    normal: ComplaintTargets
+    high: ComplaintTargets
+    critical: ComplaintTargets
+    escalate_to: Optional[int]
+    """Who gets the escalation task of a breach; ``None``: the complaint's owner."""
+
+    def targets(self, priority: ComplaintPriority) -> ComplaintTargets:
+        """The targets of one priority."""
+        if priority not in ("low", "normal", "high", "critical"):
+            raise KeyError(priority)
+        targets: ComplaintTargets = getattr(self, priority)
+        return targets
+
+
+@dataclass(frozen=True)
+class ComplaintFigures(_Result):
+    """Complaint figures of a period, for one group."""
+
+    opened: int
+    """Complaints opened in the period."""
+    responded_within_sla: int
+    """Of those, answered by their first-response deadline."""
+    resolved: int
+    """Complaints resolved in the period."""
+    resolved_within_sla: int
+    """Of those, resolved by their resolution deadline."""
+    resolved_within_sla_share: Optional[float]
+    """``resolved_within_sla / resolved`` (``None`` when nothing was resolved)."""
+    rejected: int
+    """Complaints rejected in the period."""
+    median_resolve_secs: Optional[int]
+    """Median time to resolve, in working seconds (nearest rank)."""
+    p90_resolve_secs: Optional[int]
+    """90th percentile of the same (nearest rank)."""
+
+
+_figures = ComplaintFigures._from_json
+
+
+@dataclass(frozen=True)
+class ComplaintPriorityRow(_Result):
+    """One priority's line of the complaint report."""
+
+    _convert = {"figures": _figures}
+    _members = {"priority": "key"}
+
+    priority: ComplaintPriority
+    figures: ComplaintFigures
+
+
+@dataclass(frozen=True)
+class ComplaintOwnerRow(_Result):
+    """One owner's line of the complaint report."""
+
+    _convert = {"figures": _figures}
+    _members = {"owner_id": "key"}
+
+    owner_id: Optional[int]
+    """The owner (``None``: complaints without an owner)."""
+    figures: ComplaintFigures
+
+
+@dataclass(frozen=True)
+class ComplaintReport(_Result):
+    """The complaints of the UTC days ``start`` to ``end``: in total, per priority (low to critical,
+    every one listed) and per owner (by id, complaints without an owner last; only owners with
+    figures)."""
+
+    _convert = {
+        "start": _day,
+        "end": _day,
+        "total": _figures,
+        "by_priority": lambda values: tuple(ComplaintPriorityRow._from_json(v) for v in values),
+        "by_owner": lambda values: tuple(ComplaintOwnerRow._from_json(v) for v in values),
+    }
+
+    start: date
+    end: date
+    total: ComplaintFigures
+    by_priority: Tuple[ComplaintPriorityRow, ...]
+    by_owner: Tuple[ComplaintOwnerRow, ...]
+
+    def priority(self, priority: ComplaintPriority) -> ComplaintFigures:
+        """The figures of one priority."""
+        for row in self.by_priority:
+            if row.priority == priority:
+                return row.figures
+        raise KeyError(priority)
+
+
+@dataclass(frozen=True)
+class Agenda(_Result):
+    """A manager's open tasks at a moment, most urgent first: ``overdue`` (the longest overdue first),
+    due ``today`` (until the end of the manager's calendar day), ``upcoming`` (the next 7 days; both by
+    due time, then id) and ``undated`` (by id). Tasks due later are not on it."""
+
+    _convert = {
+        "now": _time,
+        "overdue": _tasks,
+        "today": _tasks,
+        "upcoming": _tasks,
+        "undated": _tasks,
+    }
+
+    manager_id: int
+    now: datetime
+    overdue: Tuple[Task, ...]
+    today: Tuple[Task, ...]
+    upcoming: Tuple[Task, ...]
+    undated: Tuple[Task, ...]
+
+    def __len__(self) -> int:
+        return len(self.overdue) + len(self.today) + len(self.upcoming) + len(self.undated)
+
+    def __iter__(self) -> Iterator[Task]:
+        """Every task on the agenda, in the order above."""
+        yield from self.overdue
+        yield from self.today
+        yield from self.upcoming
+        yield from self.undated
+
+
+@dataclass(frozen=True)
+class DormancySettings(_Result):
+    """How the dormancy ladder reads a client's rhythm. A client with two or more purchase days is
+    cooling after ``cooling_after`` expected gaps since its last purchase day, dormant after
+    ``dormant_after``, lost after ``lost_after`` (the gap never shorter than ``min_gap_days``); a client
+    with one purchase day follows the flat rule in days (``single_*_days``)."""
+
+    min_gap_days: int
+    cooling_after: float
+    dormant_after: float
+    lost_after: float
+    single_cooling_days: int
+    single_dormant_days: int
+    single_lost_days: int
+
+
+@dataclass(frozen=True)
+class Rhythm(_Result):
+    """A client's buying rhythm and place on the dormancy ladder at a time."""
+
+    _convert = {
+        "as_of": _time,
+        "purchase_days": lambda values: tuple(_day(v) for v in values),
+        "last_purchase": _day_or_none,
+        "stored_since": _time_or_none,
+        "next_at": _time_or_none,
+    }
+
+    client_id: int
+    as_of: datetime
+    purchase_days: Tuple[date, ...]
+    """The distinct UTC days of its completed orders placed by ``as_of``, ascending."""
+    last_purchase: Optional[date]
+    expected_gap_days: Optional[float]
+    """The expected gap between purchase days, in days (``None``: fewer than two purchase days)."""
+    days_since_last: Optional[int]
+    """Days from the last purchase day to ``as_of``'s date."""
+    state: Optional[DormancyState]
+    """The state at ``as_of`` by the rule, from these purchase days alone (``None``: no purchase)."""
+    stored_state: Optional[DormancyState]
+    """The state as the last ``run_due`` left it (``None``: never placed)."""
+    stored_since: Optional[datetime]
+    """Since when the stored state holds."""
+    next_state: Optional[DormancyState]
+    """The next rung down from ``state``…"""
+    next_at: Optional[datetime]
+    """… and the instant it is reached without a purchase."""
+
+
+@dataclass(frozen=True)
+class DormancyCounts(_Result):
+    """How many clients stand on each rung of the dormancy ladder."""
+
+    active: int
+    cooling: int
+    dormant: int
+    lost: int
+
+
+@dataclass(frozen=True)
+class DormancyRow(_Result):
+    """One client of the dormancy report."""
+
+    _convert = {"last_purchase": _day}
+
+    client_id: int
+    state: DormancyState
+    expected_gap_days: Optional[float]
+    """The expected gap between purchase days (``None``: one purchase day, the flat rule)."""
+    last_purchase: date
+    days_since_last: int
+    p_alive: Optional[float]
+    """P(alive) as of the report's date, when asked for and a model could be fitted."""
+
+
+@dataclass(frozen=True)
+class DormancyReport(_Result, _Rows[DormancyRow]):
+    """The dormancy report: a sequence of ``DormancyRow``, one per client with a completed order by its
+    time (by client id), and the clients per state in ``counts``."""
+
+    _convert = {
+        "as_of": _time,
+        "counts": DormancyCounts._from_json,
+        "rows": lambda values: tuple(DormancyRow._from_json(v) for v in values),
+    }
+
+    as_of: datetime
+    counts: DormancyCounts
+    rows: Tuple[DormancyRow, ...]
+
+
+@dataclass(frozen=True)
+class TaskAction(_Result):
+    """A retention rule's action: a task about the client for a manager.
+
+    ``title`` is a template: ``{client}`` (the client's name), ``{client_id}``, ``{owner}`` (the owner's
+    name), ``{days_since_last_order}``, ``{cross_sell}`` (the top two products to offer); ``{{`` and
+    ``}}`` are braces. ``due_in`` is calendar time after the run that makes it (``"2d"``, ``"1d12h"``,
+    ``"1w"``, ``"0h"``). ``to`` is ``"owner"`` or a manager's id."""
+
+    task_kind: str
+    title: str
+    due_in: str
+    to: Assignee = "owner"
+    kind: Literal["task"] = "task"
+
+
+@dataclass(frozen=True)
+class TagAction(_Result):
+    """A retention rule's action: a tag on the client."""
+
+    tag: str
+    kind: Literal["tag"] = "tag"
+
+
+@dataclass(frozen=True)
+class MailingAction(_Result):
+    """A retention rule's action: the client into a mailing list, that is tagged with ``segment``, whose
+    saved segment (``has tag '<segment>'``, made when the rule is added) ``export_segment`` writes."""
+
+    segment: str
+    kind: Literal["mailing"] = "mailing"
+
+
+@dataclass(frozen=True)
+class ReassignAction(_Result):
+    """A retention rule's action: the client to another manager, ``manager`` or (``None``) whoever the
+    routing rules choose. A client locked to its owner by a recent contact is left alone."""
+
+    manager: Optional[int] = None
+    kind: Literal["reassign"] = "reassign"
+
+
+RuleAction = Union[TaskAction, TagAction, MailingAction, ReassignAction]
+"""What a retention rule does to each client it matches."""
+
+_ACTIONS: Dict[str, Type[_Result]] = {
+    "task": TaskAction,
+    "tag": TagAction,
+    "mailing": MailingAction,
+    "reassign": ReassignAction,
+}
+
+
+def _action(data: Mapping[str, Any]) -> RuleAction:
+    action: RuleAction = _ACTIONS[data["kind"]]._from_json(data)  # type: ignore[assignment]
+    return action
+
+
+@dataclass(frozen=True)
+class RetentionRule(_Result):
+    """A retention rule: a condition about clients, an action, and a cool-down; ``run_due`` runs the
+    active ones, by id."""
+
+    _convert = {"action": _action, "created_at": _time, "updated_at": _time}
+
+    id: int
+    name: str
+    condition: str
+    """The condition about clients, in canonical form."""
+    action: RuleAction
+    cooldown_days: int
+    """Not again for the same client within this many days."""
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class TaskOutcome(_Result):
+    """How the tasks made by retention rules turned out."""
+
+    tasks: int
+    """Tasks created in the period."""
+    done: int
+    """Of those, done."""
+    ordered: int
+    """Of those, the ones whose client completed an order placed within the window after the task was
+    created."""
+    rate: Optional[float]
+    """``ordered / tasks``; ``None`` without tasks."""
+
+
+@dataclass(frozen=True)
+class RuleOutcome(_Result):
+    """One rule's line of the retention report (a removed rule keeps its line, under its last name)."""
+
+    rule_id: int
+    rule: str
+    tasks: int
+    done: int
+    ordered: int
+    rate: Optional[float]
+
+
+@dataclass(frozen=True)
+class ManagerOutcome(_Result):
+    """One manager's line of the retention report: their tasks of every rule."""
+
+    manager_id: Optional[int]
+    """``None``: tasks made for nobody (a client without an owner)."""
+    tasks: int
+    done: int
+    ordered: int
+    rate: Optional[float]
+
+
+@dataclass(frozen=True)
+class RepeatOutcome(_Result):
+    """Clients whose complaint was resolved, and how many bought again within the window."""
+
+    clients: int
+    ordered: int
+    rate: Optional[float]
+    """``ordered / clients``; ``None`` without clients."""
+
+
+@dataclass(frozen=True)
+class RetentionReport(_Result):
+    """Did the retention work pay off, for the UTC days ``start`` to ``end``: the rules' tasks per rule
+    (by rule id), per manager (nobody first, then by id) and in total, and the repeat-purchase rate of
+    clients whose last complaint resolved in the period met both its deadlines against those whose did
+    not."""
+
+    _convert = {
+        "start": _day,
+        "end": _day,
+        "rules": lambda values: tuple(RuleOutcome._from_json(v) for v in values),
+        "managers": lambda values: tuple(ManagerOutcome._from_json(v) for v in values),
+        "total": TaskOutcome._from_json,
+        "complaints_within_sla": RepeatOutcome._from_json,
+        "complaints_breached": RepeatOutcome._from_json,
+    }
+
+    start: date
+    end: date
+    window_days: int
+    rules: Tuple[RuleOutcome, ...]
+    managers: Tuple[ManagerOutcome, ...]
+    total: TaskOutcome
+    complaints_within_sla: RepeatOutcome
+    complaints_breached: RepeatOutcome
+
+    def rule(self, name: str) -> RuleOutcome:
+        """One rule's line, by name."""
+        for row in self.rules:
+            if row.rule == name:
+                return row
+        raise KeyError(name)
