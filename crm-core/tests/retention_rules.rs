@@ -92,12 +92,15 @@ fn defaults_exist_on_a_new_store_and_compile() {
         let seq = crm.last_seq().unwrap();
         let again = crm
             .add_retention_rule(
-                NewRetentionRule::new(
-                    r.name.clone(),
-                    r.condition.clone(),
-                    r.action.clone(),
-                    r.cooldown_days,
-                ),
+                NewRetentionRule {
+                    daily_limit: r.daily_limit,
+                    ..NewRetentionRule::new(
+                        r.name.clone(),
+                        r.condition.clone(),
+                        r.action.clone(),
+                        r.cooldown_days,
+                    )
+                },
                 at(2, 0, 0),
             )
             .unwrap();
@@ -715,4 +718,68 @@ fn a_rule_whose_condition_stops_compiling_is_paused_not_fatal() {
     let seq = crm.last_seq().unwrap();
     crm.run_due(at(4, 0, 0)).unwrap();
     assert_eq!(crm.last_seq().unwrap(), seq);
+}
+
+#[test]
+fn a_daily_limit_spreads_a_rule_over_the_days_per_owner() {
+    let crm = quiet();
+    let olena = crm
+        .add_manager(NewManager::new("Olena"), at(1, 0, 0))
+        .unwrap()
+        .id;
+    let taras = crm
+        .add_manager(NewManager::new("Taras"), at(1, 0, 0))
+        .unwrap()
+        .id;
+    let start = day(2026, 3, 2);
+    let olenas: Vec<ClientId> = (0..3)
+        .map(|i| client(&crm, &format!("O{i}"), Some(olena), start))
+        .collect();
+    let tarases: Vec<ClientId> = (0..2)
+        .map(|i| client(&crm, &format!("T{i}"), Some(taras), start))
+        .collect();
+    let orphan = client(&crm, "nobody's", None, start);
+    let mut rule = NewRetentionRule::new(
+        "call everyone",
+        "kind = 'company'",
+        task("call", "Call {client}", "1d"),
+        365,
+    );
+    rule.daily_limit = Some(0);
+    expect_err(
+        crm.add_retention_rule(rule.clone(), start),
+        ErrorKind::Validation,
+        Some("daily_limit"),
+    );
+    rule.daily_limit = Some(2);
+    let stored = crm.add_retention_rule(rule, start).unwrap();
+    assert_eq!(stored.daily_limit, Some(2));
+
+    let fired = |run: &DueRun| run.fired.iter().map(|f| f.client_id).collect::<Vec<_>>();
+    // Day one: two of Olena's (lowest ids first), both of Taras's, the one without an owner.
+    let first = crm.run_due(start + Duration::hours(1)).unwrap();
+    assert_eq!(
+        fired(&first),
+        [olenas[0], olenas[1], tarases[0], tarases[1], orphan]
+    );
+    // Later the same day: the limit holds, nothing more.
+    assert!(
+        crm.run_due(start + Duration::hours(5))
+            .unwrap()
+            .fired
+            .is_empty()
+    );
+    // The next day: the one left.
+    let next = crm.run_due(start + Duration::days(1)).unwrap();
+    assert_eq!(fired(&next), [olenas[2]]);
+    assert_eq!(
+        crm.get_retention_rule("call everyone").unwrap().daily_limit,
+        Some(2)
+    );
+    let verify = crm.get_retention_rule("re-verify stale details").unwrap();
+    assert_eq!(
+        verify.daily_limit,
+        Some(10),
+        "the default spreads the first run"
+    );
 }

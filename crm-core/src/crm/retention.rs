@@ -160,6 +160,15 @@ impl Session<'_> {
             .canonical()
             .to_string();
         let cooldown_days = decide::check_cooldown("cooldown_days", new.cooldown_days)?;
+        if new
+            .daily_limit
+            .is_some_and(|n| !(1..=1_000_000).contains(&n))
+        {
+            return Err(Error::validation(
+                "daily_limit",
+                "must be from 1 to 1000000 clients per owner per day, or none",
+            ));
+        }
         let action = self.check_action(new.action, at)?;
         let mut rule = RetentionRule {
             id: RetentionRuleId(0),
@@ -167,19 +176,26 @@ impl Session<'_> {
             condition,
             action,
             cooldown_days,
+            daily_limit: new.daily_limit,
             active: new.active.unwrap_or(true),
             created_at: at,
             updated_at: at,
         };
         match store::rule_by_name(self.conn, &rule.name)? {
             Some(old)
-                if (&old.condition, &old.action, old.cooldown_days, old.active)
-                    == (
-                        &rule.condition,
-                        &rule.action,
-                        rule.cooldown_days,
-                        rule.active,
-                    ) =>
+                if (
+                    &old.condition,
+                    &old.action,
+                    old.cooldown_days,
+                    old.daily_limit,
+                    old.active,
+                ) == (
+                    &rule.condition,
+                    &rule.action,
+                    rule.cooldown_days,
+                    rule.daily_limit,
+                    rule.active,
+                ) =>
             {
                 Ok(old)
             }
@@ -389,8 +405,16 @@ impl Session<'_> {
                 rule.id,
                 decide::cooldown_start(now, rule.cooldown_days),
             )?;
+            // The daily limit counts what the rule did since the start of `now`'s UTC day.
+            let mut budget = match rule.daily_limit {
+                Some(limit) => {
+                    let midnight = now.date_naive().and_time(chrono::NaiveTime::MIN).and_utc();
+                    Some((limit, store::fired_by_owner(self.conn, rule.id, midnight)?))
+                }
+                None => None,
+            };
             for client in decide::candidates(&matched, cooling) {
-                self.fire(rule, client, now, &mut state, run)?;
+                self.fire(rule, client, now, &mut state, budget.as_mut(), run)?;
             }
         }
         Ok(())
@@ -403,11 +427,17 @@ impl Session<'_> {
         client: ClientId,
         now: DateTime<Utc>,
         state: &mut RunState,
+        budget: Option<&mut (u32, HashMap<Option<ManagerId>, u32>)>,
         run: &mut DueRun,
     ) -> Result<()> {
         let Some(ctx) = store::client_context(self.conn, client)? else {
             return Ok(()); // merged away
         };
+        if let Some((limit, used)) = &budget
+            && used.get(&ctx.owner_id).copied().unwrap_or(0) >= *limit
+        {
+            return Ok(()); // this owner's share for today is done; the client waits
+        }
         let mut data =
             json!({ "rule_id": rule.id, "rule": rule.name, "action": rule.action.kind() });
         let mut task_made = None;
@@ -469,6 +499,9 @@ impl Session<'_> {
             }
         }
         store::insert_fire(self.conn, rule.id, client, now, task_made)?;
+        if let Some((_, used)) = budget {
+            *used.entry(ctx.owner_id).or_default() += 1;
+        }
         log(
             self.conn,
             now,

@@ -132,6 +132,12 @@ pub struct NewRetentionRule {
     pub action: RuleAction,
     /// Not again for the same client within this many days (at least 1).
     pub cooldown_days: u32,
+    /// At most this many clients per owner per UTC day (none: no limit). A rule that suddenly matches
+    /// many clients — the first run on a base with years of history — then spreads the work over the
+    /// days instead of burying the managers; the clients it leaves wait for the next days, lowest id
+    /// first. Clients without an owner count as one owner.
+    #[serde(default)]
+    pub daily_limit: Option<u32>,
     /// Whether the rule runs (default true).
     #[serde(default)]
     pub active: Option<bool>,
@@ -150,6 +156,7 @@ impl NewRetentionRule {
             condition: condition.into(),
             action,
             cooldown_days,
+            daily_limit: None,
             active: None,
         }
     }
@@ -168,6 +175,8 @@ pub struct RetentionRule {
     pub action: RuleAction,
     /// Not again for the same client within this many days.
     pub cooldown_days: u32,
+    /// At most this many clients per owner per UTC day (none: no limit).
+    pub daily_limit: Option<u32>,
     /// Whether `run_due` runs it.
     pub active: bool,
     /// When it was added.

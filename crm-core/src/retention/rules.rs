@@ -24,7 +24,11 @@
 //! | `thank after first purchase` | `orders = 1 and first_order >= 3d ago` | task `thank_you` with `{cross_sell}`, due in 1 day | 3 650 days (once) | the second order is the hardest; a thank-you while the first is fresh, with the product others bought with it, is the cheapest push towards it |
 //! | `call after resolved complaint` | `days_since_complaint_resolved between 7 and 13` | task `complaint_follow_up`, due in 1 day | 14 days | a week after the fix the client knows whether it held; the call turns a complaint into loyalty. The cool-down, longer than the 7-day window, makes it once per resolution |
 //! | `birthday` | `days_to_birthday = 0` | task `congratulate`, due in 8 hours | 300 days | a personal touch that costs a minute; 300 days is once a year whatever the time of the run |
-//! | `re-verify stale details` | `dormancy = 'active' and updated < 365d ago` | task `verify_details`, due in 7 days | 365 days | an active client's phone, address and contact person change; a year-old record misleads every report and every call |
+//! | `re-verify stale details` | `dormancy = 'active' and updated < 365d ago` | task `verify_details`, due in 7 days; at most 10 clients per owner a day | 365 days | an active client's phone, address and contact person change; a year-old record misleads every report and every call. The daily limit matters on the first run over a base with years of history, where most active clients are stale at once: ten a day is work a manager can do beside selling, and the rest follow on the next days |
+//!
+//! A rule's **daily limit** (`daily_limit`, none by default) caps the clients it acts on per owner of
+//! the client per UTC day, counting what it did since the day's 00:00 UTC; the clients it leaves (lowest
+//! id first) wait for the next day's runs. Clients without an owner count as one owner.
 //!
 //! Every default makes a task for the client's owner. Change one by adding a rule of the same name,
 //! pause it with `set_retention_rule_active`, or remove it.

@@ -10,7 +10,7 @@ use crate::model::{ClientId, ManagerId, RetentionRule, RetentionRuleId, TaskId};
 use crate::segment;
 
 const RULE_COLUMNS: &str =
-    "id, name, condition, action, cooldown_days, active, created_at, updated_at";
+    "id, name, condition, action, cooldown_days, active, created_at, updated_at, daily_limit";
 
 fn rule(row: &Row<'_>) -> rusqlite::Result<RetentionRule> {
     Ok(RetentionRule {
@@ -22,6 +22,7 @@ fn rule(row: &Row<'_>) -> rusqlite::Result<RetentionRule> {
         active: row.get(5)?,
         created_at: row.get::<_, Time>(6)?.0,
         updated_at: row.get::<_, Time>(7)?.0,
+        daily_limit: row.get(8)?,
     })
 }
 
@@ -49,8 +50,8 @@ pub(crate) fn rule_by_name(conn: &Connection, name: &str) -> Result<Option<Reten
 pub(crate) fn insert_rule(conn: &Connection, r: &RetentionRule) -> Result<RetentionRuleId> {
     conn.prepare_cached(
         "INSERT INTO retention_rules (name, condition, action, cooldown_days, active, created_at,
-                                      updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                                      updated_at, daily_limit)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
         r.name,
@@ -60,6 +61,7 @@ pub(crate) fn insert_rule(conn: &Connection, r: &RetentionRule) -> Result<Retent
         r.active,
         ts(&r.created_at),
         ts(&r.updated_at),
+        r.daily_limit,
     ])?;
     Ok(RetentionRuleId(conn.last_insert_rowid()))
 }
@@ -68,7 +70,7 @@ pub(crate) fn insert_rule(conn: &Connection, r: &RetentionRule) -> Result<Retent
 pub(crate) fn update_rule(conn: &Connection, r: &RetentionRule) -> Result<()> {
     conn.prepare_cached(
         "UPDATE retention_rules SET name = ?2, condition = ?3, action = ?4, cooldown_days = ?5,
-                                    active = ?6, updated_at = ?7
+                                    active = ?6, updated_at = ?7, daily_limit = ?8
          WHERE id = ?1",
     )?
     .execute(params![
@@ -79,6 +81,7 @@ pub(crate) fn update_rule(conn: &Connection, r: &RetentionRule) -> Result<()> {
         r.cooldown_days,
         r.active,
         ts(&r.updated_at),
+        r.daily_limit,
     ])?;
     Ok(())
 }
@@ -90,6 +93,22 @@ pub(crate) fn remove_rule(conn: &Connection, id: RetentionRuleId, at: DateTime<U
     )?
     .execute(params![id, ts(&at)])?;
     Ok(())
+}
+
+/// How many clients a rule acted on from `since` on, per current owner of the client (the daily limit).
+pub(crate) fn fired_by_owner(
+    conn: &Connection,
+    rule: RetentionRuleId,
+    since: DateTime<Utc>,
+) -> Result<std::collections::HashMap<Option<ManagerId>, u32>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT c.owner_id, count(*) FROM retention_fires f JOIN clients c ON c.id = f.client_id
+         WHERE f.rule_id = ?1 AND f.fired_at >= ?2 GROUP BY c.owner_id",
+    )?;
+    let rows = stmt.query_map(params![rule, ts(&since)], |r| {
+        Ok((r.get::<_, Option<ManagerId>>(0)?, r.get::<_, u32>(1)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// The clients a rule fired on after `since` (at any later time too): those in its cool-down; in no
