@@ -467,8 +467,8 @@ facade! {
         /// the new members and an event on each client who entered (`segment_entered`) or left
         /// (`segment_left`), dated `as_of`. Refreshing at a time before the last refresh is refused.
         fn refresh_segment(name: &str, as_of: DateTime<Utc>) -> SegmentChange;
-        /// Merges client `merge` into client `keep`: its contacts, leads, deals, activities, orders and tags
-        /// move to `keep`, empty fields of `keep` are filled from it (see [`crate::dedup::merge`] for the
+        /// Merges client `merge` into client `keep`: its contacts, leads, deals, activities, orders, tags,
+        /// tasks, promises, complaints and retention-rule fires (so cool-downs carry over) move to `keep`, empty fields of `keep` are filled from it (see [`crate::dedup::merge`] for the
         /// survivorship rules), the rollups are recomputed and `merge` is no longer listed (reading it
         /// says where it went). Everything needed to undo it is recorded: see [`Crm::unmerge`].
         fn merge_clients(keep: ClientId, merge: ClientId, at: DateTime<Utc>) -> Merge;
@@ -526,10 +526,16 @@ facade! {
         /// left without an owner (a client), with the reason. With `deactivate`, the manager is also
         /// marked inactive.
         fn hand_over(manager: ManagerId, options: HandOverOptions, at: DateTime<Utc>) -> HandOver;
-        /// What time passing requires, as of `now`: queued leads are routed again; open leads whose
-        /// first-response deadline passed unanswered are marked breached (an event each) and escalated
-        /// by their policy (reassigned, or a task for the manager it names). Idempotent: running it again
-        /// at the same or a later `now` does nothing twice.
+        /// What time passing requires, as of `now`, in this order: queued leads are routed again; open
+        /// leads whose first-response deadline passed unanswered are marked breached (an event each) and
+        /// escalated by their policy (reassigned, or a task for the manager it names); complaints whose
+        /// first-response or resolution deadline passed are marked breached and escalated with a task;
+        /// promises coming due get a reminder task and overdue ones are marked broken; clients move on
+        /// the dormancy ladder (an event each); then every active retention rule acts on the clients it
+        /// matches (a task, a tag, a mailing segment, a new owner), never twice within its cool-down.
+        /// Returns what it did. Idempotent: running it again at the same or a later `now` (every minute
+        /// from a cron) does nothing twice. Meant to run often: each part reads only what is due, by
+        /// index.
         fn run_due(now: DateTime<Utc>) -> DueRun;
         /// Closes a task as done or cancelled. Closing it again with the same status changes nothing;
         /// reopening, or closing with the other status, is an invalid transition.

@@ -23,7 +23,8 @@ fuzz_target!(|data: &[u8]| {
         }
     };
     let printed = expr.to_string();
-    let again = segment::parse(&printed).unwrap_or_else(|e| panic!("{printed:?}: {}", e.render(&printed)));
+    let again =
+        segment::parse(&printed).unwrap_or_else(|e| panic!("{printed:?}: {}", e.render(&printed)));
     assert_eq!(again, expr, "{printed}");
     assert_eq!(again.to_string(), printed);
 
@@ -34,25 +35,18 @@ fuzz_target!(|data: &[u8]| {
     let at = Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).unwrap();
     if let Ok(cond) = segment::check(&expr, Subject::Clients, &names) {
         let client = ClientFacts {
-            id: ClientId(1),
-            name: "ТОВ «Ромашка»".into(),
-            kind: ClientKind::Company,
             region: Some("Київ".into()),
-            industry: None,
-            owner_id: None,
             tags: vec!["vip".into()],
-            created_at: at,
-            first_source: None,
-            email: None,
-            phone: None,
-            tax_id: None,
             attributes: serde_json::json!({"loyalty": "gold", "n": 3, "x": {"y": true}}),
             revenue: Money::from_minor(100_000),
             orders: 3,
             first_order_at: Some(at),
             last_order_at: Some(at),
-            revenue_90d: Money::from_minor(0),
             revenue_365d: Money::from_minor(100_000),
+            birth_date: chrono::NaiveDate::from_ymd_opt(1990, 2, 28),
+            dormancy: Some(crm_core::DormancyState::Cooling),
+            open_complaints: 1,
+            ..ClientFacts::new(ClientId(1), "ТОВ «Ромашка»", ClientKind::Company, at)
         };
         let _ = cond.matches_client(&client, at);
     }

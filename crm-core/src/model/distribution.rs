@@ -446,12 +446,17 @@ pub struct HandOver {
     pub deals_moved: Vec<DealId>,
 }
 
-/// A to-do item for a manager (an escalation now; promises, call-backs and reactivations later).
+/// A to-do item for a manager: an escalation, a promise coming due, a retention rule's call, or work
+/// a person planned; [`crate::Crm::agenda`] lists a manager's open ones by urgency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Task {
     /// Id.
     pub id: TaskId,
-    /// What kind: `sla_escalation` (a missed first response) or `queued_lead` (a lead waits for a manager).
+    /// What kind, a code: made by the store, `sla_escalation` (a missed first response to a lead),
+    /// `queued_lead` (a lead waits for a manager), `complaint_escalation` (a complaint's deadline
+    /// passed), `promise` (a promise comes due); made by a retention rule, the rule's task kind (the
+    /// defaults: `reactivate`, `thank_you`, `complaint_follow_up`, `congratulate`, `verify_details`); or
+    /// any code a person gives with `add_task` (`call_back`, `send_offer`, `visit` …).
     pub kind: String,
     /// What to do, for people.
     pub title: String,

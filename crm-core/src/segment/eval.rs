@@ -87,6 +87,51 @@ pub struct ClientFacts {
     pub open_complaints: i64,
 }
 
+impl ClientFacts {
+    /// A client with no details, orders, scores or complaints beyond its id, name, kind and creation
+    /// time (which is also its last update): fill in the rest with struct update syntax.
+    pub fn new(
+        id: ClientId,
+        name: impl Into<String>,
+        kind: ClientKind,
+        created_at: DateTime<Utc>,
+    ) -> ClientFacts {
+        ClientFacts {
+            id,
+            name: name.into(),
+            kind,
+            region: None,
+            industry: None,
+            owner_id: None,
+            tags: Vec::new(),
+            created_at,
+            first_source: None,
+            email: None,
+            phone: None,
+            tax_id: None,
+            attributes: serde_json::Value::Null,
+            revenue: Money::from_minor(0),
+            orders: 0,
+            first_order_at: None,
+            last_order_at: None,
+            revenue_90d: Money::from_minor(0),
+            revenue_365d: Money::from_minor(0),
+            abc: None,
+            xyz: None,
+            rfm_segment: None,
+            p_alive: None,
+            r_score: None,
+            f_score: None,
+            m_score: None,
+            updated_at: created_at,
+            birth_date: None,
+            dormancy: None,
+            complaint_resolved_at: None,
+            open_complaints: 0,
+        }
+    }
+}
+
 /// A value read from a record for one test.
 enum Datum<'a> {
     Null,
