@@ -159,7 +159,8 @@
  * - **RetentionRule** (see crm_add_retention_rule()): `id`, `name`, `condition` (about clients, in
  *   canonical form), `action` (`{"kind": "task", "task_kind", "title", "due_in", "to"}`, `{"kind":
  *   "tag", "tag"}`, `{"kind": "mailing", "segment"}` or `{"kind": "reassign", "manager"}`),
- *   `cooldown_days`, `active`, `created_at`, `updated_at`.
+ *   `cooldown_days`, `daily_limit` (clients per owner per UTC day; null: no limit), `active`,
+ *   `created_at`, `updated_at`.
  * - **OwnershipSettings** (stored in the database): `lock_days` (a client stays locked to its owner this
  *   many days after its last meaningful contact; 30; 0: no lock).
  * - **CalendarSpec** (a working calendar, as given and as stored): `{"timezone": "Europe/Kyiv",
@@ -1268,7 +1269,8 @@ crm_status_t crm_set_order_status(crm_t *crm,
 
 /**
  * Merges client `merge` into client `keep`: the merged client's contact persons, leads, deals,
- * activities and orders move to the kept one, its tags are added, the kept client's empty fields are
+ * activities, orders, tasks, promises and complaints move to the kept one (and the retention rules'
+ * record of what they did to it, so their cool-downs carry over), its tags are added, the kept client's empty fields are
  * filled from it (where both have a value and they differ, the kept one stays and the pair is listed in
  * `conflicts`; the merged client's own phone and e-mail then become a contact person of the kept
  * client), purchase totals are recomputed, and the merged client is no longer listed: reading it is
@@ -1284,7 +1286,8 @@ crm_status_t crm_set_order_status(crm_t *crm,
  *                    "merged_id": 7, "at": ..., "actor": ..., "filled": ["email"], "conflicts":
  *                    [{"field": "phone", "kept": ..., "merged": ...}], "added_tags": ["vip"],
  *                    "contact_id": 12, "moved": {"contacts": [], "leads": [4], "deals": [], "activities":
- *                    [], "orders": [9]}, "undone_at": null}`
+ *                    [], "orders": [9], "tasks": [], "assignments": [], "promises": [2], "complaints":
+ *                    []}, "undone_at": null}`
  */
 crm_status_t crm_merge_clients(crm_t *crm,
                                int64_t keep,
@@ -2488,9 +2491,11 @@ crm_status_t crm_client_rhythm(const crm_t *crm,
                                char **rhythm_json);
 
 /**
- * Clients per rung and one row per placed client, read from the rhythm the last crm_run_due() stored:
- * each client's rung at `as_of` by the rule, never above the stored one once its time has come.
- * Nothing is written.
+ * Clients per rung at `as_of` and one row per client with a completed order placed by then, whether or
+ * not crm_run_due() ever ran: a client whose stored rhythm is current (its purchases unchanged since the
+ * last run, all of them by `as_of`) is read from it (its rung at `as_of` by the rule, never above the
+ * stored one once that rung was reached), every other client from its orders placed by `as_of`. So a
+ * report in the past reads the past. Nothing is written.
  *
  * @param query_json   `{"as_of": "2026-11-27T00:00:00Z", "with_p_alive": false}`; `as_of` is required.
  *                     `with_p_alive` adds each client's P(alive) as of `as_of`'s date (a BG/NBD fit
@@ -2498,9 +2503,9 @@ crm_status_t crm_client_rhythm(const crm_t *crm,
  * @param report_json  receives `{"as_of": ..., "counts": {"active": 40, "cooling": 7, "dormant": 3,
  *                     "lost": 2}, "rows": [{"client_id": 1, "state": "cooling", "expected_gap_days":
  *                     30.0, "last_purchase": "2026-10-01", "days_since_last": 57, "p_alive": 0.62},
- *                     ...]}`: one row per client with a completed order by the last crm_run_due(), by
- *                     client id; `expected_gap_days` null under the flat rule, `p_alive` a JSON number,
- *                     null unless asked for and a model could be fitted
+ *                     ...]}`: one row per client with a completed order placed by `as_of`, by client
+ *                     id; `expected_gap_days` null under the flat rule, `p_alive` a JSON number, null
+ *                     unless asked for and a model could be fitted
  */
 crm_status_t crm_dormancy_report(const crm_t *crm,
                                  const char *query_json,
@@ -2525,8 +2530,13 @@ crm_status_t crm_dormancy_counts(const crm_t *crm,
  *
  * @param new_rule_json  `{"name": "reactivate dormant", "condition": "dormancy = 'dormant'", "action":
  *                       {"kind": "task", "task_kind": "reactivate", "title": "Call {client}", "due_in":
- *                       "2d", "to": "owner"}, "cooldown_days": 30, "active": true}`; all but `active`
- *                       (true by default) are required. `condition` is about clients in the segment
+ *                       "2d", "to": "owner"}, "cooldown_days": 30, "daily_limit": 10, "active": true}`;
+ *                       all but `daily_limit` (null by default: no limit) and `active` (true by default)
+ *                       are required. `daily_limit` is at most this many clients per owner per UTC day
+ *                       (clients without an owner count as one owner), from 1 to 1000000 (else
+ *                       CRM_STATUS_VALIDATION with field `daily_limit`): a rule that suddenly matches
+ *                       many clients spreads the work over the days, the clients left waiting for the
+ *                       next runs, lowest id first. `condition` is about clients in the segment
  *                       language (any client field, `has tag`, `abc`, `rfm_segment`, `p_alive`,
  *                       `dormancy`, `days_to_birthday`, `open_complaints` …): a bad one is
  *                       CRM_STATUS_VALIDATION with field `condition` (and its `line` and `column`).
@@ -2551,8 +2561,8 @@ crm_status_t crm_dormancy_counts(const crm_t *crm,
  *                       `action.task_kind`, `action.segment`, `action.manager`)
  * @param at             RFC 3339 time of the change
  * @param rule_json      receives the stored RetentionRule: `{"id": 6, "name": ..., "condition": (in
- *                       canonical form), "action": {...}, "cooldown_days": 30, "active": true,
- *                       "created_at": ..., "updated_at": ...}`
+ *                       canonical form), "action": {...}, "cooldown_days": 30, "daily_limit": null,
+ *                       "active": true, "created_at": ..., "updated_at": ...}`
  */
 crm_status_t crm_add_retention_rule(crm_t *crm,
                                     const char *new_rule_json,
@@ -2596,7 +2606,7 @@ crm_status_t crm_remove_retention_rule(crm_t *crm,
  * years), `call after resolved complaint` (`days_since_complaint_resolved between 7 and 13`,
  * `complaint_follow_up`, every 14 days), `birthday` (`days_to_birthday = 0`, `congratulate`, every 300
  * days) and `re-verify stale details` (`dormancy = 'active' and updated < 365d ago`, `verify_details`,
- * every 365 days). Change one with crm_add_retention_rule() under its name, pause it with
+ * every 365 days, at most ten clients per owner a day); only the last has a daily limit. Change one with crm_add_retention_rule() under its name, pause it with
  * crm_set_retention_rule_active() or remove it.
  *
  * @param rules_json  receives a JSON array of RetentionRules (see crm_add_retention_rule())

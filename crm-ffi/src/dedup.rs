@@ -16,7 +16,8 @@ use crate::readers::read;
 use crate::status::crm_status_t;
 
 /// Merges client `merge` into client `keep`: the merged client's contact persons, leads, deals,
-/// activities and orders move to the kept one, its tags are added, the kept client's empty fields are
+/// activities, orders, tasks, promises and complaints move to the kept one (and the retention rules'
+/// record of what they did to it, so their cool-downs carry over), its tags are added, the kept client's empty fields are
 /// filled from it (where both have a value and they differ, the kept one stays and the pair is listed in
 /// `conflicts`; the merged client's own phone and e-mail then become a contact person of the kept
 /// client), purchase totals are recomputed, and the merged client is no longer listed: reading it is
@@ -32,7 +33,8 @@ use crate::status::crm_status_t;
 ///                    "merged_id": 7, "at": ..., "actor": ..., "filled": ["email"], "conflicts":
 ///                    [{"field": "phone", "kept": ..., "merged": ...}], "added_tags": ["vip"],
 ///                    "contact_id": 12, "moved": {"contacts": [], "leads": [4], "deals": [], "activities":
-///                    [], "orders": [9]}, "undone_at": null}`
+///                    [], "orders": [9], "tasks": [], "assignments": [], "promises": [2], "complaints":
+///                    []}, "undone_at": null}`
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn crm_merge_clients(
     crm: *mut crm_t,

@@ -859,6 +859,7 @@ fn retentionish() -> impl Strategy<Value = String> {
         Just("condition"),
         Just("action"),
         Just("cooldown_days"),
+        Just("daily_limit"),
         Just("active"),
         Just("start"),
         Just("end"),
