@@ -862,3 +862,43 @@ fn the_manager_report_shows_the_share_of_promises_kept() {
     assert_eq!(row(olena).promises_kept, Some(2.0 / 3.0));
     assert_eq!(row(petro).promises_kept, None);
 }
+
+#[test]
+fn a_zero_reminder_lead_reminds_only_when_due_and_json_needs_the_required_fields() {
+    let crm = mem();
+    let m = manager(&crm, "Olena");
+    let c = client(&crm, "Romashka", Some(m));
+    let zero = PromiseSettings {
+        remind_before: "0m".into(),
+    };
+    assert_eq!(
+        crm.set_promise_settings(zero, oct(1, 9))
+            .unwrap()
+            .remind_before,
+        "0m"
+    );
+    let p = crm
+        .promise(new_promise(c, "send the invoice", oct(5, 12)), oct(1, 10))
+        .unwrap();
+    assert!(
+        crm.run_due(oct(5, 11))
+            .unwrap()
+            .promises_reminded
+            .is_empty()
+    );
+    assert_eq!(crm.run_due(oct(5, 12)).unwrap().promises_reminded, [p.id]);
+
+    // A promise or complaint read from JSON without a required field is refused, naming it — never a
+    // promise due in 1970 or a complaint from client 0.
+    let missing = serde_json::from_str::<NewPromise>(r#"{"client_id": 1, "what": "call back"}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(missing.contains("due_at"), "{missing}");
+    let missing = serde_json::from_str::<NewComplaint>(r#"{"subject": "late"}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(missing.contains("client_id"), "{missing}");
+    let optional: NewComplaint =
+        serde_json::from_str(r#"{"client_id": 1, "subject": "late"}"#).unwrap();
+    assert_eq!(optional.priority, None);
+}

@@ -96,6 +96,15 @@ super::facade! {
 /// The longest period a report covers, in days (about ten years).
 const MAX_PERIOD_DAYS: i64 = 3_660;
 
+/// A promise settings' `remind_before`: a duration (`24h`, `2h30m`), or zero (`0`, `0m`, `0h`): a
+/// reminder only when the promise falls due.
+fn remind_before(text: &str) -> Result<chrono::TimeDelta> {
+    if matches!(text.trim(), "0" | "0m" | "0h" | "0s" | "0d") {
+        return Ok(chrono::TimeDelta::zero());
+    }
+    calendar::parse_duration("remind_before", text)
+}
+
 /// Midnight UTC starting `day`.
 fn midnight(day: NaiveDate) -> DateTime<Utc> {
     day.and_time(NaiveTime::MIN).and_utc()
@@ -252,7 +261,7 @@ impl Session<'_> {
         at: DateTime<Utc>,
     ) -> Result<PromiseSettings> {
         let at = validate::time("at", at)?;
-        let remind = calendar::parse_duration("remind_before", &settings.remind_before)?;
+        let remind = remind_before(&settings.remind_before)?;
         let settings = PromiseSettings {
             remind_before: calendar::format_duration(remind),
         };
@@ -643,7 +652,7 @@ impl Session<'_> {
     /// `run_due`'s part for promises: reminders for those coming due, overdue ones broken.
     pub(crate) fn due_promises(&self, now: DateTime<Utc>, run: &mut DueRun) -> Result<()> {
         let settings = store::promise_settings(self.conn)?;
-        let before = calendar::parse_duration("remind_before", &settings.remind_before)?;
+        let before = remind_before(&settings.remind_before)?;
         let until = now.checked_add_signed(before).unwrap_or(now);
         for mut p in store::promises_to_remind(self.conn, until)? {
             let mut task = Task {

@@ -44,18 +44,23 @@ code_enum!(
 );
 
 /// A promise to record: who promised what to which client, due when, made where.
+///
+/// In JSON `client_id`, `what` and `due_at` are required (a missing one is an error naming it, never a
+/// default).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct NewPromise {
     /// The client it was made to.
     pub client_id: ClientId,
     /// Who made it; the client's owner when left out.
+    #[serde(default)]
     pub manager_id: Option<ManagerId>,
     /// What was promised ("send the corrected invoice").
     pub what: String,
     /// When it is due; not before the time it was made.
     pub due_at: DateTime<Utc>,
     /// The call or e-mail (an activity of the same client) where it was made.
+    #[serde(default)]
     pub activity_id: Option<ActivityId>,
 }
 
@@ -148,21 +153,27 @@ code_enum!(
     }
 );
 
-/// A complaint to open.
+///
+/// In JSON `client_id` and `subject` are required (a missing one is an error naming it, never a
+/// default).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct NewComplaint {
     /// The client who complains.
     pub client_id: ClientId,
     /// The order it is about (one of that client's).
+    #[serde(default)]
     pub order_id: Option<OrderId>,
     /// What it is about, one line.
     pub subject: String,
     /// The client's words.
+    #[serde(default)]
     pub body: Option<String>,
     /// Normal when left out.
+    #[serde(default)]
     pub priority: Option<ComplaintPriority>,
     /// Who handles it; the client's owner when left out.
+    #[serde(default)]
     pub owner_id: Option<ManagerId>,
 }
 

@@ -333,13 +333,23 @@ pub(crate) fn client_products(
         Some(next) => day_key(next),
         None => "9999".to_string(),
     };
-    let mut stmt = conn.prepare_cached(
+    // One client: its orders by the client index. Every client: driven by the order lines (each line's
+    // order found by its id), never by an index on the orders' dates — a store with millions of orders
+    // and few lines would otherwise look up every order in the period.
+    let sql = if client.is_some() {
         "SELECT DISTINCT o.client_id, l.sku
          FROM orders o JOIN order_lines l ON l.order_id = o.id
          WHERE o.status = 'completed' AND o.ordered_at >= ?1 AND o.ordered_at < ?2
-           AND (?3 IS NULL OR o.client_id = ?3)
-         ORDER BY o.client_id, l.sku",
-    )?;
+           AND o.client_id = ?3
+         ORDER BY o.client_id, l.sku"
+    } else {
+        "SELECT DISTINCT o.client_id, l.sku
+         FROM order_lines l CROSS JOIN orders o ON o.id = l.order_id
+         WHERE o.status = 'completed' AND o.ordered_at >= ?1 AND o.ordered_at < ?2
+           AND ?3 IS NULL
+         ORDER BY o.client_id, l.sku"
+    };
+    let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map(params![from, to, client], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
