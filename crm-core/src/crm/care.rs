@@ -24,7 +24,9 @@ super::facade! {
         /// `manager_id` is left out; a manager named must be active), made in which activity (one of the
         /// same client's, when given). `due_at` before `at` is a validation error naming `due_at`. The
         /// event is `made` on the promise. `run_due` reminds its maker ahead of the due time (see
-        /// [`PromiseSettings`]) and marks it broken once the due time has passed while it is still open.
+        /// [`PromiseSettings`]) and marks it broken once the due time has passed while it is still open;
+        /// the reminder task then stays open on the maker's agenda, overdue: a broken promise still
+        /// needs the call (done or cancelled by the manager).
         fn promise(new: NewPromise, at: DateTime<Utc>) -> Promise;
         /// Marks an open promise kept, with an optional note (event `kept`); its reminder task, if open,
         /// is done. Keeping a kept promise again changes nothing; a broken or cancelled one is an invalid

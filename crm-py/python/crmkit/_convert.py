@@ -406,7 +406,7 @@ def clock_time(field: str, value: Any) -> str:
         return value
     if isinstance(value, timedelta):
         hours, minutes = divmod(_whole_minutes(field, value), 60)
-        return f"{hours}h{minutes}m"
+        return f"{hours}h{minutes}m" if hours else f"{minutes}m"
     raise _type_error(field, "a str or a timedelta", value)
 
 

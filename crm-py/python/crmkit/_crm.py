@@ -2082,8 +2082,8 @@ class _Commands:
         self, *, remind_before: Union[str, timedelta], at: Optional[datetime] = None
     ) -> PromiseSettings:
         """Sets how long before a promise's due time its maker gets a reminder task: round-the-clock
-        time (``"24h"``, ``"2h30m"``, or a ``timedelta`` of whole minutes). Returns the settings now in
-        force."""
+        time (``"24h"``, ``"2h30m"``, or a ``timedelta`` of whole minutes); ``"0m"`` (or
+        ``timedelta(0)``) reminds only when it falls due. Returns the settings now in force."""
         settings = {"remind_before": cv.clock_time("remind_before", remind_before)}
         args = {"settings": settings, "at": cv.time("at", at)}
         return PromiseSettings._from_json(self._call("set_promise_settings", args))
@@ -2395,6 +2395,7 @@ class _Commands:
         condition: str,
         action: ActionInput,
         cooldown_days: int,
+        daily_limit: Optional[int] = None,
         active: bool = True,
         at: Optional[datetime] = None,
     ) -> RetentionRule:
@@ -2403,12 +2404,15 @@ class _Commands:
         (``"dormancy = 'dormant' and abc = 'A'"``), evaluated as of each ``run_due``'s ``now``;
         ``action`` is a ``TaskAction``, ``TagAction``, ``MailingAction`` or ``ReassignAction`` (or a
         mapping with ``kind``); ``cooldown_days`` (at least 1) keeps the rule from acting on the same
-        client again within that many days. Adding the same rule again changes nothing."""
+        client again within that many days; ``daily_limit`` caps the clients it acts on per owner per
+        UTC day (the rest wait for the next days, lowest id first), so a rule that suddenly matches many
+        clients spreads the work. Adding the same rule again changes nothing."""
         new = {
             "name": cv.text("name", name),
             "condition": cv.text("condition", condition),
             "action": cv.rule_action("action", action),
             "cooldown_days": cv.integer("cooldown_days", cooldown_days),
+            "daily_limit": cv.optional_integer("daily_limit", daily_limit),
             "active": cv.flag("active", active),
         }
         args = {"new": new, "at": cv.time("at", at)}

@@ -2536,6 +2536,8 @@ class RetentionRule(_Result):
     action: RuleAction
     cooldown_days: int
     """Not again for the same client within this many days."""
+    daily_limit: Optional[int]
+    """At most this many clients per owner per UTC day (``None``: no limit)."""
     active: bool
     created_at: datetime
     updated_at: datetime
