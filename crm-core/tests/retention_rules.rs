@@ -783,3 +783,76 @@ fn a_daily_limit_spreads_a_rule_over_the_days_per_owner() {
         "the default spreads the first run"
     );
 }
+
+#[test]
+fn rules_are_evaluated_at_most_every_interval_unless_a_rule_changed() {
+    let crm = quiet();
+    let start = day(2026, 3, 2);
+    let rule = NewRetentionRule::new(
+        "tag vip",
+        "has tag 'vip'",
+        RuleAction::Tag { tag: "seen".into() },
+        30,
+    );
+    crm.add_retention_rule(rule, start).unwrap();
+    assert!(crm.run_due(start).unwrap().fired.is_empty());
+    let mut new = NewClient::new(ClientKind::Company, "Late comer");
+    new.tags = vec!["vip".into()];
+    let c = crm
+        .add_client(new, start + Duration::minutes(1))
+        .unwrap()
+        .id;
+    // Within the interval the rules are not evaluated again: the cron every minute stays cheap.
+    let soon = start + Duration::minutes(retention::rules::RULE_INTERVAL_MINUTES - 1);
+    assert!(crm.run_due(soon).unwrap().fired.is_empty());
+    let later = start + Duration::minutes(retention::rules::RULE_INTERVAL_MINUTES);
+    let fired = crm.run_due(later).unwrap().fired;
+    assert_eq!(fired.iter().map(|f| f.client_id).collect::<Vec<_>>(), [c]);
+
+    // A rule changed: the next run evaluates them whatever the time.
+    let mut other = NewClient::new(ClientKind::Company, "Second");
+    other.tags = vec!["gold".into()];
+    let d = crm.add_client(other, later).unwrap().id;
+    let rule = NewRetentionRule::new(
+        "tag gold",
+        "has tag 'gold'",
+        RuleAction::Tag { tag: "seen".into() },
+        30,
+    );
+    crm.add_retention_rule(rule, later).unwrap();
+    let fired = crm.run_due(later + Duration::minutes(1)).unwrap().fired;
+    assert_eq!(fired.iter().map(|f| f.client_id).collect::<Vec<_>>(), [d]);
+}
+
+#[test]
+fn a_complaint_resolved_late_counts_as_late_even_before_any_run_saw_it() {
+    let crm = quiet();
+    let start = day(2026, 3, 2);
+    let late = client(&crm, "Late", None, start);
+    let quick = client(&crm, "Quick", None, start);
+    let open = |c: ClientId| {
+        let new = NewComplaint {
+            client_id: c,
+            subject: "damaged goods".into(),
+            ..Default::default()
+        };
+        crm.open_complaint(new, start).unwrap().id
+    };
+    let (k1, k2) = (open(late), open(quick));
+    // No calendar: normal priority is 4 h to answer and 24 h to resolve, round the clock.
+    crm.take_complaint(k1, start + Duration::hours(1)).unwrap();
+    crm.resolve_complaint(k1, "replaced", start + Duration::hours(30))
+        .unwrap();
+    crm.take_complaint(k2, start + Duration::hours(1)).unwrap();
+    crm.resolve_complaint(k2, "replaced", start + Duration::hours(5))
+        .unwrap();
+    let report = crm
+        .retention_report(&RetentionReportQuery {
+            start: start.date_naive(),
+            end: start.date_naive() + Duration::days(2),
+            window_days: 30,
+        })
+        .unwrap();
+    assert_eq!(report.complaints_breached.clients, 1);
+    assert_eq!(report.complaints_within_sla.clients, 1);
+}

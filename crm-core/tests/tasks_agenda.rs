@@ -293,3 +293,31 @@ fn the_agenda_is_most_urgent_first_in_the_managers_day() {
         ErrorKind::NotFound
     );
 }
+
+#[test]
+fn a_task_is_not_completed_before_it_was_made() {
+    let crm = crm_core::Crm::open(":memory:").unwrap();
+    let at = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 3, 2, 9, 0, 0).unwrap();
+    let task = crm
+        .add_task(
+            crm_core::NewTask {
+                kind: "call_back".into(),
+                title: "Call back".into(),
+                ..Default::default()
+            },
+            at,
+        )
+        .unwrap();
+    let done = crm_core::CompleteTask {
+        outcome: "called".into(),
+        ..Default::default()
+    };
+    let err = crm
+        .complete_task(task.id, done.clone(), at - chrono::Duration::hours(1))
+        .unwrap_err();
+    assert_eq!(err.field(), Some("at"));
+    assert_eq!(
+        crm.complete_task(task.id, done, at).unwrap().status,
+        crm_core::TaskStatus::Done
+    );
+}

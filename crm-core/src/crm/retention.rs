@@ -203,6 +203,7 @@ impl Session<'_> {
                 rule.id = old.id;
                 rule.created_at = old.created_at;
                 store::update_rule(self.conn, &rule)?;
+                store::set_rules_run_at(self.conn, None)?;
                 log(
                     self.conn,
                     at,
@@ -216,6 +217,7 @@ impl Session<'_> {
             }
             None => {
                 rule.id = store::insert_rule(self.conn, &rule)?;
+                store::set_rules_run_at(self.conn, None)?;
                 log(
                     self.conn,
                     at,
@@ -249,6 +251,7 @@ impl Session<'_> {
         rule.active = active;
         rule.updated_at = at;
         store::update_rule(self.conn, &rule)?;
+        store::set_rules_run_at(self.conn, None)?;
         log(
             self.conn,
             at,
@@ -269,6 +272,7 @@ impl Session<'_> {
         let at = validate::time("at", at)?;
         let rule = self.load_retention_rule(name)?;
         store::remove_rule(self.conn, rule.id, at)?;
+        store::set_rules_run_at(self.conn, None)?;
         log(
             self.conn,
             at,
@@ -351,6 +355,14 @@ impl Session<'_> {
     /// [`crate::retention::rules`]. A rule sees what the rules before it did in the same run (a tag).
     /// A rule whose stored condition no longer compiles is paused (event `paused` with the reason).
     pub(crate) fn due_rules(&self, now: DateTime<Utc>, run: &mut DueRun) -> Result<()> {
+        // Conditions are about days; a cron every minute need not evaluate them every minute.
+        if let Some(last) = store::rules_run_at(self.conn)?
+            && last <= now
+            && now < last + Duration::minutes(decide::RULE_INTERVAL_MINUTES)
+        {
+            return Ok(());
+        }
+        store::set_rules_run_at(self.conn, Some(now))?;
         let rules: Vec<RetentionRule> = store::rules(self.conn)?
             .into_iter()
             .filter(|r| r.active)

@@ -131,6 +131,12 @@ impl Session<'_> {
         let outcome = validate::required("outcome", &done.outcome)?;
         let note = validate::optional_long("note", done.note.as_deref())?;
         let mut task = self.open_task(id, TaskStatus::Done)?;
+        if at < task.created_at {
+            return Err(Error::validation(
+                "at",
+                "must not be before the task was created",
+            ));
+        }
         let linked = task.client_id.is_some() || task.lead_id.is_some() || task.deal_id.is_some();
         if linked {
             let kind = done

@@ -17,6 +17,13 @@
 //! the routing rules find nobody else, the client is locked to its owner) is not a fire: nothing is
 //! recorded, and a later run tries again.
 //!
+//! # How often
+//! `run_due` evaluates the rules at most once every [`RULE_INTERVAL_MINUTES`] minutes of its `now`
+//! (a host may run it every minute: its other parts are cheap, but evaluating every condition over a
+//! big base is not, and the conditions are about days). Adding, replacing, pausing or removing a rule
+//! makes the next run evaluate them whatever the time; a run at a time before the last evaluation
+//! evaluates them too.
+//!
 //! # The rules every store starts with
 //! | name | condition | action | cool-down | why |
 //! |---|---|---|---|---|
@@ -55,6 +62,9 @@ use crate::error::{Error, Result};
 use crate::model::{
     ClientId, ManagerId, ManagerOutcome, RepeatOutcome, RetentionRuleId, RuleOutcome, TaskOutcome,
 };
+
+/// The least time between two evaluations of the rules by `run_due`, in minutes.
+pub const RULE_INTERVAL_MINUTES: i64 = 15;
 
 /// The placeholders a task title may use.
 pub const PLACEHOLDERS: &[&str] = &[

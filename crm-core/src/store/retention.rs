@@ -26,6 +26,33 @@ fn rule(row: &Row<'_>) -> rusqlite::Result<RetentionRule> {
     })
 }
 
+/// The settings key of the time the rules were last evaluated by `run_due`.
+const RULES_RUN_KEY: &str = "retention_rules_run";
+
+/// When `run_due` last evaluated the rules (none: never, or a rule changed since).
+pub(crate) fn rules_run_at(conn: &Connection) -> Result<Option<DateTime<Utc>>> {
+    let text: Option<String> = conn
+        .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+        .query_row([RULES_RUN_KEY], |r| r.get(0))
+        .optional()?;
+    Ok(text
+        .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+        .map(|t| t.with_timezone(&Utc)))
+}
+
+/// Records when the rules were evaluated; `None` forgets it, so the next run evaluates them.
+pub(crate) fn set_rules_run_at(conn: &Connection, at: Option<DateTime<Utc>>) -> Result<()> {
+    match at {
+        Some(at) => conn
+            .prepare_cached("INSERT OR REPLACE INTO settings (key, value) VALUES (?1, ?2)")?
+            .execute(params![RULES_RUN_KEY, ts(&at)])?,
+        None => conn
+            .prepare_cached("DELETE FROM settings WHERE key = ?1")?
+            .execute([RULES_RUN_KEY])?,
+    };
+    Ok(())
+}
+
 /// The rules in force (not removed), by id.
 pub(crate) fn rules(conn: &Connection) -> Result<Vec<RetentionRule>> {
     let sql =
@@ -256,7 +283,9 @@ pub(crate) fn resolved_complaints(
 ) -> Result<Vec<ResolvedFact>> {
     let mut stmt = conn.prepare_cached(
         "SELECT k.id, k.client_id, k.resolved_at,
-                k.response_breached_at IS NULL AND k.resolution_breached_at IS NULL,
+                k.response_breached_at IS NULL AND k.resolution_breached_at IS NULL
+                AND coalesce(k.responded_at, k.resolved_at) <= k.response_due
+                AND k.resolved_at <= k.resolution_due,
                 (SELECT min(o.ordered_at) FROM orders o
                   WHERE o.client_id = k.client_id AND o.status = 'completed'
                     AND o.ordered_at > k.resolved_at)
