@@ -1473,7 +1473,7 @@ impl Session<'_> {
 }
 
 /// A stand-in lead for routing a client that never sent one: the client's region, nothing else.
-fn lead_of_client(client: &Client, at: DateTime<Utc>) -> Lead {
+pub(crate) fn lead_of_client(client: &Client, at: DateTime<Utc>) -> Lead {
     Lead {
         id: LeadId(0),
         status: LeadStatus::New,

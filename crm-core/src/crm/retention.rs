@@ -14,9 +14,8 @@ use super::{Crm, Session, Transaction, load_client, load_lead, load_manager, log
 use crate::analytics::baskets::{self, PairRule};
 use crate::error::{Error, Result};
 use crate::model::{
-    AssignedVia, Assignee, Channel, Client, ClientId, DueRun, Lead, LeadId, LeadStatus, ManagerId,
-    NewRetentionRule, RetentionReport, RetentionReportQuery, RetentionRule, RetentionRuleId,
-    RuleAction, RuleFire, Task,
+    AssignedVia, Assignee, ClientId, DueRun, ManagerId, NewRetentionRule, RetentionReport,
+    RetentionReportQuery, RetentionRule, RetentionRuleId, RuleAction, RuleFire, Task,
 };
 use crate::retention::rules::{self as decide, ResolvedRow, TaskRow, TemplateValues};
 use crate::segment::{self, Condition, Subject};
@@ -618,7 +617,7 @@ impl Session<'_> {
         }
         let lead = match routing::latest_lead_of(self.conn, id)? {
             Some(l) => load_lead(self.conn, l)?,
-            None => stand_in_lead(&client, now),
+            None => super::distribution::lead_of_client(&client, now),
         };
         if state.router.is_none() {
             state.router = Some(Router::load(self.conn, self.routing, now)?);
@@ -661,43 +660,5 @@ impl Session<'_> {
             }),
         )?;
         Ok(Some(to))
-    }
-}
-
-/// A stand-in lead for routing a client that never sent one: the client's region, nothing else.
-fn stand_in_lead(client: &Client, at: DateTime<Utc>) -> Lead {
-    Lead {
-        id: LeadId(0),
-        status: LeadStatus::New,
-        channel: Channel::Other,
-        source_id: None,
-        received_at: at,
-        name: Some(client.name.clone()),
-        company: None,
-        phone: None,
-        phone_quality: None,
-        email: None,
-        email_quality: None,
-        messenger: None,
-        need: None,
-        interest: None,
-        region: client.region.clone(),
-        language: None,
-        estimated_value: None,
-        owner_id: None,
-        client_id: Some(client.id),
-        deal_id: None,
-        first_response_due: None,
-        first_response_at: None,
-        first_response_by: None,
-        sla_policy: None,
-        sla_breached_at: None,
-        queued_reason: None,
-        lost_reason: None,
-        junk_kind: None,
-        close_note: None,
-        external_ref: None,
-        status_changed_at: at,
-        updated_at: at,
     }
 }
