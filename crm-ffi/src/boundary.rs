@@ -308,7 +308,21 @@ fn array_for_object(
 }
 
 fn invalid(name: &str, path: &str, error: &serde_json::Error) -> Failure {
-    json_failure(name, path, error.to_string())
+    let what = error.to_string();
+    let mut failure = json_failure(name, path, what.clone());
+    // serde names a missing member only in its message (the path ends at the object that lacks it):
+    // the field is that member, so a caller sees which one to add.
+    if let Some(member) = what
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+    {
+        failure.field = Some(match path {
+            "" => member.to_string(),
+            p if p.starts_with('[') => format!("{p}.{member}"),
+            p => format!("{p}.{member}"),
+        });
+    }
+    failure
 }
 
 /// An invalid JSON argument: the message starts with where (`new_order_json.lines[0].quantity`), and
@@ -439,6 +453,13 @@ mod tests {
             "{}",
             err.message
         );
+        assert_eq!(
+            err.field.as_deref(),
+            Some("[0].quantity"),
+            "the missing member is the field"
+        );
+        let err = parse_json::<Order>(r#"{}"#, "order_json").unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("lines"));
 
         let err = parse_json::<Order>(r#"{"lines":[]} trailing"#, "order_json").unwrap_err();
         assert!(

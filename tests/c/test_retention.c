@@ -6,7 +6,7 @@
  *    coming due (a `promise` task for its maker) and, once its due time has passed, breaks it; a second
  *    run at the same time finds nothing. One is kept (again: nothing changes), one cancelled (a reason is
  *    required); a kept or broken promise cannot be cancelled or kept. The manager report's
- *    promises_kept. Bad input names its field: a missing `what`, a due time before the promise, an
+ *    promises_kept. Bad input names its field: a missing `what` (malformed JSON), a due time before the promise, an
  *    empty reason; the settings' duration.
  * 2. Complaints: the deadlines of a priority (set per priority, escalations to a team lead); a missed
  *    first response is escalated into a task, the complaint is taken, waits for the client (the
@@ -167,9 +167,10 @@ static void test_promises(void) {
 
   /* Bad input names its field; nothing is written. */
   int64_t seq = last_seq(crm);
+  /* A missing required field is malformed JSON for the record (never a default), named. */
   FAILS_EMPTY(out, crm_promise(crm, fmt("{\"client_id\": %" PRId64 ", \"due_at\": \"2026-11-04T12:00:00Z\"}", romashka),
                                "2026-11-02T09:20:00Z", &out),
-              CRM_STATUS_VALIDATION, "what");
+              CRM_STATUS_INVALID_JSON, "what");
   check_field("what");
   FAILS_EMPTY(out, crm_promise(crm, fmt("{\"client_id\": %" PRId64 ", \"what\": \"  \", \"due_at\": \"2026-11-04T12:00:00Z\"}",
                                         romashka),
@@ -371,6 +372,10 @@ static void test_complaints(void) {
 
   /* Bad complaints. */
   FAILS_EMPTY(out, crm_open_complaint(crm, fmt("{\"client_id\": %" PRId64 "}", romashka), "2026-11-10T09:00:00Z", &out),
+              CRM_STATUS_INVALID_JSON, "subject");
+  check_field("subject");
+  FAILS_EMPTY(out, crm_open_complaint(crm, fmt("{\"client_id\": %" PRId64 ", \"subject\": \" \"}", romashka),
+                                      "2026-11-10T09:00:00Z", &out),
               CRM_STATUS_VALIDATION, "subject");
   check_field("subject");
   FAILS_EMPTY(out, crm_open_complaint(crm, fmt("{\"client_id\": %" PRId64 ", \"subject\": \"x\", \"priority\": \"urgent\"}",
