@@ -1722,10 +1722,7 @@ fn print_retention(
          broken, {} complaint deadlines breached",
         due.runs, due.tasks, due.promises_reminded, due.promises_broken, due.complaints_breached
     );
-    println!(
-        "  dormancy moves (to the rung reached): {}",
-        joined(&due.moves)
-    );
+    println!("  dormancy ladder moves: {}", joined(&due.moves));
     println!("  retention rules fired: {}", joined(&due.fired));
     let ladder = crm.dormancy_counts()?;
     println!(
