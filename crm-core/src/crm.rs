@@ -6,10 +6,13 @@
 //! `facade!` list below generates both sets of public methods, so the two can never drift apart.
 
 mod analytics;
+mod calls;
 mod care;
 mod distribution;
 mod dormancy;
+mod imports;
 mod plans;
+mod ports;
 mod reports;
 mod retention;
 mod tasks;

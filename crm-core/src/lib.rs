@@ -57,6 +57,7 @@ pub mod dedup;
 pub mod distribution;
 mod error;
 mod export;
+pub mod import;
 pub mod lifecycle;
 pub mod model;
 pub mod retention;

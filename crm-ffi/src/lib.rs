@@ -23,11 +23,14 @@ use std::ffi::c_char;
 
 pub mod analytics;
 pub mod boundary;
+pub mod calls;
 pub mod care;
 pub mod commands;
 pub mod dedup;
 pub mod distribution;
 pub mod handle;
+pub mod imports;
+pub mod ports;
 pub mod readers;
 pub mod reports;
 pub mod retention;

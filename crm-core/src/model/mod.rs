@@ -3,6 +3,7 @@
 
 mod activity;
 mod analytics;
+mod calls;
 mod care;
 mod client;
 mod deal;
@@ -10,11 +11,13 @@ mod dedup;
 mod distribution;
 mod dormancy;
 mod event;
+mod import;
 mod lead;
 mod manager;
 mod money;
 mod order;
 mod plans;
+mod ports;
 mod reports;
 mod retention;
 mod segment;
@@ -23,6 +26,7 @@ mod tasks;
 
 pub use activity::{Activity, ActivityKind, ActivityQuery, Direction, NewActivity};
 pub use analytics::*;
+pub use calls::*;
 pub use care::*;
 pub use client::{
     Client, ClientKind, ClientPatch, ClientQuery, Contact, NewClient, NewContact, Quality,
@@ -39,6 +43,7 @@ pub use distribution::{
 };
 pub use dormancy::*;
 pub use event::Event;
+pub use import::*;
 pub use lead::{
     Capture, Conversion, ConvertLead, JunkKind, Lead, LeadQuery, LeadStatus, LeadTransition,
     LostReason, NewLead, Warning,
@@ -47,6 +52,7 @@ pub use manager::{Manager, ManagerPatch, NewManager};
 pub use money::Money;
 pub use order::{ClientRollup, MonthRevenue, NewOrder, Order, OrderLine, OrderQuery, OrderStatus};
 pub use plans::*;
+pub use ports::*;
 pub use reports::*;
 pub use retention::*;
 pub use segment::{Segment, SegmentChange};

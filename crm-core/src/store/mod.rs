@@ -3,6 +3,7 @@
 
 pub(crate) mod activities;
 pub(crate) mod analytics;
+pub(crate) mod calls;
 pub(crate) mod care;
 pub(crate) mod catalog;
 pub(crate) mod clients;
@@ -12,9 +13,11 @@ pub(crate) mod dedup;
 pub(crate) mod distribution;
 pub(crate) mod events;
 mod filter;
+pub(crate) mod imports;
 pub(crate) mod leads;
 pub(crate) mod orders;
 pub(crate) mod plans;
+pub(crate) mod ports;
 pub(crate) mod reports;
 pub(crate) mod retention;
 pub(crate) mod rhythm;

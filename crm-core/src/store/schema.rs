@@ -10,7 +10,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::{Error, Result};
 
 /// The migrations, oldest first.
-pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
 
 /// The schema version this library writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -108,6 +108,15 @@ CREATE INDEX tasks_by_complaint ON tasks (complaint_id);
 CREATE INDEX tasks_by_activity ON tasks (activity_id);
 CREATE INDEX tasks_open_by_due ON tasks (due_at) WHERE status = 'open';
 "#
+);
+
+/// Version 7: the ports. Import batches and what each row did, so an import can be undone
+/// (`v7/imports.sql`); telephone calls, lines and extensions (`v7/calls.sql`); web-shop orders and the
+/// ERP exchange (`v7/ports.sql`).
+const V7: &str = concat!(
+    include_str!("v7/imports.sql"),
+    include_str!("v7/calls.sql"),
+    include_str!("v7/ports.sql"),
 );
 
 const V5: &str = r#"

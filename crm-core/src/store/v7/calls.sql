@@ -1,0 +1,1 @@
+-- calls (filled by its part of issue 10)

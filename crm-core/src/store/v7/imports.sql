@@ -1,0 +1,1 @@
+-- imports (filled by its part of issue 10)

@@ -1,0 +1,1 @@
+-- ports (filled by its part of issue 10)
