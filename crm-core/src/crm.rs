@@ -110,10 +110,12 @@ impl std::ops::DerefMut for Held<'_> {
 /// lost-reason catalogue) use id 0.
 pub const ENTITIES: &[&str] = &[
     "activity",
+    "call",
     "client",
     "complaint",
     "contact",
     "deal",
+    "import",
     "lead",
     "lost_reason",
     "manager",
@@ -234,6 +236,20 @@ impl Crm {
     fn write<T>(&self, f: impl FnOnce(&Session<'_>) -> Result<T>) -> Result<T> {
         let (actor, strict) = (self.actor(), self.is_strict());
         store::write(&mut *self.lock()?, |tx| {
+            f(&Session {
+                conn: tx,
+                actor: &actor,
+                strict,
+                routing: &self.routing,
+            })
+        })
+    }
+
+    /// Runs one command in a transaction of its own that commits only when `f` says to keep what it
+    /// wrote (`(value, true)`); `(value, false)` rolls it back and still returns the value (a dry run).
+    fn write_keep<T>(&self, f: impl FnOnce(&Session<'_>) -> Result<(T, bool)>) -> Result<T> {
+        let (actor, strict) = (self.actor(), self.is_strict());
+        store::write_keep(&mut *self.lock()?, |tx| {
             f(&Session {
                 conn: tx,
                 actor: &actor,

@@ -146,6 +146,22 @@ pub(crate) fn write<T>(
     Ok(value)
 }
 
+/// Runs `f` in a write transaction that commits when `f` returns `(value, true)` and rolls back when
+/// it returns `(value, false)` or an error.
+pub(crate) fn write_keep<T>(
+    conn: &mut Connection,
+    f: impl FnOnce(&Transaction<'_>) -> Result<(T, bool)>,
+) -> Result<T> {
+    let tx = begin(conn)?;
+    let (value, keep) = f(&tx)?;
+    if keep {
+        tx.commit()?;
+    } else {
+        tx.rollback()?;
+    }
+    Ok(value)
+}
+
 /// Runs `f` inside a savepoint of the open transaction: on `Err` (or a panic) only its own writes are
 /// undone, so a command that fails inside a caller's transaction leaves nothing behind. The error
 /// returned is always `f`'s own.
