@@ -80,3 +80,13 @@ step "examples/c/quickstart.c (linked statically, run as a new user would, under
 gcc "${cflags[@]}" examples/c/quickstart.c -o "$build/quickstart" "$lib/libcrm.a" -lpthread -ldl -lm
 (cd "$build" && "${valgrind[@]}" ./quickstart >quickstart.out)
 cat "$build/quickstart.out"
+
+step "examples/c/telephony.c (a PBX bridge: linked statically, its sample day under valgrind, then events from stdin)"
+gcc "${cflags[@]}" examples/c/telephony.c -o "$build/telephony" "$lib/libcrm.a" -lpthread -ldl -lm
+(cd "$build" && "${valgrind[@]}" ./telephony telephony.crm </dev/null >telephony.out)
+cat "$build/telephony.out"
+grep -q "repeat: nothing changed" "$build/telephony.out"
+printf '%s\n' '{"call_id": "s-1", "event": "missed", "at": "2026-11-03T08:00:00Z", "caller": "0931234567"}' |
+  (cd "$build" && "${valgrind[@]}" ./telephony telephony.crm >telephony-stdin.out)
+cat "$build/telephony-stdin.out"
+grep -q "s-1 *missed" "$build/telephony-stdin.out"
