@@ -993,3 +993,284 @@ type Command = unsafe extern "C" fn(
     *const c_char,
     *mut *mut c_char,
 ) -> crm_status_t;
+
+/// Text shaped like the inputs of telephony (a call event, a line, a call query, the report's period),
+/// with the values often wrong or extreme.
+fn callish() -> impl Strategy<Value = String> {
+    let value = prop_oneof![
+        Just("null".to_string()),
+        any::<i64>().prop_map(|n| n.to_string()),
+        (-1i64..4).prop_map(|n| n.to_string()),
+        any::<f64>().prop_map(|x| format!("{x:?}")),
+        "[a-zA-Z0-9 +()-]{0,16}".prop_map(|s| format!("\"{s}\"")),
+        Just("\"c-1\"".to_string()),
+        Just("\"started\"".to_string()),
+        Just("\"answered\"".to_string()),
+        Just("\"missed\"".to_string()),
+        Just("\"finished\"".to_string()),
+        Just("\"in\"".to_string()),
+        Just("\"out\"".to_string()),
+        Just("\"067 123 45 67\"".to_string()),
+        Just("\"+380501112233\"".to_string()),
+        Just("\"101\"".to_string()),
+        Just("\"L1\"".to_string()),
+        Just("\"1h\"".to_string()),
+        Just("\"0m\"".to_string()),
+        Just("\"99999w\"".to_string()),
+        Just("\"2026-11-27T15:30:00Z\"".to_string()),
+        Just("\"9999-12-31T23:59:59Z\"".to_string()),
+        Just("\"0001-01-01T00:00:00Z\"".to_string()),
+        Just(r#"{"after": 0, "limit": 1}"#.to_string()),
+        Just("[]".to_string()),
+        Just("{}".to_string()),
+    ];
+    let key = prop_oneof![
+        Just("call_id"),
+        Just("event"),
+        Just("at"),
+        Just("direction"),
+        Just("caller"),
+        Just("line"),
+        Just("extension"),
+        Just("duration_seconds"),
+        Just("recording"),
+        Just("source_id"),
+        Just("callback_within"),
+        Just("client_id"),
+        Just("lead_id"),
+        Just("status"),
+        Just("page"),
+        Just("start"),
+        Just("end"),
+        Just("x"),
+    ];
+    objects_or_text(key, value)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_telephony_input_gets_a_status_not_a_panic(jsons in proptest::collection::vec(callish(), 1..6),
+        at in prop_oneof![Just("2026-11-27T15:30:00Z".to_string()), ".{0,30}"],
+        words in prop_oneof![Just("101".to_string()), Just(String::new()), ".{0,12}"], id in -1i64..4,
+        null_text in any::<bool>()) {
+        let store = Store::open();
+        let at = CString::new(at.replace('\0', " ")).unwrap();
+        let words = CString::new(words.replace('\0', " ")).unwrap();
+        let text = if null_text { std::ptr::null() } else { words.as_ptr() };
+        let setup = CString::new("2026-11-01T08:00:00Z").unwrap();
+        unsafe {
+            // A manager with extension 101, a line and a client with a phone.
+            let mut out = std::ptr::null_mut();
+            let manager = CString::new(r#"{"name": "Olena"}"#).unwrap();
+            assert_eq!(crm::commands::crm_add_manager(store.0, manager.as_ptr(), setup.as_ptr(), &mut out), CRM_STATUS_OK);
+            crm::crm_string_free(out);
+            let client = CString::new(r#"{"name": "Romashka", "phone": "067 123 45 67", "owner_id": 1}"#).unwrap();
+            let mut out = std::ptr::null_mut();
+            assert_eq!(crm_add_client(store.0, client.as_ptr(), setup.as_ptr(), &mut out), CRM_STATUS_OK);
+            crm::crm_string_free(out);
+            let ext = CString::new("101").unwrap();
+            let mut out = std::ptr::null_mut();
+            assert_eq!(crm::calls::crm_set_phone_extension(store.0, 1, ext.as_ptr(), setup.as_ptr(), &mut out), CRM_STATUS_OK);
+            crm::crm_string_free(out);
+
+            for json in &jsons {
+                let json = CString::new(json.replace('\0', " ")).unwrap();
+                let mut out = std::ptr::null_mut();
+                check(crm::calls::crm_record_call(store.0, json.as_ptr(), &mut out), out);
+                let mut out = std::ptr::null_mut();
+                check(crm::calls::crm_set_phone_line(store.0, json.as_ptr(), at.as_ptr(), &mut out), out);
+                type Query = unsafe extern "C" fn(*const crm::crm_t, *const c_char, *mut *mut c_char) -> crm_status_t;
+                let queries: [Query; 2] = [crm::calls::crm_list_calls, crm::calls::crm_call_report];
+                for query in queries {
+                    let mut out = std::ptr::null_mut();
+                    check(query(store.0, json.as_ptr(), &mut out), out);
+                    let mut out = std::ptr::null_mut();
+                    check(query(store.0, text, &mut out), out);
+                }
+            }
+            let mut out = std::ptr::null_mut();
+            check(crm::calls::crm_record_call(store.0, text, &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm::calls::crm_set_phone_extension(store.0, id, text, at.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm::calls::crm_remove_phone_extension(store.0, text, at.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm::calls::crm_get_call(store.0, id, &mut out), out);
+            type Settings = unsafe extern "C" fn(*const crm::crm_t, *mut *mut c_char) -> crm_status_t;
+            let settings: [Settings; 2] = [crm::calls::crm_list_phone_extensions, crm::calls::crm_list_phone_lines];
+            for read in settings {
+                let mut out = std::ptr::null_mut();
+                check(read(store.0, &mut out), out);
+            }
+        }
+    }
+}
+
+/// Text shaped like the inputs of the web-shop and ERP ports (a web order, a counterparty, an ERP
+/// order), with the values often wrong or extreme.
+fn portish() -> impl Strategy<Value = String> {
+    let value = prop_oneof![
+        Just("null".to_string()),
+        any::<i64>().prop_map(|n| n.to_string()),
+        (-1i64..4).prop_map(|n| n.to_string()),
+        "[a-zA-Z0-9 .+@:-]{0,16}".prop_map(|s| format!("\"{s}\"")),
+        Just("\"1C-1\"".to_string()),
+        Just("\"12345678\"".to_string()),
+        Just("\"12.50\"".to_string()),
+        Just("\"92233720368547758.07\"".to_string()),
+        Just("\"completed\"".to_string()),
+        Just("\"UAH\"".to_string()),
+        Just(
+            r#"{"name": "Olena", "phone": "067 123 45 67", "email": "o@example.com"}"#.to_string()
+        ),
+        Just(r#"{"source": "google", "medium": "cpc", "campaign": "w"}"#.to_string()),
+        Just(r#"[{"sku": "A", "quantity": 2, "price": "6.25"}]"#.to_string()),
+        Just(r#"[{"sku": "A", "quantity": 2, "unit_price": "6.25"}]"#.to_string()),
+        Just("\"2026-11-27T15:30:00Z\"".to_string()),
+        Just("\"9999-12-31T23:59:59Z\"".to_string()),
+        Just("[]".to_string()),
+        Just("{}".to_string()),
+    ];
+    let key = prop_oneof![
+        Just("id"),
+        Just("shop"),
+        Just("customer"),
+        Just("lines"),
+        Just("total"),
+        Just("shipping"),
+        Just("currency"),
+        Just("status"),
+        Just("utm"),
+        Just("placed_at"),
+        Just("external_ref"),
+        Just("counterparty_ref"),
+        Just("name"),
+        Just("tax_id"),
+        Just("attributes"),
+        Just("x"),
+    ];
+    objects_or_text(key, value)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_port_input_gets_a_status_not_a_panic(jsons in proptest::collection::vec(portish(), 1..6),
+        at in prop_oneof![Just("2026-11-27T15:30:00Z".to_string()), ".{0,30}"], null_json in any::<bool>()) {
+        let store = Store::open();
+        let at = CString::new(at.replace('\0', " ")).unwrap();
+        let setup = CString::new("2026-11-01T08:00:00Z").unwrap();
+        unsafe {
+            // A counterparty with the reference 1C-1.
+            let client = CString::new(r#"{"external_ref": "1C-1", "name": "Romashka"}"#).unwrap();
+            let mut out = std::ptr::null_mut();
+            assert_eq!(crm::ports::crm_upsert_counterparty(store.0, client.as_ptr(), setup.as_ptr(), &mut out), CRM_STATUS_OK);
+            crm::crm_string_free(out);
+            let ports: [Command; 3] = [crm::ports::crm_record_web_order, crm::ports::crm_upsert_counterparty,
+                crm::ports::crm_upsert_order];
+            for json in &jsons {
+                let json = CString::new(json.replace('\0', " ")).unwrap();
+                let json = if null_json { std::ptr::null() } else { json.as_ptr() };
+                for export in ports {
+                    let mut out = std::ptr::null_mut();
+                    check(export(store.0, json, at.as_ptr(), &mut out), out);
+                }
+            }
+        }
+    }
+}
+
+/// Options shaped like the import's, often wrong.
+fn importish() -> impl Strategy<Value = String> {
+    let key = prop_oneof![
+        Just("kind"),
+        Just("match_on"),
+        Just("mapping"),
+        Just("dry_run"),
+        Just("all_or_nothing"),
+        Just("on_conflict"),
+        Just("encoding"),
+        Just("delimiter"),
+        Just("header_row"),
+        Just("default_source"),
+        Just("sheet"),
+    ];
+    let value = prop_oneof![
+        Just("\"clients\"".to_string()),
+        Just("\"orders\"".to_string()),
+        Just("\"leads\"".to_string()),
+        Just("\"contacts\"".to_string()),
+        Just("[\"email\", \"phone\"]".to_string()),
+        Just("{\"Name\": \"name\", \"X\": \"\"}".to_string()),
+        Just("{\"Name\": \"nmae\"}".to_string()),
+        Just("true".to_string()),
+        Just("\"windows-1251\"".to_string()),
+        Just("\";\"".to_string()),
+        Just("0".to_string()),
+        Just("-1".to_string()),
+        Just("null".to_string()),
+        "\"[^\"\\\\]{0,6}\"",
+    ];
+    objects_or_text(key, value)
+}
+
+/// Bytes shaped like a spreadsheet export: a header and a few rows of plausible and broken cells.
+fn csvish() -> impl Strategy<Value = Vec<u8>> {
+    let cell = prop_oneof![
+        Just("Name".to_string()),
+        Just("Телефон".to_string()),
+        Just("external_ref".to_string()),
+        Just("Email".to_string()),
+        Just("Сума".to_string()),
+        Just("067 123 45 67".to_string()),
+        Just("1 234,50".to_string()),
+        Just("31.12.2025".to_string()),
+        Just("\"a;b\nc\"".to_string()),
+        ".{0,8}",
+    ];
+    let row = prop::collection::vec(cell, 0..5).prop_map(|cells| cells.join(";"));
+    prop_oneof![
+        prop::collection::vec(row, 0..6).prop_map(|rows| rows.join("\r\n").into_bytes()),
+        prop::collection::vec(any::<u8>(), 0..64),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_import_input_gets_a_status_not_a_panic(options in importish(), data in csvish(),
+        at in prop_oneof![Just("2026-11-27T15:30:00Z".to_string()), ".{0,30}"], id in -1i64..3,
+        null_options in any::<bool>(), stop in any::<bool>()) {
+        use crm::imports::{crm_get_import, crm_import, crm_import_bytes, crm_list_imports, crm_undo_import};
+        unsafe extern "C" fn progress(_: u64, _: u64, user_data: *mut std::ffi::c_void) -> bool {
+            user_data.is_null()
+        }
+        let store = Store::open();
+        let options = CString::new(options.replace('\0', " ")).unwrap();
+        let options_ptr = if null_options { std::ptr::null() } else { options.as_ptr() };
+        let at = CString::new(at.replace('\0', " ")).unwrap();
+        let user_data = if stop { std::ptr::dangling_mut::<u8>().cast() } else { std::ptr::null_mut() };
+        let path = std::env::temp_dir().join(format!("crm-never-panics-import-{}.csv", std::process::id()));
+        std::fs::write(&path, &data).unwrap();
+        let path_c = CString::new(path.to_string_lossy().into_owned()).unwrap();
+        unsafe {
+            let mut out = std::ptr::null_mut();
+            check(crm_import_bytes(store.0, data.as_ptr(), data.len(), options_ptr, at.as_ptr(), Some(progress), user_data, &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_import(store.0, path_c.as_ptr(), options_ptr, at.as_ptr(), None, std::ptr::null_mut(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_import(store.0, std::ptr::null(), options_ptr, at.as_ptr(), None, std::ptr::null_mut(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_undo_import(store.0, id, at.as_ptr(), &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_get_import(store.0, id, &mut out), out);
+            let mut out = std::ptr::null_mut();
+            check(crm_list_imports(store.0, &mut out), out);
+        }
+        let _ = std::fs::remove_file(&path);
+    }
+}
