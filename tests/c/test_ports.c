@@ -70,11 +70,19 @@ static void test_web_shop(void) {
 
   FAILS_EMPTY(out,
               crm_record_web_order(crm,
-                                   "{\"id\": \"1003\", \"customer\": {\"name\": \"Petro\"}, \"total\": \"10.00\", "
+                                   "{\"id\": \"1003\", \"customer\": {\"name\": \"Petro\", \"phone\": \"067 555 00 11\"}, \"total\": \"10.00\", "
                                    "\"lines\": [{\"sku\": \"A\", \"quantity\": 1, \"price\": \"9.00\"}]}",
                                    T0, &out),
               CRM_STATUS_VALIDATION, "differs by 1.00");
   check_field("total");
+  /* A buyer the shop gives neither a phone nor an e-mail for cannot be told from another one. */
+  FAILS_EMPTY(out,
+              crm_record_web_order(crm,
+                                   "{\"id\": \"1004\", \"customer\": {\"name\": \"Petro\"}, \"total\": \"9.00\", "
+                                   "\"lines\": [{\"sku\": \"A\", \"quantity\": 1, \"price\": \"9.00\"}]}",
+                                   T0, &out),
+              CRM_STATUS_VALIDATION, "needs a phone or an e-mail");
+  check_field("customer");
   crm_close(crm);
 }
 
