@@ -45,6 +45,16 @@ step "examples/python/quickstart.py (run as a new user would, in a scratch direc
 (cd "$scratch" && "$python" "$root/examples/python/quickstart.py" quickstart.crm)
 test -s "$scratch/quickstart.crm"
 
+step "examples/python/import_excel.py on a committed legacy export (a title line, empty rows, a bad row)"
+# Exit 0 with the bad row reported and the good one kept; then the batch is taken back.
+(cd "$scratch" && "$python" "$root/examples/python/import_excel.py" import.crm \
+  "$root/crm-core/tests/data/import/clients_title_empty_rows.csv" 2>/dev/null) | tee "$scratch/import.out"
+grep -q "rows: 2 total, 1 created, 0 updated, 0 unchanged, 0 skipped, 1 failed" "$scratch/import.out"
+grep -q "row 5, column 'Менеджер'" "$scratch/import.out"
+(cd "$scratch" && "$python" "$root/examples/python/import_excel.py" import.crm --undo 1) >"$scratch/undo.out"
+cat "$scratch/undo.out"
+grep -q "batch 1 undone: 1 records removed" "$scratch/undo.out"
+
 step "README's Python block runs as shown (in a scratch directory)"
 "$python" - "$root/README.md" >"$scratch/readme_block.py" <<'PY'
 import re, sys

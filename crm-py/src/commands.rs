@@ -14,16 +14,18 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_core::calendar::CalendarSpec;
 use crm_core::{
-    AbcQuery, AbcXyzQuery, AbsenceId, ActivityId, ActivityQuery, ClientId, ClientPatch,
-    ClientQuery, ComplaintId, ComplaintQuery, ComplaintReportQuery, ComplaintSla, CompleteTask,
-    ContactId, ConvertLead, Crm, DealId, DealPatch, DealQuery, DedupSettingsPatch, DormancyQuery,
-    DormancySettings, ForecastQuery, FunnelQuery, HandOverOptions, JunkKind, LeadId, LeadQuery,
-    ManagerId, ManagerPatch, ManagerReportQuery, MergeId, NewAbsence, NewActivity, NewClient,
-    NewComplaint, NewContact, NewDeal, NewLead, NewManager, NewOrder, NewPlan, NewPromise,
-    NewRetentionRule, NewRoutingRule, NewSlaPolicy, NewSource, NewSpend, NewStage, NewTask,
-    OfferQuery, OrderId, OrderQuery, OrderStatus, OwnershipSettings, PAliveQuery, Page, PairQuery,
-    Period, Probe, PromiseId, PromiseQuery, PromiseSettings, RetentionReportQuery, RfmQuery,
-    SourceId, SourceQuery, Subject, TaskId, TaskStatus, Transaction, XyzQuery,
+    AbcQuery, AbcXyzQuery, AbsenceId, ActivityId, ActivityQuery, CallEvent, CallId, CallQuery,
+    CallReportQuery, ClientId, ClientPatch, ClientQuery, ComplaintId, ComplaintQuery,
+    ComplaintReportQuery, ComplaintSla, CompleteTask, ContactId, ConvertLead, Counterparty, Crm,
+    DealId, DealPatch, DealQuery, DedupSettingsPatch, DormancyQuery, DormancySettings, ErpOrder,
+    ForecastQuery, FunnelQuery, HandOverOptions, ImportId, ImportOptions, ImportReport, JunkKind,
+    LeadId, LeadQuery, ManagerId, ManagerPatch, ManagerReportQuery, MergeId, NewAbsence,
+    NewActivity, NewClient, NewComplaint, NewContact, NewDeal, NewLead, NewManager, NewOrder,
+    NewPhoneLine, NewPlan, NewPromise, NewRetentionRule, NewRoutingRule, NewSlaPolicy, NewSource,
+    NewSpend, NewStage, NewTask, OfferQuery, OrderId, OrderQuery, OrderStatus, OwnershipSettings,
+    PAliveQuery, Page, PairQuery, Period, Probe, PromiseId, PromiseQuery, PromiseSettings,
+    RetentionReportQuery, RfmQuery, SourceId, SourceQuery, Subject, TaskId, TaskStatus,
+    Transaction, WebOrder, XyzQuery,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -282,6 +284,119 @@ commands! {
     retention_rules {} => |f| f.retention_rules();
     get_retention_rule { name: String } => |f| f.get_retention_rule(&name);
     retention_report { query: RetentionReportQuery } => |f| f.retention_report(&query);
+    // --- import (the import itself, with its progress callback, is [`import`]) ---------------------------
+    undo_import { id: ImportId, at: Time } => |f| f.undo_import(id, at);
+    get_import { id: ImportId } => |f| f.get_import(id);
+    list_imports {} => |f| f.list_imports();
+    // --- web shop and ERP ports ----------------------------------------------------------------------------
+    record_web_order { new: WebOrder, at: Time } => |f| f.record_web_order(new, at);
+    upsert_counterparty { new: Counterparty, at: Time } => |f| f.upsert_counterparty(new, at);
+    upsert_order { new: ErpOrder, at: Time } => |f| f.upsert_order(new, at);
+    // --- telephony -----------------------------------------------------------------------------------------
+    set_phone_extension { manager: ManagerId, extension: String, at: Time }
+        => |f| f.set_phone_extension(manager, &extension, at);
+    remove_phone_extension { extension: String, at: Time }
+        => |f| f.remove_phone_extension(&extension, at);
+    set_phone_line { new: NewPhoneLine, at: Time } => |f| f.set_phone_line(new, at);
+    record_call { new: CallEvent } => |f| f.record_call(new);
+    list_phone_extensions {} => |f| f.list_phone_extensions();
+    list_phone_lines {} => |f| f.list_phone_lines();
+    get_call { id: CallId } => |f| f.get_call(id);
+    list_calls { query: CallQuery } => |f| f.list_calls(&query);
+    call_report { query: CallReportQuery } => |f| f.call_report(&query);
+}
+
+/// The progress callback of an import: `(rows done, rows in all)`; `false` cancels.
+pub(crate) type Progress<'a> = &'a mut dyn FnMut(u64, u64) -> bool;
+
+/// What can run an import: a store (a transaction of its own) or a transaction in progress.
+pub(crate) trait Importer {
+    /// `import` of bytes.
+    fn import_data(
+        &self,
+        data: &[u8],
+        options: &ImportOptions,
+        at: Time,
+        progress: Progress<'_>,
+    ) -> crm_core::Result<ImportReport>;
+    /// `import_file`.
+    fn import_path(
+        &self,
+        path: &Path,
+        options: &ImportOptions,
+        at: Time,
+        progress: Progress<'_>,
+    ) -> crm_core::Result<ImportReport>;
+}
+
+impl Importer for Crm {
+    fn import_data(
+        &self,
+        data: &[u8],
+        options: &ImportOptions,
+        at: Time,
+        progress: Progress<'_>,
+    ) -> crm_core::Result<ImportReport> {
+        self.import(data, options, at, progress)
+    }
+
+    fn import_path(
+        &self,
+        path: &Path,
+        options: &ImportOptions,
+        at: Time,
+        progress: Progress<'_>,
+    ) -> crm_core::Result<ImportReport> {
+        self.import_file(path, options, at, progress)
+    }
+}
+
+impl Importer for Transaction<'_> {
+    fn import_data(
+        &self,
+        data: &[u8],
+        options: &ImportOptions,
+        at: Time,
+        progress: Progress<'_>,
+    ) -> crm_core::Result<ImportReport> {
+        self.import(data, options, at, progress)
+    }
+
+    fn import_path(
+        &self,
+        path: &Path,
+        options: &ImportOptions,
+        at: Time,
+        progress: Progress<'_>,
+    ) -> crm_core::Result<ImportReport> {
+        self.import_file(path, options, at, progress)
+    }
+}
+
+/// Imports a spreadsheet: `args` is a JSON object with `options` (the core's [`ImportOptions`]), `at`,
+/// and `path` (a file to read) unless `data` holds the file's bytes. The report as JSON.
+pub(crate) fn import(
+    target: &impl Importer,
+    args: &str,
+    data: Option<&[u8]>,
+    progress: Progress<'_>,
+) -> Result<String, Failure> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Args {
+        options: ImportOptions,
+        at: Time,
+        #[serde(default)]
+        path: Option<PathBuf>,
+    }
+    let Args { options, at, path } = parse_args(args)?;
+    match (path, data) {
+        (Some(path), None) => reply(target.import_path(&path, &options, at, progress)),
+        (None, Some(data)) => reply(target.import_data(data, &options, at, progress)),
+        _ => Err(Failure::Bug(
+            "an import takes either a path or the file's bytes".into(),
+        )),
+    }
 }
 
 /// What `export_segment` gives back: how many members were written, and the CSV itself when no file
@@ -896,5 +1011,111 @@ mod tests {
             matches!(&agenda, Failure::Core(e) if e.kind() == crm_core::ErrorKind::NotFound),
             "{agenda:?}"
         );
+    }
+    #[test]
+    fn import_ports_and_telephony_commands_run_and_name_fields_without_their_wrapper() {
+        let crm = Crm::open_in_memory().unwrap();
+        let run = |name: &str, args: String| Command::parse(name, &args).unwrap().run(&crm);
+        // An import of bytes with a progress callback, then of a file that is not there.
+        let args = format!(r#"{{"options": {{"kind": "clients"}}, "at": "{AT}"}}"#);
+        let mut calls = Vec::new();
+        let report = import(
+            &crm,
+            &args,
+            Some(b"Name,Phone\nA,0671234567\n,0501112233\n"),
+            &mut |d, t| {
+                calls.push((d, t));
+                true
+            },
+        )
+        .unwrap();
+        assert!(
+            report.contains(r#""created":1,"#) && report.contains(r#""failed":1,"#),
+            "{report}"
+        );
+        assert_eq!(calls.last(), Some(&(2, 2)));
+        let cancelled = import(&crm, &args, Some(b"Name\nB\n"), &mut |_, _| false).unwrap();
+        assert!(cancelled.contains(r#""cancelled":true"#), "{cancelled}");
+        let missing = format!(r#"{{"options": {{}}, "at": "{AT}", "path": "/nonexistent/x.csv"}}"#);
+        let error = import(&crm, &missing, None, &mut |_, _| true).unwrap_err();
+        assert!(
+            matches!(&error, Failure::Core(e) if e.kind() == crm_core::ErrorKind::Storage),
+            "{error:?}"
+        );
+        assert!(matches!(
+            import(&crm, &args, None, &mut |_, _| true),
+            Err(Failure::Bug(_))
+        ));
+        let (field, _) = match import(
+            &crm,
+            &format!(r#"{{"options": {{"match_on": ["name"]}}, "at": "{AT}"}}"#),
+            Some(b""),
+            &mut |_, _| true,
+        ) {
+            Err(Failure::Args { field, rule }) => (field, rule),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(field, "match_on[0]");
+        let imports = crm
+            .transaction(|tx| Command::parse("list_imports", "{}")?.run_in(tx))
+            .unwrap();
+        assert!(
+            imports.starts_with(r#"[{"id":1,"kind":"clients""#),
+            "{imports}"
+        );
+        let undo = run("undo_import", format!(r#"{{"id": 1, "at": "{AT}"}}"#)).unwrap();
+        assert!(undo.contains(r#""undone":true"#), "{undo}");
+        // The ports.
+        let order = format!(
+            r#"{{"new": {{"id": "1", "customer": {{"name": "Ivan", "phone": "0671112233"}}, "total": "5", "lines": [{{"sku": "A", "quantity": 1, "price": "5"}}]}}, "at": "{AT}"}}"#
+        );
+        let web = run("record_web_order", order).unwrap();
+        assert!(web.contains(r#""client_created":true"#), "{web}");
+        let (field, _) = refusal(
+            "record_web_order",
+            &format!(
+                r#"{{"new": {{"id": "2", "customer": {{"nmae": "x"}}, "total": "1"}}, "at": "{AT}"}}"#
+            ),
+        );
+        assert_eq!(field, "customer.nmae");
+        let upserted = run(
+            "upsert_counterparty",
+            format!(r#"{{"new": {{"external_ref": "1C-1", "name": "X"}}, "at": "{AT}"}}"#),
+        )
+        .unwrap();
+        assert!(upserted.ends_with(r#""action":"created"}"#), "{upserted}");
+        let (field, _) = refusal(
+            "upsert_order",
+            &format!(
+                r#"{{"new": {{"external_ref": "Z", "counterparty_ref": "1C-1", "total": 1.5}}, "at": "{AT}"}}"#
+            ),
+        );
+        assert_eq!(field, "total");
+        // Telephony.
+        let call = run(
+            "record_call",
+            format!(r#"{{"new": {{"call_id": "c1", "event": "missed", "at": "{AT}", "caller": "0509998877"}}}}"#),
+        )
+        .unwrap();
+        assert!(call.contains(r#""status":"missed""#), "{call}");
+        let (field, _) = refusal(
+            "record_call",
+            &format!(
+                r#"{{"new": {{"call_id": "c1", "event": "hung", "at": "{AT}", "caller": "1"}}}}"#
+            ),
+        );
+        assert_eq!(field, "event");
+        let (field, _) = refusal(
+            "call_report",
+            r#"{"query": {"start": "2026-11-02T00:00:00Z"}}"#,
+        );
+        assert_eq!(field, "end");
+        let report = run(
+            "call_report",
+            r#"{"query": {"start": "2026-11-02T00:00:00Z", "end": "2026-11-03T00:00:00Z"}}"#.into(),
+        )
+        .unwrap();
+        assert!(report.contains(r#""total":{"calls":1,"#), "{report}");
+        assert_eq!(run("list_phone_lines", "{}".into()).unwrap(), "[]");
     }
 }

@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use crm_core::{Crm, Transaction};
 use pyo3::prelude::*;
-use pyo3::pybacked::PyBackedStr;
+use pyo3::pybacked::{PyBackedBytes, PyBackedStr};
 use pyo3::types::PyString;
 
 use crate::commands::{BatchReply, Command};
@@ -132,6 +132,25 @@ impl Store {
     fn record_orders(&self, py: Python<'_>, args: PyBackedStr) -> PyResult<Vec<Py<PyAny>>> {
         let outcomes = detached(py, || commands::record_orders(&*self.crm()?, &args))?;
         batch_to_python(py, outcomes)
+    }
+
+    /// Imports a spreadsheet: `args` is JSON with `options`, `at` and `path` (the file to read) unless
+    /// `data` holds the file's bytes; the report as JSON text. See [`import`].
+    #[pyo3(signature = (args, data=None, progress=None))]
+    fn import_table(
+        &self,
+        py: Python<'_>,
+        args: PyBackedStr,
+        data: Option<PyBackedBytes>,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<String> {
+        import(
+            py,
+            &args,
+            data.as_deref(),
+            progress,
+            |args, data, progress| commands::import(&*self.crm()?, args, data, progress),
+        )
     }
 
     /// Runs `body(tx)` in one transaction: commits when it returns (giving back what it returned) and
@@ -255,6 +274,42 @@ fn batch_to_python(py: Python<'_>, outcomes: BatchReply) -> PyResult<Vec<Py<PyAn
         .collect()
 }
 
+/// Runs an import with the GIL released. With a `progress` callable, each progress report takes the GIL
+/// back to call it with `(done, total)`: a return of `False` cancels the import (nothing written, the
+/// report says `cancelled`); an exception cancels it too and is raised here once the core returned.
+/// Without one, the GIL stays released throughout.
+fn import<F>(
+    py: Python<'_>,
+    args: &str,
+    data: Option<&[u8]>,
+    progress: Option<Py<PyAny>>,
+    run: F,
+) -> PyResult<String>
+where
+    F: FnOnce(&str, Option<&[u8]>, commands::Progress<'_>) -> Result<String, Failure> + Send,
+{
+    let mut raised: Option<PyErr> = None;
+    let outcome = detached(py, || match &progress {
+        None => run(args, data, &mut |_, _| true),
+        Some(callback) => run(args, data, &mut |done, total| {
+            if raised.is_some() {
+                return false;
+            }
+            Python::attach(|py| match callback.call1(py, (done, total)) {
+                Ok(answer) => !answer.bind(py).is(&*pyo3::types::PyBool::new(py, false)),
+                Err(error) => {
+                    raised = Some(error);
+                    false
+                }
+            })
+        }),
+    });
+    match raised {
+        Some(error) => Err(error),
+        None => outcome,
+    }
+}
+
 /// A transaction in progress, handed to the callback of `Store.transaction`. It is valid only while the
 /// callback runs, and only on the thread that runs it.
 #[pyclass(frozen, module = "crmkit._crmkit")]
@@ -322,6 +377,24 @@ impl Tx {
     fn record_orders(&self, py: Python<'_>, args: PyBackedStr) -> PyResult<Vec<Py<PyAny>>> {
         let outcomes = detached(py, || self.with(|tx| commands::record_orders_in(tx, &args)))?;
         batch_to_python(py, outcomes)
+    }
+
+    /// An import inside the transaction (a savepoint of its own).
+    #[pyo3(signature = (args, data=None, progress=None))]
+    fn import_table(
+        &self,
+        py: Python<'_>,
+        args: PyBackedStr,
+        data: Option<PyBackedBytes>,
+        progress: Option<Py<PyAny>>,
+    ) -> PyResult<String> {
+        import(
+            py,
+            &args,
+            data.as_deref(),
+            progress,
+            |args, data, progress| self.with(|tx| commands::import(tx, args, data, progress)),
+        )
     }
 
     /// Whether the transaction is still running (the callback has not returned).

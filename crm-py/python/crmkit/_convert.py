@@ -496,3 +496,76 @@ def rule_action(field: str, value: Any) -> dict[str, Any]:
     else:
         out["manager"] = optional_integer(f"{field}.manager", value.get("manager"))
     return out
+
+
+def instant(field: str, value: datetime) -> str:
+    """A required instant (a bound of a period): a ``datetime`` as :func:`time`; ``None`` is refused."""
+    if not isinstance(value, datetime):
+        raise _type_error(field, "a datetime", value)
+    return time(field, value)
+
+
+def column_mapping(field: str, value: Optional[Mapping[str, Optional[str]]]) -> dict[str, str]:
+    """An import's column mapping: header text to field; ``None`` (or ``""``) ignores the column."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise _type_error(field, "a dict of header to field", value)
+    out = {}
+    for header, target in value.items():
+        text(f"{field} key", header)
+        out[header] = "" if target is None else text(f"{field}[{header!r}]", target)
+    return out
+
+
+def _json(field: str, value: Any) -> Any:
+    """A JSON-like value as the core reads it: ``Decimal`` as decimal text, ``datetime`` as RFC 3339 UTC,
+    ``date`` as ``YYYY-MM-DD``; a ``float`` is refused (money must be exact)."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        raise invalid(field, "must not be a float (it cannot be exact): pass a Decimal, an int or a str")
+    if isinstance(value, Decimal):
+        return money(field, value)
+    if isinstance(value, datetime):
+        return time(field, value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {text(f"{field} key", k): _json(f"{field}.{k}" if field else k, v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json(f"{field}[{i}]", v) for i, v in enumerate(value)]
+    raise _type_error(field, "a JSON-like value (str, int, Decimal, datetime, dict, list)", value)
+
+
+def web_order(field: str, value: Mapping[str, Any]) -> dict[str, Any]:
+    """A web order as a shop sends it: a dict in the shape of its JSON (amounts as ``str``, ``Decimal`` or
+    ``int``; ``placed_at`` as a ``datetime`` or RFC 3339 text). A line may also be a ``(sku, quantity,
+    price)`` tuple. Fields the core does not know are left for it to refuse, by name."""
+    if not isinstance(value, Mapping):
+        raise _type_error(field, "a dict", value)
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        text(f"{field} key", key)
+        if key in ("total", "shipping") and item is not None:
+            out[key] = money(key, item)
+        elif key == "placed_at" and isinstance(item, datetime):
+            out[key] = time(key, item)
+        elif key == "lines" and item is not None:
+            lines = []
+            for i, line in enumerate(iterable("lines", item)):
+                name = f"lines[{i}]"
+                if isinstance(line, (tuple, list)):
+                    if len(line) != 3:
+                        raise _type_error(name, "a (sku, quantity, price) tuple or a dict", line)
+                    line = {"sku": line[0], "quantity": line[1], "price": line[2]}
+                elif not isinstance(line, Mapping):
+                    raise _type_error(name, "a (sku, quantity, price) tuple or a dict", line)
+                converted = _json(name, {k: v for k, v in line.items() if k != "price"})
+                if "price" in line:
+                    converted["price"] = money(f"{name}.price", line["price"])
+                lines.append(converted)
+            out[key] = lines
+        else:
+            out[key] = _json(key, item)
+    return out

@@ -35,6 +35,20 @@ from ._errors import CrmError, ValidationError
 from ._model import (
     AbcMeasure,
     Agenda,
+    Call,
+    CallEventKind,
+    CallReport,
+    CallStatus,
+    ImportBatch,
+    ImportKind,
+    ImportReport,
+    MatchKey,
+    OnConflict,
+    PhoneExtension,
+    PhoneLine,
+    UndoReport,
+    Upserted,
+    WebOrderResult,
     Complaint,
     ComplaintPriority,
     ComplaintReport,
@@ -123,7 +137,15 @@ from ._model import (
     _time,
 )
 
-__all__ = ["Crm", "Transaction", "ExportTarget", "SpansInput", "TargetsInput", "ActionInput"]
+__all__ = [
+    "Crm",
+    "Transaction",
+    "ExportTarget",
+    "ProgressCallback",
+    "SpansInput",
+    "TargetsInput",
+    "ActionInput",
+]
 
 T = TypeVar("T")
 
@@ -147,6 +169,9 @@ ActionInput = Union[RuleAction, Mapping[str, Any]]
 """A retention rule's action as ``add_retention_rule`` takes it: a ``TaskAction``, ``TagAction``,
 ``MailingAction`` or ``ReassignAction``, or a mapping with ``kind`` (``"task"``, ``"tag"``,
 ``"mailing"``, ``"reassign"``) and that action's keys."""
+ProgressCallback = Callable[[int, int], object]
+"""An import's progress callable: ``progress(done, total)`` with rows done and rows in all; a return of
+``False`` cancels the import (anything else, ``None`` included, goes on)."""
 ExportTarget = Union[str, "os.PathLike[str]", IO[str], IO[bytes]]
 """Where ``export_segment`` writes: a path (the file is written by the native library, without the GIL)
 or an open file object, text (``io.StringIO``, ``open(p, "w", newline="")``) or binary (UTF-8)."""
@@ -158,6 +183,7 @@ _SLA = {"at_risk_bp": "at_risk"}
 _MANAGER = {"manager": "manager_id"}
 _CLIENT = {"id": "client_id"}
 _DUE = {"due_at": "due"}
+_BATCH = {"id": "batch_id"}
 
 
 def _renamed(error: ValidationError, names: Mapping[str, str], *, strip: bool = False) -> ValidationError:
@@ -195,6 +221,12 @@ def _order_args(
         },
         "at": cv.time("at", at),
     }
+
+
+def _path(field: str, value: Union[str, "os.PathLike[str]"]) -> str:
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{field}: must be a str or a path, not {type(value).__name__}")
+    return os.fspath(value)
 
 
 def _page(after: Optional[int], limit: int) -> Dict[str, Any]:
@@ -2454,6 +2486,498 @@ class _Commands:
         }
         return RetentionReport._from_json(self._call("retention_report", {"query": query}))
 
+    # --- import of spreadsheets ---------------------------------------------------------------------------
+    # One import is one command: every row in a savepoint of its own (a bad row leaves nothing of itself and
+    # never stops the good ones), the whole file in one transaction, a batch that ``undo_import`` takes back.
+
+    def _import(
+        self,
+        *,
+        path: Optional[str],
+        data: Optional[bytes],
+        kind: ImportKind,
+        match_on: Optional[Sequence[MatchKey]],
+        mapping: Optional[Mapping[str, Optional[str]]],
+        dry_run: bool,
+        all_or_nothing: bool,
+        on_conflict: OnConflict,
+        encoding: Optional[str],
+        delimiter: Optional[str],
+        sheet: Optional[str],
+        header_row: Optional[int],
+        file_name: Optional[str],
+        default_source: Optional[str],
+        progress: Optional[ProgressCallback],
+        at: Optional[datetime],
+    ) -> ImportReport:
+        if progress is not None and not callable(progress):
+            raise TypeError(f"progress: must be callable or None, not {type(progress).__name__}")
+        options = {
+            "kind": cv.text("kind", kind),
+            "match_on": [] if match_on is None else cv.texts("match_on", match_on),
+            "mapping": cv.column_mapping("mapping", mapping),
+            "dry_run": cv.flag("dry_run", dry_run),
+            "all_or_nothing": cv.flag("all_or_nothing", all_or_nothing),
+            "on_conflict": cv.text("on_conflict", on_conflict),
+            "encoding": cv.optional_text("encoding", encoding),
+            "delimiter": cv.optional_text("delimiter", delimiter),
+            "sheet": cv.optional_text("sheet", sheet),
+            "header_row": cv.optional_integer("header_row", header_row),
+            "file_name": cv.optional_text("file_name", file_name),
+            "default_source": cv.optional_text("default_source", default_source),
+        }
+        args: Dict[str, Any] = {"options": options, "at": cv.time("at", at)}
+        if path is not None:
+            args["path"] = path
+        return ImportReport._from_json(_loads(self._run_import(_dumps(args), data, progress)))
+
+    def _run_import(self, args: str, data: Optional[bytes], progress: Optional[ProgressCallback]) -> str:
+        raise NotImplementedError
+
+    def import_csv(
+        self,
+        path: Union[str, os.PathLike[str]],
+        *,
+        kind: ImportKind = "clients",
+        match_on: Optional[Sequence[MatchKey]] = None,
+        mapping: Optional[Mapping[str, Optional[str]]] = None,
+        dry_run: bool = False,
+        all_or_nothing: bool = False,
+        on_conflict: OnConflict = "report",
+        encoding: Optional[str] = None,
+        delimiter: Optional[str] = None,
+        header_row: Optional[int] = None,
+        default_source: Optional[str] = None,
+        file_name: Optional[str] = None,
+        progress: Optional[ProgressCallback] = None,
+        at: Optional[datetime] = None,
+    ) -> ImportReport:
+        """Imports the CSV file at ``path``: clients, contacts, leads or orders (``kind``), one record per
+        row (orders: one line per row; rows with the same order number make one order).
+
+        The file is read as it comes from Excel or 1C: UTF-8 with or without a BOM, or Windows-1251
+        (``encoding`` forces one); ``,``, ``;``, tab or ``|`` between cells (``delimiter`` forces one); the
+        header row found below any title lines (``header_row``, 1-based, forces one); dates and amounts
+        in local formats (``31.12.2025``, ``1 234,50``). Columns are mapped by ``mapping`` (header text
+        → field; ``None`` or ``""`` ignores the column) and the rest guessed from their headers, in
+        English, Ukrainian or Russian (``Назва``, ``Телефон``, ``ЄДРПОУ``, ``ИНН`` …). The format is
+        read from the content, so an XLSX workbook passed here is imported too.
+
+        Clients are upserted by the ``match_on`` keys, in order (default ``["external_ref", "tax_id",
+        "email", "phone"]``), normalised as duplicates are: an existing client gets the fields it lacks,
+        and a value that differs from the stored one is kept and reported in ``conflicts`` (written with
+        ``on_conflict="overwrite"``). A bad row is reported in ``errors`` with its row, column and field
+        and never stops the good ones — unless ``all_or_nothing``, when one bad row writes nothing.
+        ``dry_run`` reports exactly what the import would do and writes nothing. A committed import is a
+        batch (``report.batch_id``) that ``undo_import`` takes back. On a ``Crm`` the import is a
+        transaction of its own, fit for a million rows; inside ``Crm.transaction`` it is a savepoint of
+        the caller's transaction, and meant for small files (its cost grows faster than the rows).
+
+        ``progress(done, total)`` is called after each chunk of rows (about every 1 %) and once at the
+        end with ``(total, total)``, with the GIL held; returning ``False`` (only ``False``: ``None`` and
+        anything else go on) cancels the import: nothing is written and ``report.cancelled`` is true. An
+        exception raised by ``progress`` cancels it too, and is raised here. With tqdm::
+
+            with tqdm(total=0, unit="row") as bar:
+                report = crm.import_csv(
+                    "clients.csv",
+                    progress=lambda done, total: (setattr(bar, "total", total), bar.update(done - bar.n)),
+                )
+
+        Options that make no sense (an unknown field in ``mapping``, a mapping naming a header not in
+        the file, a file of clients without a name column) raise ``ValidationError`` naming the option
+        before anything is written; a file that cannot be read raises ``StorageError``.
+        """
+        return self._import(
+            path=_path("path", path),
+            data=None,
+            kind=kind,
+            match_on=match_on,
+            mapping=mapping,
+            dry_run=dry_run,
+            all_or_nothing=all_or_nothing,
+            on_conflict=on_conflict,
+            encoding=encoding,
+            delimiter=delimiter,
+            sheet=None,
+            header_row=header_row,
+            file_name=file_name,
+            default_source=default_source,
+            progress=progress,
+            at=at,
+        )
+
+    def import_xlsx(
+        self,
+        path: Union[str, os.PathLike[str]],
+        *,
+        kind: ImportKind = "clients",
+        sheet: Optional[str] = None,
+        match_on: Optional[Sequence[MatchKey]] = None,
+        mapping: Optional[Mapping[str, Optional[str]]] = None,
+        dry_run: bool = False,
+        all_or_nothing: bool = False,
+        on_conflict: OnConflict = "report",
+        header_row: Optional[int] = None,
+        default_source: Optional[str] = None,
+        file_name: Optional[str] = None,
+        progress: Optional[ProgressCallback] = None,
+        at: Optional[datetime] = None,
+    ) -> ImportReport:
+        """Imports the XLSX workbook at ``path``: the sheet named ``sheet`` (the first when left out), as
+        ``import_csv`` imports a CSV file (the same matching, report, dry run, progress and undo)."""
+        return self._import(
+            path=_path("path", path),
+            data=None,
+            kind=kind,
+            match_on=match_on,
+            mapping=mapping,
+            dry_run=dry_run,
+            all_or_nothing=all_or_nothing,
+            on_conflict=on_conflict,
+            encoding=None,
+            delimiter=None,
+            sheet=sheet,
+            header_row=header_row,
+            file_name=file_name,
+            default_source=default_source,
+            progress=progress,
+            at=at,
+        )
+
+    def import_bytes(
+        self,
+        data: Union[bytes, bytearray, memoryview],
+        *,
+        kind: ImportKind = "clients",
+        file_name: Optional[str] = None,
+        match_on: Optional[Sequence[MatchKey]] = None,
+        mapping: Optional[Mapping[str, Optional[str]]] = None,
+        dry_run: bool = False,
+        all_or_nothing: bool = False,
+        on_conflict: OnConflict = "report",
+        encoding: Optional[str] = None,
+        delimiter: Optional[str] = None,
+        sheet: Optional[str] = None,
+        header_row: Optional[int] = None,
+        default_source: Optional[str] = None,
+        progress: Optional[ProgressCallback] = None,
+        at: Optional[datetime] = None,
+    ) -> ImportReport:
+        """Imports a file held in memory (an upload): CSV or XLSX, told apart by the content, as
+        ``import_csv`` and ``import_xlsx`` do. ``file_name`` is recorded in the batch."""
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"data: must be bytes, not {type(data).__name__}")
+        return self._import(
+            path=None,
+            data=data if isinstance(data, bytes) else bytes(data),
+            kind=kind,
+            match_on=match_on,
+            mapping=mapping,
+            dry_run=dry_run,
+            all_or_nothing=all_or_nothing,
+            on_conflict=on_conflict,
+            encoding=encoding,
+            delimiter=delimiter,
+            sheet=sheet,
+            header_row=header_row,
+            file_name=file_name,
+            default_source=default_source,
+            progress=progress,
+            at=at,
+        )
+
+    def undo_import(self, batch_id: int, *, at: Optional[datetime] = None) -> UndoReport:
+        """Takes an import back: removes the clients, contacts and orders it created, closes the leads it
+        created as junk (``test``; a lead's history is append-only), and gives the records it updated
+        their values from before. When later changes depend on it, nothing is undone and
+        ``report.blocked`` says which records (``report.undone`` is false). Undoing it twice is an
+        ``InvalidTransitionError``."""
+        args = {"id": cv.integer("batch_id", batch_id), "at": cv.time("at", at)}
+        return UndoReport._from_json(self._call("undo_import", args, _BATCH))
+
+    def get_import(self, batch_id: int) -> ImportBatch:
+        """One committed import."""
+        return ImportBatch._from_json(self._call("get_import", {"id": cv.integer("batch_id", batch_id)}))
+
+    def list_imports(self) -> List[ImportBatch]:
+        """Every committed import, by id."""
+        return _list_of(ImportBatch, self._call("list_imports", {}))
+
+    # --- web shop and ERP ports ---------------------------------------------------------------------------
+
+    def record_web_order(
+        self,
+        order: Optional[Mapping[str, Any]] = None,
+        *,
+        id: Optional[str] = None,
+        customer: Optional[Mapping[str, Any]] = None,
+        total: Optional[Money] = None,
+        lines: Iterable[Union[Mapping[str, Any], Tuple[str, int, Money]]] = (),
+        shipping: Optional[Money] = None,
+        currency: Optional[str] = None,
+        status: Optional[OrderStatus] = None,
+        utm: Optional[Mapping[str, Any]] = None,
+        note: Optional[str] = None,
+        shop: Optional[str] = None,
+        placed_at: Optional[datetime] = None,
+        at: Optional[datetime] = None,
+    ) -> WebOrderResult:
+        """Records an order as a web shop sends it: either ``order``, a dict as the shop's JSON has it
+        (``{"id": "5531", "customer": {"name": ..., "phone": ..., "email": ...}, "lines": [{"sku": ...,
+        "quantity": 2, "price": "100.00"}], "total": "245.90", "utm": {"source": "google", "medium":
+        "cpc", "campaign": "winter"}}``; amounts as ``str``, ``Decimal`` or ``int``), or the same as
+        keyword arguments (a line may then also be a ``(sku, quantity, price)`` tuple).
+
+        Idempotent by the shop's order id (per ``shop``): the same order again returns the stored one
+        with ``duplicate=True`` and writes nothing but a changed ``status``; other content under the same
+        id is a ``ConflictError``. The order is matched to a client by phone and e-mail (or a new client
+        is made), the UTM tags to a source (made when missing), and a new client's first order is also
+        a lead converted into a won deal, so the funnel and the source report see it. ``total`` must
+        equal the lines plus ``shipping`` (``ValidationError`` on ``total``)."""
+        keywords: Dict[str, Any] = {
+            key: value
+            for key, value in (
+                ("shop", shop),
+                ("id", id),
+                ("placed_at", placed_at),
+                ("customer", customer),
+                ("total", total),
+                ("shipping", shipping),
+                ("currency", currency),
+                ("status", status),
+                ("utm", utm),
+                ("note", note),
+            )
+            if value is not None
+        }
+        if lines != ():
+            keywords["lines"] = lines
+        if order is None:
+            order = keywords
+        elif keywords:
+            raise TypeError("record_web_order: pass the order as a dict or as keyword arguments, not both")
+        new = cv.web_order("order", order)
+        args = {"new": new, "at": cv.time("at", at)}
+        return WebOrderResult._from_json(self._call("record_web_order", args))
+
+    def upsert_counterparty(
+        self,
+        *,
+        external_ref: str,
+        name: Optional[str] = None,
+        kind: Optional[ClientKind] = None,
+        tax_id: Union[str, None, Keep] = KEEP,
+        phone: Union[str, None, Keep] = KEEP,
+        email: Union[str, None, Keep] = KEEP,
+        website: Union[str, None, Keep] = KEEP,
+        industry: Union[str, None, Keep] = KEEP,
+        region: Union[str, None, Keep] = KEEP,
+        address: Union[str, None, Keep] = KEEP,
+        birth_date: Union[date, None, Keep] = KEEP,
+        tags: Union[Sequence[str], Keep] = KEEP,
+        attributes: Union[Mapping[str, Any], None, Keep] = KEEP,
+        at: Optional[datetime] = None,
+    ) -> Upserted[Client]:
+        """Adds or updates a client from an ERP counterparty, keyed by its ``external_ref``
+        (``"1C-000123"``). A known reference gets the fields given (an argument left out stays as it
+        is, ``None`` clears it): ``action`` is ``"updated"``, or ``"unchanged"`` when nothing differed
+        (nothing written). An unknown reference whose tax id is that of exactly one client without a
+        reference links that client (``"updated"``; several are a ``ConflictError``). Else a new client
+        is made (``"created"``; ``name`` is required, ``kind`` defaults to ``"company"``)."""
+        new: Dict[str, Any] = {"external_ref": cv.text("external_ref", external_ref)}
+        if name is not None:
+            new["name"] = cv.text("name", name)
+        if kind is not None:
+            new["kind"] = cv.text("kind", kind)
+        for field, value in (
+            ("tax_id", tax_id),
+            ("phone", phone),
+            ("email", email),
+            ("website", website),
+            ("industry", industry),
+            ("region", region),
+            ("address", address),
+        ):
+            _patch(field, value, cv.text, new)
+        _patch("birth_date", birth_date, cv.day, new)
+        if tags is None:
+            raise TypeError("tags: cannot be cleared with None; pass [] to remove every tag")
+        _patch("tags", tags, cv.texts, new)
+        if attributes is not KEEP:
+            new["attributes"] = cv.mapping("attributes", attributes)
+        data = self._call("upsert_counterparty", {"new": new, "at": cv.time("at", at)})
+        return Upserted(record=Client._from_json(data["record"]), action=data["action"])
+
+    def upsert_order(
+        self,
+        *,
+        external_ref: str,
+        counterparty_ref: str,
+        total: Money,
+        lines: Iterable[LineInput] = (),
+        placed_at: Optional[datetime] = None,
+        status: Optional[OrderStatus] = None,
+        at: Optional[datetime] = None,
+    ) -> Upserted[Order]:
+        """Adds or corrects an order from an ERP, keyed by its ``external_ref``; the buyer is the client
+        whose reference is ``counterparty_ref`` (``NotFoundError`` otherwise). A new reference is
+        recorded at ``placed_at`` (default ``at``): ``"created"``. A known one as stored is
+        ``"unchanged"`` (nothing written); one whose status, client, time, total or lines differ is
+        corrected in place, the clients' rollups rebuilt: ``"updated"``. ``lines`` are ``(sku,
+        quantity, unit_price)`` tuples (or ``OrderLine``); their sum must equal ``total``."""
+        new = {
+            "external_ref": cv.text("external_ref", external_ref),
+            "counterparty_ref": cv.text("counterparty_ref", counterparty_ref),
+            "total": cv.money("total", total),
+            "lines": [
+                cv.order_line(f"lines[{i}]", line) for i, line in enumerate(cv.iterable("lines", lines))
+            ],
+            "placed_at": cv.optional_time("placed_at", placed_at),
+            "status": cv.optional_text("status", status),
+        }
+        data = self._call("upsert_order", {"new": new, "at": cv.time("at", at)})
+        return Upserted(record=Order._from_json(data["record"]), action=data["action"])
+
+    # --- telephony ----------------------------------------------------------------------------------------
+    # The PBX's events go through ``record_call``: an answered call becomes an activity on the matched
+    # client or lead, a missed call from an unknown number a lead with a call-back deadline, a missed call
+    # from a client a call-back task for its owner. ``call_report`` shows where the lines are overloaded.
+
+    def set_phone_extension(
+        self, extension: str, *, manager_id: int, at: Optional[datetime] = None
+    ) -> PhoneExtension:
+        """Gives an internal extension (``"101"``) to an active manager; setting it again moves it."""
+        args = {
+            "manager": cv.integer("manager_id", manager_id),
+            "extension": cv.text("extension", extension),
+            "at": cv.time("at", at),
+        }
+        return PhoneExtension._from_json(self._call("set_phone_extension", args, _MANAGER))
+
+    def remove_phone_extension(self, extension: str, *, at: Optional[datetime] = None) -> PhoneExtension:
+        """Removes an extension and returns what it was (``NotFoundError`` when nobody has it). Calls
+        already recorded keep their manager."""
+        args = {"extension": cv.text("extension", extension), "at": cv.time("at", at)}
+        return PhoneExtension._from_json(self._call("remove_phone_extension", args))
+
+    def set_phone_line(
+        self,
+        line: str,
+        *,
+        source: Optional[int] = None,
+        callback_within: Union[str, timedelta, None] = None,
+        at: Optional[datetime] = None,
+    ) -> PhoneLine:
+        """Sets up a line (its advertised number, ``"+380441234567"``, or a trunk name), or replaces its
+        set-up: the marketing ``source`` the number is advertised in (a lead from a missed call on it
+        gets it), and how soon a missed call on it must be called back, in working time (``"30m"``,
+        ``timedelta(hours=2)``; ``"1h"`` when left out)."""
+        within = None if callback_within is None else cv.clock_time("callback_within", callback_within)
+        new = {
+            "line": cv.text("line", line),
+            "source_id": cv.optional_integer("source", source),
+            "callback_within": within,
+        }
+        args = {"new": new, "at": cv.time("at", at)}
+        return PhoneLine._from_json(self._call("set_phone_line", args, _SOURCE))
+
+    def record_call(
+        self,
+        *,
+        call_id: str,
+        event: CallEventKind,
+        caller: str,
+        direction: Direction = "in",
+        line: Optional[str] = None,
+        extension: Optional[str] = None,
+        duration_seconds: Optional[int] = None,
+        recording: Optional[str] = None,
+        at: Optional[datetime] = None,
+    ) -> Call:
+        """Records one event of a call from the PBX (``"started"``, ``"answered"``, ``"missed"``,
+        ``"finished"``) that happened at ``at``: ``call_id`` is the PBX's id of the call (every event of
+        one call carries it; replaying an event changes nothing), ``caller`` the outside party's number
+        in either direction, ``extension`` the manager's extension that answered or dialled.
+
+        An answered call becomes an activity on the client or lead of the number; a missed inbound call
+        from an unknown number becomes a lead with a call-back deadline (the line's ``callback_within``),
+        from a known client a call-back task for its owner. An outbound call to the number calls the
+        missed calls back."""
+        new = {
+            "call_id": cv.text("call_id", call_id),
+            "event": cv.text("event", event),
+            "at": cv.time("at", at),
+            "direction": cv.text("direction", direction),
+            "caller": cv.text("caller", caller),
+            "line": cv.optional_text("line", line),
+            "extension": cv.optional_text("extension", extension),
+            "duration_seconds": cv.optional_integer("duration_seconds", duration_seconds),
+            "recording": cv.optional_text("recording", recording),
+        }
+        return Call._from_json(self._call("record_call", {"new": new}))
+
+    def list_phone_extensions(self) -> List[PhoneExtension]:
+        """Every extension, by extension."""
+        return _list_of(PhoneExtension, self._call("list_phone_extensions", {}))
+
+    def list_phone_lines(self) -> List[PhoneLine]:
+        """Every line set up, by line."""
+        return _list_of(PhoneLine, self._call("list_phone_lines", {}))
+
+    def get_call(self, call_id: int) -> Call:
+        """One call, by the store's id (``Call.id``; the PBX's id is ``Call.call_id``)."""
+        return Call._from_json(self._call("get_call", {"id": cv.integer("call_id", call_id)}))
+
+    def list_calls(
+        self,
+        *,
+        client_id: Optional[int] = None,
+        lead_id: Optional[int] = None,
+        line: Optional[str] = None,
+        status: Optional[CallStatus] = None,
+        after: Optional[int] = None,
+        limit: int = 100,
+    ) -> List[Call]:
+        """A page of calls, by id. Every filter that is given must hold."""
+        query = {
+            "client_id": cv.optional_integer("client_id", client_id),
+            "lead_id": cv.optional_integer("lead_id", lead_id),
+            "line": cv.optional_text("line", line),
+            "status": cv.optional_text("status", status),
+            "page": _page(after, limit),
+        }
+        return _list_of(Call, self._call("list_calls", {"query": query}))
+
+    def iter_calls(
+        self,
+        *,
+        client_id: Optional[int] = None,
+        lead_id: Optional[int] = None,
+        line: Optional[str] = None,
+        status: Optional[CallStatus] = None,
+        page_size: int = 1000,
+    ) -> Iterator[Call]:
+        """Every call that passes the filters, by id, read ``page_size`` at a time."""
+        return _pages(
+            lambda after: self.list_calls(
+                client_id=client_id, lead_id=lead_id, line=line, status=status, after=after, limit=page_size
+            ),
+            page_size,
+        )
+
+    def call_report(self, *, start: datetime, end: datetime, line: Optional[str] = None) -> CallReport:
+        """Inbound calls started from ``start`` (included) to ``end`` (excluded), by line and hour of the
+        day (in the store calendar's time zone; UTC without one): calls, answered, missed, and of the
+        missed ones those called back by their deadline, later, or not (yet); the answer rate and the
+        median wait to answer. ``line`` keeps one line."""
+        query = {
+            "start": cv.instant("start", start),
+            "end": cv.instant("end", end),
+            "line": cv.optional_text("line", line),
+        }
+        return CallReport._from_json(self._call("call_report", {"query": query}))
+
 
 def _binary(file: Any) -> bool:
     """Whether a file object takes ``bytes``: by its class, else by its ``mode`` (``"wb"``)."""
@@ -2506,6 +3030,9 @@ class Transaction(_Commands):
     def _run_batch(self, args: str) -> List[Any]:
         return self._tx.record_orders(args)
 
+    def _run_import(self, args: str, data: Optional[bytes], progress: Optional[ProgressCallback]) -> str:
+        return self._tx.import_table(args, data, progress)
+
     @property
     def active(self) -> bool:
         """Whether the transaction is still running."""
@@ -2547,6 +3074,9 @@ class Crm(_Commands):
 
     def _run_batch(self, args: str) -> List[Any]:
         return self._store.record_orders(args)
+
+    def _run_import(self, args: str, data: Optional[bytes], progress: Optional[ProgressCallback]) -> str:
+        return self._store.import_table(args, data, progress)
 
     @property
     def path(self) -> str:

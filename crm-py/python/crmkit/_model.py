@@ -17,6 +17,7 @@ from typing import (
     Callable,
     ClassVar,
     Dict,
+    Generic,
     Iterator,
     List,
     Literal,
@@ -169,6 +170,29 @@ __all__ = [
     "ManagerOutcome",
     "RepeatOutcome",
     "RetentionReport",
+    "ImportKind",
+    "MatchKey",
+    "OnConflict",
+    "RowStatus",
+    "RowOutcome",
+    "RowError",
+    "RowConflict",
+    "ColumnMapping",
+    "ImportReport",
+    "ImportBatch",
+    "UndoBlock",
+    "UndoReport",
+    "UpsertAction",
+    "WebOrderResult",
+    "Upserted",
+    "CallEventKind",
+    "CallStatus",
+    "Call",
+    "PhoneExtension",
+    "PhoneLine",
+    "CallFigures",
+    "CallReportRow",
+    "CallReport",
 ]
 
 # Each set of codes is spelled as a Union of one-value Literals (not ``Literal["a", "b"]``, which means the
@@ -218,10 +242,12 @@ OrderStatus = Union[Literal["completed"], Literal["cancelled"], Literal["returne
 """What became of an order; only completed orders count as revenue."""
 Entity = Union[
     Literal["activity"],
+    Literal["call"],
     Literal["client"],
     Literal["complaint"],
     Literal["contact"],
     Literal["deal"],
+    Literal["import"],
     Literal["lead"],
     Literal["lost_reason"],
     Literal["manager"],
@@ -2624,3 +2650,334 @@ class RetentionReport(_Result):
             if row.rule == name:
                 return row
         raise KeyError(name)
+
+
+# --- import of spreadsheets ---------------------------------------------------------------------------------
+
+ImportKind = Union[Literal["clients"], Literal["contacts"], Literal["leads"], Literal["orders"]]
+"""What a spreadsheet holds: one record per row (orders: one line per row; rows with the same order number
+make one order)."""
+MatchKey = Union[Literal["external_ref"], Literal["tax_id"], Literal["email"], Literal["phone"]]
+"""What an imported client is looked up by in the store (normalised as duplicates are)."""
+OnConflict = Union[Literal["report"], Literal["overwrite"]]
+"""What an import does with a value that differs from the stored one: keep the stored value and report
+the difference (``report``), or write the incoming value and still report it (``overwrite``)."""
+RowStatus = Union[
+    Literal["created"], Literal["updated"], Literal["unchanged"], Literal["skipped"], Literal["failed"]
+]
+"""What became of one row of an imported file."""
+
+
+@dataclass(frozen=True)
+class RowOutcome(_Result):
+    """What became of one row of the file."""
+
+    row: int
+    """The row number as the spreadsheet shows it."""
+    status: RowStatus
+    entity: str
+    """``client``, ``contact``, ``lead`` or ``order``."""
+    id: Optional[int]
+    """The record the row made or matched, when there is one."""
+
+
+@dataclass(frozen=True)
+class RowError(_Result):
+    """Why a row (or one cell of it) could not be imported."""
+
+    row: int
+    """The row number as the spreadsheet shows it."""
+    column: Optional[str]
+    """The column's header text, when one cell is at fault."""
+    field: Optional[str]
+    """The field, when one is at fault."""
+    message: str
+
+
+@dataclass(frozen=True)
+class RowConflict(_Result):
+    """A value in the file that differs from the stored one."""
+
+    row: int
+    entity: str
+    """``client``, ``contact`` or ``order``."""
+    id: int
+    """The stored record."""
+    field: str
+    stored: str
+    """The value in the store before the import."""
+    incoming: str
+    """The value in the file."""
+
+
+@dataclass(frozen=True)
+class ColumnMapping(_Result):
+    """How one column of the file was read."""
+
+    column: int
+    """0-based column number."""
+    header: str
+    """The header text."""
+    field: Optional[str]
+    """The field it fills (``None``: the column is ignored)."""
+    guessed: bool
+    """Whether the field was guessed from the header (not given in ``mapping``)."""
+
+
+@dataclass(frozen=True)
+class ImportReport(_Result):
+    """What an import did (or, for a dry run, would do): counts, every row, every error (by row, then
+    column), every conflict, and how the file was read."""
+
+    _convert = {
+        "rows": lambda values: tuple(RowOutcome._from_json(v) for v in values),
+        "errors": lambda values: tuple(RowError._from_json(v) for v in values),
+        "conflicts": lambda values: tuple(RowConflict._from_json(v) for v in values),
+        "columns": lambda values: tuple(ColumnMapping._from_json(v) for v in values),
+    }
+
+    batch_id: Optional[int]
+    """The batch to undo with ``undo_import`` (``None`` when nothing was committed)."""
+    kind: ImportKind
+    dry_run: bool
+    committed: bool
+    """Whether the rows were written (false for a dry run, a cancel, or an all-or-nothing failure)."""
+    cancelled: bool
+    """Whether the progress callable cancelled the import (then nothing was written)."""
+    total: int
+    """Data rows read."""
+    created: int
+    updated: int
+    unchanged: int
+    skipped: int
+    failed: int
+    rows: Tuple[RowOutcome, ...]
+    errors: Tuple[RowError, ...]
+    conflicts: Tuple[RowConflict, ...]
+    columns: Tuple[ColumnMapping, ...]
+    encoding: str
+    """How the file was read: ``utf-8``, ``utf-8-bom``, ``windows-1251`` or ``xlsx``."""
+    delimiter: Optional[str]
+    """The CSV delimiter (``None`` for XLSX)."""
+    header_row: int
+    """The 1-based header row."""
+
+    @property
+    def mapping(self) -> Dict[str, Optional[str]]:
+        """Header text → the field it filled (``None``: ignored), in column order."""
+        return {c.header: c.field for c in self.columns}
+
+
+@dataclass(frozen=True)
+class ImportBatch(_Result):
+    """One committed import."""
+
+    _convert = {"at": _time, "undone_at": _time_or_none}
+
+    id: int
+    kind: ImportKind
+    file_name: Optional[str]
+    at: datetime
+    actor: str
+    total: int
+    created: int
+    updated: int
+    unchanged: int
+    skipped: int
+    failed: int
+    undone_at: Optional[datetime]
+    """When it was undone (``None``: it stands)."""
+
+
+@dataclass(frozen=True)
+class UndoBlock(_Result):
+    """Something an undo could not take back."""
+
+    entity: str
+    id: int
+    reason: str
+    """What depends on it."""
+
+
+@dataclass(frozen=True)
+class UndoReport(_Result):
+    """What ``undo_import`` did: all of it, or nothing and what blocks it."""
+
+    _convert = {"blocked": lambda values: tuple(UndoBlock._from_json(v) for v in values)}
+
+    batch_id: int
+    undone: bool
+    """Whether the import was undone (false when something blocks it; then nothing changed)."""
+    removed: int
+    """Records removed (leads the import created are closed as junk ``test`` instead)."""
+    restored: int
+    """Records given back their values from before the import."""
+    blocked: Tuple[UndoBlock, ...]
+
+
+# --- web shop and ERP ports ---------------------------------------------------------------------------------
+
+UpsertAction = Union[Literal["created"], Literal["updated"], Literal["unchanged"]]
+"""What an upsert did."""
+
+
+@dataclass(frozen=True)
+class WebOrderResult(_Result):
+    """What ``record_web_order`` did."""
+
+    _convert = {"order": Order._from_json}
+
+    order: Order
+    client_id: int
+    client_created: bool
+    """Whether the client was created by this call."""
+    lead_id: Optional[int]
+    """The converted lead of a new client's first order (on a repeat: the lead of the first recording)."""
+    deal_id: Optional[int]
+    """The won deal of that lead."""
+    source_id: Optional[int]
+    """The marketing source the order is attributed to."""
+    duplicate: bool
+    """Whether the order was recorded before (nothing new was written, except a changed status)."""
+
+
+_Rec = TypeVar("_Rec")
+
+
+@dataclass(frozen=True)
+class Upserted(_Result, Generic[_Rec]):
+    """The record an upsert left (``Client`` or ``Order``) and what it did."""
+
+    record: _Rec
+    action: UpsertAction
+
+
+# --- telephony ---------------------------------------------------------------------------------------------
+
+CallEventKind = Union[Literal["started"], Literal["answered"], Literal["missed"], Literal["finished"]]
+"""What happened to a call, as the PBX tells it."""
+CallStatus = Union[Literal["ringing"], Literal["answered"], Literal["missed"], Literal["completed"]]
+"""Where a call stands."""
+
+
+@dataclass(frozen=True)
+class Call(_Result):
+    """A call as recorded from the PBX's events."""
+
+    _convert = {
+        "started_at": _time,
+        "answered_at": _time_or_none,
+        "ended_at": _time_or_none,
+        "callback_due": _time_or_none,
+        "called_back_at": _time_or_none,
+    }
+
+    id: int
+    call_id: str
+    """The PBX's id of the call."""
+    direction: Direction
+    caller: str
+    """The outside party's number as the PBX sent it."""
+    line: Optional[str]
+    extension: Optional[str]
+    manager_id: Optional[int]
+    """The manager of the extension (``None``: no extension, or one nobody has)."""
+    status: CallStatus
+    started_at: datetime
+    answered_at: Optional[datetime]
+    ended_at: Optional[datetime]
+    duration_seconds: Optional[int]
+    recording: Optional[str]
+    client_id: Optional[int]
+    lead_id: Optional[int]
+    """The lead of the number (an open lead with that phone, or the lead a missed call made)."""
+    activity_id: Optional[int]
+    """The activity an answered call became."""
+    task_id: Optional[int]
+    """The call-back task of a missed call."""
+    callback_due: Optional[datetime]
+    """By when a missed inbound call must be called back."""
+    called_back_at: Optional[datetime]
+    linked_to: Optional[int]
+    """The earlier missed call whose call-back this one shares."""
+
+
+@dataclass(frozen=True)
+class PhoneExtension(_Result):
+    """A manager's internal extension."""
+
+    _convert = {"set_at": _time}
+
+    extension: str
+    manager_id: int
+    set_at: datetime
+
+
+@dataclass(frozen=True)
+class PhoneLine(_Result):
+    """A line (an advertised number or a trunk) as set up."""
+
+    _convert = {"set_at": _time}
+
+    line: str
+    source_id: Optional[int]
+    """The marketing source this number is advertised in."""
+    callback_within: str
+    """How soon a missed call on it must be called back, in working time (``1h``)."""
+    set_at: datetime
+
+
+@dataclass(frozen=True)
+class CallFigures(_Result):
+    """The figures of a group of inbound calls."""
+
+    calls: int
+    answered: int
+    missed: int
+    called_back_in_time: int
+    """Missed and called back by the call-back deadline."""
+    called_back_late: int
+    not_called_back: int
+    answer_rate: Optional[float]
+    """``answered / calls`` (``None`` without calls)."""
+    median_wait_seconds: Optional[int]
+    """The median time from start to answer of the answered calls (``None`` without any)."""
+
+
+@dataclass(frozen=True)
+class CallReportRow(_Result):
+    """One line in one hour of the day, with the figures of its inbound calls."""
+
+    line: Optional[str]
+    """The line (``None``: calls that came without one)."""
+    hour: int
+    """The hour of the day the calls started, 0–23, in the store calendar's time zone (UTC without one)."""
+    calls: int
+    answered: int
+    missed: int
+    called_back_in_time: int
+    called_back_late: int
+    not_called_back: int
+    answer_rate: Optional[float]
+    median_wait_seconds: Optional[int]
+
+
+@dataclass(frozen=True)
+class CallReport(_Result, _Rows[CallReportRow]):
+    """The call report: a sequence of ``CallReportRow``, one per line and hour that had calls (by line,
+    calls without a line last, then hour), and all the calls counted in ``total``."""
+
+    _convert = {
+        "rows": lambda values: tuple(CallReportRow._from_json(v) for v in values),
+        "total": CallFigures._from_json,
+    }
+
+    rows: Tuple[CallReportRow, ...]
+    total: CallFigures
+
+    def row(self, line: Optional[str], hour: int) -> CallReportRow:
+        """The row of one line and hour (``KeyError`` when it had no calls)."""
+        for r in self.rows:
+            if r.line == line and r.hour == hour:
+                return r
+        raise KeyError((line, hour))
