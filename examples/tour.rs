@@ -4,7 +4,11 @@
 //! cargo run --release --example tour
 //! ```
 //!
-//! Simulates July to September 2026 at "Komfort Office", a company that sells office furniture and
+//! Starts the way a business starts with a CRM: the old client base, an Excel file kept for years (written
+//! here as `tour-legacy-clients.xlsx`, with a merged title, clients typed in twice and broken rows), is
+//! imported with upsert by the 1C code, tax id, e-mail and phone, and the import report is printed.
+//!
+//! Then simulates July to September 2026 at "Komfort Office", a company that sells office furniture and
 //! supplies, and writes it all into `tour.crm` in the current directory (a plain SQLite file: open it with
 //! any SQLite browser). Three sales managers work about 2,000 requests from five marketing sources whose
 //! spend is booked weekly or monthly. Managers call and write back (the first outbound contact is the
@@ -32,10 +36,17 @@
 //!   minutes for a call, 2 hours otherwise), and `run_due` at the end of every day marking the breaches
 //!   and giving the team lead a task for each missed call.
 //!
+//! - the ports: the web shop's orders go through `record_web_order` (the buyer matched by phone or
+//!   e-mail, UTM tags made sources, a stranger's first order a converted lead), and the office's two phone
+//!   lines through `record_call` (answered calls become activities; missed ones leads or call-back tasks
+//!   with a deadline; the next outbound call is the call-back); the call report shows where the lines are
+//!   overloaded.
+//!
 //! The simulation is seeded ([`Rng`]): the same seed writes the same store.
 
 use std::collections::BTreeMap;
 use std::error::Error;
+use std::path::Path;
 use std::time::Instant;
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, TimeDelta, Timelike, Utc, Weekday};
@@ -57,6 +68,11 @@ use crm_core::{
     AssignedVia, Escalation, NewAbsence, NewRoutingRule, NewSlaPolicy, SkipReason, SlaState,
     Strategy,
 };
+use crm_core::{
+    CallEvent, CallEventKind, CallReportQuery, NewPhoneLine, Utm, WebCustomer, WebOrder,
+    WebOrderLine, WebOrderResult,
+};
+use crm_core::{ClientQuery, ImportKind, ImportOptions, ImportReport, MatchKey};
 use crm_core::{
     ComplaintId, ComplaintPriority, ComplaintReportQuery, CompleteTask, DueRun, NewComplaint,
     NewPromise, PromiseId, PromiseQuery, PromiseStatus, RetentionReportQuery, Task,
@@ -83,6 +99,12 @@ const ERP_CLIENTS: usize = 220;
 const HOLIDAY: (i32, u32, u32) = (2026, 8, 24);
 /// Taras's vacation: the rules give his share to the others meanwhile.
 const VACATION: ((i32, u32, u32), (i32, u32, u32)) = ((2026, 8, 3), (2026, 8, 14));
+/// The old base the company kept its clients in before crmkit, written by the tour as such files look
+/// (see [`write_legacy_excel`]) and imported on the first day.
+const LEGACY_FILE: &str = "tour-legacy-clients.xlsx";
+/// Clients the old base has twice (typed in again with another phone format and no 1C code).
+const LEGACY_TYPED_TWICE: usize = 9;
+
 /// Second cards of ERP clients that managers type in during the quarter (a name in Cyrillic or with a
 /// typo, the phone in another format, the e-mail in capitals), which then get orders of their own: the
 /// duplicates the tour finds and merges at the end.
@@ -311,6 +333,34 @@ enum Step {
     WorkComplaint { complaint: ComplaintId, round: u8 },
     /// The managers start a working day with their agenda: what is overdue, then what is due today.
     Morning,
+    /// The phone rings on one of the office's lines; the PBX bridge reports each event of the call.
+    Ring { line: usize, caller: Caller },
+    /// A manager calls back a number whose call was missed.
+    CallBack {
+        line: usize,
+        number: String,
+        manager: usize,
+        lead: Option<LeadId>,
+    },
+    /// Somebody the company does not know buys in the web shop.
+    WebShopper,
+}
+
+/// Who is calling.
+enum Caller {
+    /// A client of the base, from the number on its card.
+    Client(ClientId),
+    /// A number the store has never seen.
+    Stranger(String),
+}
+
+/// What went through the web shop's port over the quarter.
+#[derive(Default)]
+struct WebTotals {
+    orders: u32,
+    resent: u32,
+    new_clients: u32,
+    leads: u32,
 }
 
 /// What the evening runs of `run_due` did over the quarter.
@@ -399,6 +449,12 @@ struct Company {
     silent: BTreeMap<ClientId, i64>,
     /// What `run_due` did, evening by evening.
     due: DueTotals,
+    /// The clients of the old base, as imported.
+    base: Vec<ClientId>,
+    /// Until when each phone line is busy with a call (one operator per line).
+    line_busy: [DateTime<Utc>; 2],
+    /// What the web shop's port did.
+    web: WebTotals,
 }
 
 fn main() -> Result<()> {
@@ -409,7 +465,9 @@ fn main() -> Result<()> {
     remove_store(STORE)?;
     let crm = Crm::open(STORE)?;
     let mut company = Company::set_up(crm, first_day, last_day)?;
-    company.import_erp_clients()?;
+    let import = company.import_erp_clients()?;
+    print_import(&import);
+    company.set_up_phones()?;
     company.plan_spend(first_day, last_day);
     company.plan_requests(first_day, last_day)?;
     company.run()?;
@@ -418,9 +476,11 @@ fn main() -> Result<()> {
     let simulated = started.elapsed();
 
     let due = company.due;
+    let web = company.web;
     let crm = company.crm;
     print_summary(&crm, first_day, last_day)?;
     print_retention(&crm, &due, first_day, last_day)?;
+    print_ports(&crm, &web, first_day, last_day)?;
     println!(
         "\nDuplicates  {PLANTED_DUPLICATES} second cards of ERP clients typed in during the quarter \
          (Cyrillic, typos, other phone formats)\n  duplicate_pairs(0.9): {pairs} pairs, {planted} of them \
@@ -531,14 +591,21 @@ impl Company {
             planted: Vec::new(),
             silent: BTreeMap::new(),
             due: DueTotals::default(),
+            base: Vec::new(),
+            line_busy: [start; 2],
+            web: WebTotals::default(),
         })
     }
 
-    /// The clients the ERP already knows; they order through the quarter in their own rhythm.
-    fn import_erp_clients(&mut self) -> Result<()> {
+    /// The clients the ERP already knows, poured in from the old base: the spreadsheet the company kept
+    /// its clients in ([`LEGACY_FILE`], written here the way such files look) is imported with upsert by
+    /// the 1C code, the tax id, the e-mail and the phone. Rows typed in twice become one client; bad
+    /// rows are reported with their row and column, and every good row is kept. The clients then order
+    /// through the quarter in their own rhythm.
+    fn import_erp_clients(&mut self) -> Result<ImportReport> {
         let at = self.agenda.now();
-        self.crm.set_actor("1C exchange");
         let mut cards = Vec::new();
+        let mut rows = Vec::new();
         for i in 1..=ERP_CLIENTS {
             let manager = self.pick_manager();
             let name = if self.rng.chance(80, 100) {
@@ -546,24 +613,89 @@ impl Company {
             } else {
                 Name::Person(self.rng.below(16) as usize, self.rng.below(14) as usize)
             };
-            let mut new = match name {
-                Name::Company(..) => NewClient::new(ClientKind::Company, name.latin()),
-                Name::Person(..) => NewClient::new(ClientKind::Person, name.latin()),
-            };
-            new.tax_id = Some(format!("{:08}", self.rng.range(10_000_000, 44_999_999)));
             let (code, number) = self.phone_number();
-            new.phone = Some(self.phone_as(code, number));
-            new.email = Some(new_email(i));
-            new.region = Some((*self.rng.pick(&REGIONS)).into());
-            new.owner_id = Some(self.managers[manager].id);
-            new.external_ref = Some(format!("1C-CL-{i:06}"));
-            if matches!(name, Name::Person(..)) {
+            let born = match name {
                 // The ERP knows the birthdays of the private buyers: the birthday rule uses them.
-                let born = date(1960, 1, 1)? + days(self.rng.range(0, 40 * 365));
-                new.birth_date = Some(born);
-            }
-            let client = self.crm.add_client(new, at)?;
+                Name::Person(..) => Some(date(1960, 1, 1)? + days(self.rng.range(0, 40 * 365))),
+                Name::Company(..) => None,
+            };
+            let row = LegacyRow {
+                code: format!("1C-CL-{i:06}"),
+                name: name.latin(),
+                person: matches!(name, Name::Person(..)),
+                tax_id: format!("{:08}", self.rng.range(10_000_000, 44_999_999)),
+                // Some exports keep the phone as a number (the cell shows 380671234567).
+                phone: if self.rng.chance(1, 4) {
+                    LegacyPhone::Number(380_000_000_000 + i64::from(code) * 10_000_000 + number)
+                } else {
+                    LegacyPhone::Text(self.phone_as(code, number))
+                },
+                email: new_email(i),
+                region: (*self.rng.pick(&REGIONS)).into(),
+                manager: MANAGERS[manager].0.into(),
+                born: born.map(LegacyDate::Date),
+            };
+            rows.push(row);
             cards.push((name, code, number, manager, new_email(i)));
+        }
+        // The old base is not clean: some clients were typed in twice (another phone format, the e-mail
+        // in capitals, no 1C code), and some rows are broken.
+        let twice: Vec<usize> = (0..LEGACY_TYPED_TWICE)
+            .map(|_| self.rng.below(ERP_CLIENTS as u64) as usize)
+            .collect();
+        let originals = rows.clone();
+        for &i in &twice {
+            rows[i].region.clear(); // the first card lacked the region; the second one has it
+        }
+        for &i in &twice {
+            let (_, code, number, _, email) = &cards[i];
+            let mut again = originals[i].clone();
+            again.code = String::new();
+            again.phone = LegacyPhone::Text(format!(
+                "0{code} {:03} {:04}",
+                number / 10_000,
+                number % 10_000
+            ));
+            again.email = email.to_uppercase();
+            // Somewhere after the first card: exports list clients in the order they were typed in.
+            let first = rows
+                .iter()
+                .position(|r| r.code == originals[i].code)
+                .unwrap_or(0);
+            let position = first + 1 + self.rng.below((rows.len() - first) as u64) as usize;
+            rows.insert(position.min(rows.len()), again);
+        }
+        for broken in legacy_broken_rows() {
+            let position = self.rng.below(rows.len() as u64) as usize;
+            rows.insert(position, broken);
+        }
+        write_legacy_excel(LEGACY_FILE, &rows)?;
+
+        self.crm.set_actor("import");
+        let options = ImportOptions {
+            kind: ImportKind::Clients,
+            match_on: vec![
+                MatchKey::ExternalRef,
+                MatchKey::TaxId,
+                MatchKey::Email,
+                MatchKey::Phone,
+            ],
+            ..ImportOptions::default()
+        };
+        let report = self
+            .crm
+            .import_file(Path::new(LEGACY_FILE), &options, at, &mut |_, _| true)?;
+        self.crm.set_actor("1C exchange");
+        for (i, card) in cards.iter().enumerate() {
+            let query = ClientQuery {
+                external_ref: Some(format!("1C-CL-{:06}", i + 1)),
+                ..ClientQuery::default()
+            };
+            let client = self.crm.list_clients(&query)?;
+            let Some(client) = client.first() else {
+                return Err(format!("client {} of the old base was not imported", i + 1).into());
+            };
+            self.base.push(client.id);
             let every_days = self.rng.range(5, 24);
             let offset = days(self.rng.range(0, every_days));
             let first = self.working_day_time(local_day(at) + offset);
@@ -574,8 +706,10 @@ impl Company {
                     every_days,
                 },
             );
+            let _ = card;
         }
-        self.plant_duplicates(&cards)
+        self.plant_duplicates(&cards)?;
+        Ok(report)
     }
 
     /// Second cards of some ERP clients, typed in by another manager from a call or a business card: the
@@ -709,6 +843,11 @@ impl Company {
                 continue;
             }
             self.agenda.schedule(local(day, OPEN + 5), Step::Morning);
+            self.plan_calls(day);
+            if self.rng.chance(2, 3) {
+                let minute = self.rng.range(8 * 60, 23 * 60);
+                self.agenda.schedule(local(day, minute), Step::WebShopper);
+            }
             for _ in 0..self.rng.range(24, 36) {
                 let source = Some(self.rng.weighted(&weights)).filter(|&s| s < SOURCES.len());
                 let request = self.request(source)?;
@@ -792,6 +931,14 @@ impl Company {
                     self.work_complaint(complaint, round, at)?;
                 }
                 Step::Morning => self.morning(at)?,
+                Step::Ring { line, caller } => self.ring(line, caller, at)?,
+                Step::CallBack {
+                    line,
+                    number,
+                    manager,
+                    lead,
+                } => self.call_back(line, &number, manager, lead, at)?,
+                Step::WebShopper => self.web_shopper(at)?,
             }
         }
         Ok(())
@@ -1056,14 +1203,30 @@ impl Company {
             ("1C exchange", "1C")
         };
         self.crm.set_actor(actor);
-        let order = NewOrder {
-            client_id: client,
-            total: total(&lines)?,
-            lines,
-            external_ref: Some(self.next_ref(prefix)),
-            ..NewOrder::default()
+        let card = self.crm.get_client(client)?;
+        // A buyer the shop could not reach (no phone, no e-mail on the card) orders through the office.
+        let reachable = card.phone.is_some() || card.email.is_some();
+        let order = if prefix == "WEB" && reachable {
+            // The shop knows the buyer by the details typed at checkout, not by a client id: its port
+            // matches them to the client.
+            let customer = WebCustomer {
+                name: card.name,
+                phone: card.phone,
+                email: card.email,
+                company: None,
+            };
+            self.web_order(customer, lines, at)?.order
+        } else {
+            let order = NewOrder {
+                client_id: client,
+                total: total(&lines)?,
+                lines,
+                external_ref: Some(self.next_ref(prefix)),
+                ..NewOrder::default()
+            };
+            self.crm.record_order(order, at)?
         };
-        let order = self.crm.record_order(order, at)?;
+        let client = order.client_id;
         if self.rng.chance(3, 100) {
             let when = self.working_days_later(at, 1, 3);
             let step = Step::Complain {
@@ -1096,6 +1259,273 @@ impl Company {
         let next = self.working_day_time(local_day(at) + days(gap.max(1)));
         self.agenda
             .schedule(next, Step::Reorder { client, every_days });
+        Ok(())
+    }
+
+    // --- the ports: the web shop and the phone lines --------------------------------------------------
+
+    /// An order as the web shop's back end sends it to `record_web_order`: its own order number, the
+    /// buyer's details, the lines and the UTM tags of the visit. Now and then the shop's webhook fires
+    /// twice; the port records the order once.
+    fn web_order(
+        &mut self,
+        customer: WebCustomer,
+        lines: Vec<OrderLine>,
+        at: DateTime<Utc>,
+    ) -> Result<WebOrderResult> {
+        let utm = match self.rng.below(4) {
+            0 => Some(Utm {
+                source: "google".into(),
+                medium: Some("cpc".into()),
+                campaign: Some("autumn".into()),
+            }),
+            1 => Some(Utm {
+                source: "newsletter".into(),
+                medium: Some("email".into()),
+                campaign: Some("regulars".into()),
+            }),
+            _ => None,
+        };
+        let order = WebOrder {
+            shop: Some("komfort-office.ua".into()),
+            id: self.next_ref("WEB"),
+            placed_at: Some(at),
+            customer,
+            total: total(&lines)?,
+            lines: lines
+                .into_iter()
+                .map(|l| WebOrderLine {
+                    sku: l.sku,
+                    name: None,
+                    quantity: l.quantity,
+                    price: l.unit_price,
+                })
+                .collect(),
+            shipping: None,
+            currency: None,
+            status: None,
+            utm,
+            note: None,
+        };
+        self.crm.set_actor("web shop");
+        let result = self.crm.record_web_order(order.clone(), at)?;
+        self.web.orders += 1;
+        self.web.new_clients += u32::from(result.client_created);
+        self.web.leads += u32::from(result.lead_id.is_some());
+        if self.rng.chance(1, 25) {
+            let again = self
+                .crm
+                .record_web_order(order, at + TimeDelta::seconds(30))?;
+            if !again.duplicate || again.order.id != result.order.id {
+                return Err("a web order delivered twice was recorded twice".into());
+            }
+            self.web.resent += 1;
+        }
+        Ok(result)
+    }
+
+    /// A first-time buyer in the web shop: the port makes the client and a converted lead of the
+    /// order, so the funnel and the source report count the sale; some come back for more.
+    fn web_shopper(&mut self, at: DateTime<Utc>) -> Result<()> {
+        let (f, l) = (self.rng.below(16) as usize, self.rng.below(14) as usize);
+        self.last_ref += 1;
+        let customer = WebCustomer {
+            name: format!("{} {}", FIRST_NAMES[f], LAST_NAMES[l]),
+            phone: Some(self.phone()),
+            email: Some(format!("shopper{}@mail.example", self.last_ref)),
+            company: None,
+        };
+        let lines = self.basket("supplies", 1, 3, 1, 6);
+        let result = self.web_order(customer, lines, at)?;
+        if self.rng.chance(1, 2) {
+            let every_days = self.rng.range(14, 40);
+            let next = self.working_day_time(local_day(at) + days(every_days));
+            self.agenda.schedule(
+                next,
+                Step::Reorder {
+                    client: result.client_id,
+                    every_days,
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// The office's phones: an extension per manager, and two lines — sales (the number in the Google
+    /// ads, a missed call called back within 30 working minutes) and service (within 2 hours).
+    fn set_up_phones(&mut self) -> Result<()> {
+        let at = self.agenda.now();
+        self.crm.set_actor("admin");
+        for (i, manager) in self.managers.iter().enumerate() {
+            self.crm
+                .set_phone_extension(manager.id, &format!("10{}", i + 1), at)?;
+        }
+        for (line, source, within) in [
+            ("sales", Some(self.sources[0].id), "30m"),
+            ("service", None, "2h"),
+        ] {
+            let new = NewPhoneLine {
+                line: line.into(),
+                source_id: source,
+                callback_within: Some(within.into()),
+            };
+            self.crm.set_phone_line(new, at)?;
+        }
+        Ok(())
+    }
+
+    /// A working day's calls: clients of the base calling about orders, and people the store has never
+    /// heard of; mostly in office hours, a few before opening.
+    fn plan_calls(&mut self, day: NaiveDate) {
+        for _ in 0..self.rng.range(6, 14) {
+            let line = usize::from(self.rng.chance(1, 3));
+            let caller = if !self.base.is_empty() && self.rng.chance(3, 5) {
+                Caller::Client(*self.rng.pick(&self.base))
+            } else {
+                Caller::Stranger(self.phone())
+            };
+            let minute = if self.rng.chance(1, 12) {
+                self.rng.range(OPEN - 60, OPEN)
+            } else {
+                self.rng.range(OPEN, CLOSE)
+            };
+            let at = local(day, minute) + TimeDelta::seconds(self.rng.range(0, 59));
+            self.agenda.schedule(at, Step::Ring { line, caller });
+        }
+    }
+
+    /// One inbound call, event by event as the PBX bridge reports them: started, then answered and
+    /// finished (an activity on the client), or missed — a line already busy, or the office closed —
+    /// which the port turns into a lead or a call-back task with a deadline.
+    fn ring(&mut self, line: usize, caller: Caller, at: DateTime<Utc>) -> Result<()> {
+        let (number, owner) = match caller {
+            Caller::Client(id) => {
+                let card = self.crm.get_client(id)?;
+                let owner = card
+                    .owner_id
+                    .and_then(|o| self.managers.iter().position(|m| m.id == o));
+                match card.phone {
+                    Some(phone) => (phone, owner),
+                    None => return Ok(()),
+                }
+            }
+            Caller::Stranger(number) => (number, None),
+        };
+        let call_id = self.next_ref("PBX");
+        let line_name = ["sales", "service"][line];
+        let event = |kind: CallEventKind, when: DateTime<Utc>| CallEvent {
+            call_id: call_id.clone(),
+            event: kind,
+            at: when,
+            direction: Direction::In,
+            caller: number.clone(),
+            line: Some(line_name.into()),
+            extension: None,
+            duration_seconds: None,
+            recording: None,
+        };
+        self.crm.set_actor("pbx");
+        self.crm.record_call(event(CallEventKind::Started, at))?;
+        let open = is_working_day(local_day(at)) && (OPEN..CLOSE).contains(&local_minute(at));
+        let busy = self.line_busy[line] > at;
+        if open && !busy && !self.rng.chance(1, 12) {
+            let manager = owner.unwrap_or_else(|| self.pick_manager());
+            let answered = at + TimeDelta::seconds(self.rng.range(5, 40));
+            let seconds = self.rng.range(40, 600);
+            let ended = answered + TimeDelta::seconds(seconds);
+            let mut answer = event(CallEventKind::Answered, answered);
+            answer.extension = Some(format!("10{}", manager + 1));
+            self.crm.record_call(answer)?;
+            let mut finish = event(CallEventKind::Finished, ended);
+            finish.extension = Some(format!("10{}", manager + 1));
+            finish.duration_seconds = Some(seconds);
+            finish.recording = Some(format!("rec/{call_id}.mp3"));
+            self.crm.record_call(finish.clone())?;
+            if self.rng.chance(1, 20) {
+                self.crm.record_call(finish)?; // the bridge retries: nothing happens twice
+            }
+            self.line_busy[line] = ended;
+            return Ok(());
+        }
+        let missed = self
+            .crm
+            .record_call(event(CallEventKind::Missed, at + TimeDelta::seconds(45)))?;
+        if missed.linked_to.is_some() {
+            return Ok(()); // the same number already waits for a call-back
+        }
+        let manager = owner.unwrap_or_else(|| self.pick_manager());
+        // Most missed calls are returned within half an hour of the office being open; some wait.
+        let delay = if self.rng.chance(3, 4) {
+            minutes(self.rng.range(3, 25))
+        } else {
+            minutes(self.rng.range(40, 240))
+        };
+        let when = self.office_time(at) + delay;
+        let when = self.office_time(when);
+        let step = Step::CallBack {
+            line,
+            number,
+            manager,
+            lead: missed.lead_id,
+        };
+        self.agenda.schedule(when, step);
+        Ok(())
+    }
+
+    /// A manager returns a missed call: an outbound call the port counts as the call-back (closing the
+    /// call-back task). A stranger's lead is then worked like any other: here, mostly lost with a
+    /// reason, since most such calls are questions rather than orders.
+    fn call_back(
+        &mut self,
+        line: usize,
+        number: &str,
+        manager: usize,
+        lead: Option<LeadId>,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let call_id = self.next_ref("PBX");
+        let answered = self.rng.chance(4, 5);
+        let seconds = self.rng.range(30, 300);
+        self.act_as(manager);
+        let mut events = vec![(CallEventKind::Started, at)];
+        if answered {
+            events.push((CallEventKind::Answered, at + TimeDelta::seconds(10)));
+            events.push((
+                CallEventKind::Finished,
+                at + TimeDelta::seconds(10 + seconds),
+            ));
+        } else {
+            events.push((CallEventKind::Missed, at + TimeDelta::seconds(30)));
+        }
+        for (kind, when) in events {
+            self.crm.record_call(CallEvent {
+                call_id: call_id.clone(),
+                event: kind,
+                at: when,
+                direction: Direction::Out,
+                caller: number.into(),
+                line: Some(["sales", "service"][line].into()),
+                extension: Some(format!("10{}", manager + 1)),
+                duration_seconds: (kind == CallEventKind::Finished).then_some(seconds),
+                recording: None,
+            })?;
+        }
+        if let Some(lead) = lead {
+            let current = self.crm.get_lead(lead)?;
+            if answered && matches!(current.status, LeadStatus::New | LeadStatus::InProgress) {
+                let later = at + TimeDelta::seconds(20 + seconds);
+                let reason = self.lost_reason(&LEAD_LOSSES)?;
+                if current.status == LeadStatus::New {
+                    self.crm.start_lead(lead, later)?;
+                }
+                self.crm.lose_lead(
+                    lead,
+                    &reason,
+                    Some("a question on the phone, not an order"),
+                    later,
+                )?;
+            }
+        }
         Ok(())
     }
 
@@ -1660,6 +2090,110 @@ fn all_pages<T>(
 }
 
 /// Everything below comes from the store, not from the simulation.
+/// The import of the old base: what each row became, the columns as mapped, the rows that could not be
+/// imported (row and column as the spreadsheet shows them) and the values that disagreed with the store.
+fn print_import(report: &ImportReport) {
+    let mapped: Vec<String> = report
+        .columns
+        .iter()
+        .map(|c| match &c.field {
+            Some(field) => format!("{} → {field}", c.header),
+            None => format!("{} (ignored)", c.header),
+        })
+        .collect();
+    println!(
+        "Import    {LEGACY_FILE} (the old base, {} sheet, header on row {}): {} rows → {} clients created, \
+         {} updated (typed in twice, the second card adding the region), {} unchanged, {} failed; batch {} (undo_import would take it back)",
+        report.encoding,
+        report.header_row,
+        report.total,
+        report.created,
+        report.updated,
+        report.unchanged,
+        report.failed,
+        report.batch_id.map_or("-".to_string(), |id| id.to_string()),
+    );
+    println!("  columns: {}", mapped.join(", "));
+    for error in &report.errors {
+        println!(
+            "  row {} {}: {}",
+            error.row,
+            error.column.as_deref().unwrap_or("-"),
+            error.message
+        );
+    }
+    for conflict in report.conflicts.iter().take(5) {
+        println!(
+            "  row {} conflict on {} {}: {} stored, {} in the file (kept the stored one)",
+            conflict.row, conflict.entity, conflict.field, conflict.stored, conflict.incoming
+        );
+    }
+}
+
+/// The ports: what the web shop's orders and the PBX's call events became, and the call report by line
+/// and hour (where the lines are overloaded: the hours with the most missed calls).
+fn print_ports(
+    crm: &Crm,
+    web: &WebTotals,
+    first_day: NaiveDate,
+    last_day: NaiveDate,
+) -> Result<()> {
+    println!(
+        "\nWeb shop  record_web_order: {} orders ({} delivered twice by the webhook, recorded once); {} from \
+         buyers the store did not know → {} new clients, each with a converted lead and a won deal",
+        web.orders, web.resent, web.new_clients, web.leads
+    );
+    let query = CallReportQuery {
+        start: local(first_day, 0),
+        end: local(last_day, 0) + TimeDelta::days(1),
+        line: None,
+    };
+    let report = crm.call_report(&query)?;
+    let t = &report.total;
+    println!(
+        "Calls     record_call: {} inbound, {} answered ({:.0} %, median wait {} s), {} missed: {} called \
+         back in time, {} late, {} not called back",
+        t.calls,
+        t.answered,
+        t.answer_rate.unwrap_or(0.0) * 100.0,
+        t.median_wait_seconds.unwrap_or(0),
+        t.missed,
+        t.called_back_in_time,
+        t.called_back_late,
+        t.not_called_back
+    );
+    for line in ["sales", "service"] {
+        let mut rows: Vec<_> = report
+            .rows
+            .iter()
+            .filter(|r| r.line.as_deref() == Some(line))
+            .collect();
+        let calls: u64 = rows.iter().map(|r| r.figures.calls).sum();
+        let missed: u64 = rows.iter().map(|r| r.figures.missed).sum();
+        rows.sort_by(|a, b| {
+            b.figures
+                .missed
+                .cmp(&a.figures.missed)
+                .then(a.hour.cmp(&b.hour))
+        });
+        let worst: Vec<String> = rows
+            .iter()
+            .take(3)
+            .map(|r| {
+                format!(
+                    "{:02}:00 {} of {}",
+                    r.hour, r.figures.missed, r.figures.calls
+                )
+            })
+            .collect();
+        println!(
+            "  line {line:<8} {calls} calls, {missed} missed; most missed at {}",
+            worst.join(", ")
+        );
+    }
+    Ok(())
+}
+
 fn print_summary(crm: &Crm, first_day: NaiveDate, last_day: NaiveDate) -> Result<()> {
     let leads = all_pages(
         |page| {
@@ -2405,5 +2939,141 @@ fn remove_store(path: &str) -> std::io::Result<()> {
             _ => {}
         }
     }
+    Ok(())
+}
+
+/// One row of the old base.
+#[derive(Clone)]
+struct LegacyRow {
+    code: String,
+    name: String,
+    person: bool,
+    tax_id: String,
+    phone: LegacyPhone,
+    email: String,
+    region: String,
+    manager: String,
+    born: Option<LegacyDate>,
+}
+
+/// A phone as the old base has it: text, or a number the spreadsheet formatted away.
+#[derive(Clone)]
+enum LegacyPhone {
+    Text(String),
+    Number(i64),
+}
+
+/// A birth date: a real spreadsheet date, or text somebody typed.
+#[derive(Clone)]
+enum LegacyDate {
+    Date(NaiveDate),
+    Text(&'static str),
+}
+
+/// The rows an old base always has that cannot be imported as they are: no name, an impossible date,
+/// a date that is not a date, a manager who left long ago.
+fn legacy_broken_rows() -> Vec<LegacyRow> {
+    let row = |name: &str, born: Option<LegacyDate>, manager: &str, i: u32| LegacyRow {
+        code: String::new(),
+        name: name.into(),
+        person: true,
+        tax_id: String::new(),
+        phone: LegacyPhone::Text(format!("+380 67 555 {:02} {:02}", i, i + 10)),
+        email: String::new(),
+        region: "Kyiv".into(),
+        manager: manager.into(),
+        born,
+    };
+    vec![
+        row("", None, MANAGERS[0].0, 1),
+        row(
+            "Petro Savchuk",
+            Some(LegacyDate::Text("31.02.1985")),
+            MANAGERS[1].0,
+            2,
+        ),
+        row(
+            "Hanna Lysenko",
+            Some(LegacyDate::Text("давно")),
+            MANAGERS[2].0,
+            3,
+        ),
+        row("Vasyl Hnatiuk", None, "Petro Sydorenko", 4),
+    ]
+}
+
+/// Writes the old base as an XLSX workbook the way such files look: a merged title row, a merged group
+/// header over the columns, Ukrainian headers, phones as text or as numbers, birthdays as spreadsheet
+/// dates (or as typed text), an empty row now and then.
+fn write_legacy_excel(path: &str, rows: &[LegacyRow]) -> Result<()> {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Клієнти")?;
+    let bold = Format::new().set_bold();
+    let day = Format::new().set_num_format("dd.mm.yyyy");
+    sheet.merge_range(
+        0,
+        0,
+        0,
+        8,
+        "Комфорт Офіс — клієнти з 1С станом на 30.06.2026",
+        &bold,
+    )?;
+    sheet.merge_range(1, 0, 1, 3, "Клієнт", &bold)?;
+    sheet.merge_range(1, 4, 1, 5, "Контакти", &bold)?;
+    sheet.merge_range(1, 6, 1, 8, "Інше", &bold)?;
+    let headers = [
+        "Код 1С",
+        "Назва",
+        "Тип",
+        "ЄДРПОУ",
+        "Телефон",
+        "E-mail",
+        "Область",
+        "Менеджер",
+        "Дата народження",
+    ];
+    for (col, header) in headers.iter().enumerate() {
+        sheet.write_string_with_format(2, col as u16, *header, &bold)?;
+    }
+    let mut r: u32 = 3;
+    for (i, row) in rows.iter().enumerate() {
+        if i > 0 && i % 60 == 0 {
+            r += 1; // an empty row, as people leave them
+        }
+        sheet.write_string(r, 0, &row.code)?;
+        sheet.write_string(r, 1, &row.name)?;
+        sheet.write_string(
+            r,
+            2,
+            if row.person {
+                "Фізична особа"
+            } else {
+                "Юридична особа"
+            },
+        )?;
+        sheet.write_string(r, 3, &row.tax_id)?;
+        match &row.phone {
+            LegacyPhone::Text(text) => sheet.write_string(r, 4, text)?,
+            LegacyPhone::Number(n) => sheet.write_number(r, 4, *n as f64)?,
+        };
+        sheet.write_string(r, 5, &row.email)?;
+        sheet.write_string(r, 6, &row.region)?;
+        sheet.write_string(r, 7, &row.manager)?;
+        match &row.born {
+            Some(LegacyDate::Date(d)) => {
+                let when =
+                    ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
+                sheet.write_datetime_with_format(r, 8, &when, &day)?;
+            }
+            Some(LegacyDate::Text(text)) => {
+                sheet.write_string(r, 8, *text)?;
+            }
+            None => {}
+        }
+        r += 1;
+    }
+    book.save(path)?;
     Ok(())
 }

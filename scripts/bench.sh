@@ -4,7 +4,8 @@
 # then times ABC, RFM, XYZ and the funnel in crmkit and the same computations in DuckDB and pandas over
 # the same data. Then the retention benchmark (issue 9) on a copy of that store: `run_due` the first
 # time, again, a minute and a day later, after a day of orders, and the dormancy states against DuckDB
-# and pandas. Not a test: it prints one JSON object per line on stdout (progress on stderr) and
+# and pandas. Then the import benchmark (issue 10): a million-row client CSV loaded, and a second million
+# upserted by e-mail and phone into that store of a million, against raw SQLite on the same rows. Not a test: it prints one JSON object per line on stdout (progress on stderr) and
 # never fails on a machine's speed.
 #
 #   scripts/bench.sh                      1,000,000 clients, 10,000,000 orders (the store is cached in
@@ -19,11 +20,12 @@ root=$PWD
 
 clients=1000000
 orders=10000000
+import_rows=1000000
 runs=5
 extra=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --quick) clients=20000; orders=200000; extra+=(--single 5000) ;;
+    --quick) clients=20000; orders=200000; import_rows=20000; extra+=(--single 5000) ;;
     --clients) clients=$2; shift ;;
     --orders) orders=$2; shift ;;
     --runs) runs=$2; shift ;;
@@ -58,3 +60,6 @@ retention="$dir/retention.jsonl"
 echo "bench.sh: cargo bench --bench retention (release) on a copy of $dir/store.crm" >&2
 cargo bench --bench retention -- --dir "$dir" >"$retention"
 "$python" tests/bench/retention_compare.py --dir "$dir" --crmkit "$retention"
+
+echo "bench.sh: cargo bench --bench import (release) for $import_rows rows" >&2
+cargo bench --bench import -- --rows "$import_rows" --dir "$root/target/bench-import"
