@@ -270,7 +270,7 @@ impl Session<'_> {
             None => {
                 let client_id = match dedup::clients_with_key(
                     conn,
-                    &format!("p:{norm}"),
+                    &crate::dedup::matching::phone_key(&norm),
                     settings.key_limit,
                 )? {
                     Some(ids) => ids.first().copied(),

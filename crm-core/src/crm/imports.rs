@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde_json::json;
 
 use super::{Crm, Session, Transaction, load_client, log, refresh_keys};
-use crate::dedup::normalize;
+use crate::dedup::{matching, normalize};
 use crate::error::{Error, ErrorKind, Result};
 use crate::import::{Table, mapping, read, values};
 use crate::model::{
@@ -137,8 +137,6 @@ fn read_file(path: &Path, options: &ImportOptions) -> Result<(Vec<u8>, Option<St
 
 /// Rows between two progress calls at most.
 const MAX_CHUNK: u64 = 10_000;
-/// The most clients one matching key may point at before it is taken as ambiguous.
-const KEY_LIMIT: u32 = 20;
 
 impl Session<'_> {
     /// The import as one run: its report, and whether what it wrote is to be kept (not for a dry
@@ -502,6 +500,9 @@ struct Engine<'a, 's> {
     at: DateTime<Utc>,
     batch: ImportId,
     country: String,
+    /// The most clients one matching key may point at before it is taken as ambiguous (the
+    /// duplicate settings' `key_limit`).
+    key_limit: u32,
     keys: Vec<MatchKey>,
     /// field → column.
     col: HashMap<&'static str, usize>,
@@ -575,13 +576,15 @@ impl<'a, 's> Engine<'a, 's> {
             delimiter: table.delimiter,
             header_row: table.header_row,
         };
+        let settings = dedup::settings(s.conn)?;
         Ok(Engine {
             s,
             table,
             options,
             at,
             batch: ImportId(0),
-            country: dedup::settings(s.conn)?.default_country,
+            country: settings.default_country,
+            key_limit: settings.key_limit,
             keys: options.match_keys(),
             col,
             managers,
@@ -941,27 +944,28 @@ impl<'a, 's> Engine<'a, 's> {
         let Some(key) = key else {
             return Ok(Vec::new());
         };
-        match dedup::clients_with_key(self.s.conn, &key, KEY_LIMIT)? {
+        match dedup::clients_with_key(self.s.conn, &key, self.key_limit)? {
             Some(ids) => Ok(ids),
             None => Err(Error::Conflict(format!(
-                "the key {key} is shared by more than {KEY_LIMIT} clients"
+                "the key {key} is shared by more than {} clients",
+                self.key_limit
             ))),
         }
     }
 
     fn tax_key(&self, t: Option<&str>) -> Option<String> {
         t.and_then(|t| normalize::tax_id(t).normal)
-            .map(|n| format!("t:{n}"))
+            .map(|n| matching::tax_key(&n))
     }
 
     fn email_key(&self, e: Option<&str>) -> Option<String> {
         e.and_then(|e| normalize::email(e).normal)
-            .map(|n| format!("e:{n}"))
+            .map(|n| matching::email_key(&n))
     }
 
     fn phone_key(&self, p: Option<&str>) -> Option<String> {
         p.and_then(|p| normalize::phone_in(p, &self.country).normal)
-            .map(|n| format!("p:{n}"))
+            .map(|n| matching::phone_key(&n))
     }
 
     /// The stored client a row describes, by the match keys in order; a row whose keys point at

@@ -87,6 +87,21 @@ pub struct Scored {
     pub keys: Vec<&'static str>,
 }
 
+/// The matching key of a normalised tax id (as [`crate::dedup::normalize::tax_id`] gives it).
+pub(crate) fn tax_key(normal: &str) -> String {
+    format!("t:{normal}")
+}
+
+/// The matching key of a normalised phone (E.164, as [`crate::dedup::normalize::phone_in`] gives it).
+pub(crate) fn phone_key(normal: &str) -> String {
+    format!("p:{normal}")
+}
+
+/// The matching key of a normalised e-mail (as [`crate::dedup::normalize::email`] gives it).
+pub(crate) fn email_key(normal: &str) -> String {
+    format!("e:{normal}")
+}
+
 impl Profile {
     /// A client with its contact persons. Phones are read in `country` when they have no country code.
     pub fn of_client(client: &Client, contacts: &[Contact], country: &str) -> Profile {
@@ -199,13 +214,13 @@ impl Profile {
     pub fn keys(&self) -> Vec<String> {
         let mut keys = BTreeSet::new();
         if let Some((tax, _)) = &self.tax {
-            keys.insert(format!("t:{tax}"));
+            keys.insert(tax_key(tax));
         }
         for phone in &self.phones {
-            keys.insert(format!("p:{phone}"));
+            keys.insert(phone_key(phone));
         }
         for email in &self.emails {
-            keys.insert(format!("e:{email}"));
+            keys.insert(email_key(email));
         }
         for domain in &self.domains {
             keys.insert(format!("d:{domain}"));
